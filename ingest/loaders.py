@@ -1,0 +1,388 @@
+"""Load landing files into DuckDB `raw`, keeping every rejected row in `raw.quarantine`.
+
+How a load works, for every file under `<landing>/calls/<format>/...` and `<landing>/billing/<format>/...`:
+1. The file is identified by the sha256 of its content. Content already loaded (under any name) is
+   recorded as a duplicate and not loaded again, so re-running a load, or dropping a copy of a
+   file, changes nothing.
+2. An adapter turns the file into a staged relation: one row per source line with every canonical
+   field as text, plus `_line` (1-based line or row number) and `_raw` (the source text of the row).
+3. One validation step, generated from the field list in `ingest.schemas`, casts every field with
+   explicit types and gives each row either typed values or the first failing field and a reason.
+4. In one transaction: good rows go to `raw.<table>`, bad rows to `raw.quarantine` (file, line,
+   field, reason, raw text), and the file to `raw.files` with its counts. The identity
+   rows read = rows loaded + rows quarantined is checked before commit.
+All SQL takes file paths and values as parameters; identifiers come only from ingest.schemas.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ingest.schemas import MONEY, QUANTITY, TABLES, Field
+from ingest.warehouse import RAW, ensure_raw_schema
+
+KIND_TABLE = {"calls": "calls", "billing": "bill_lines"}
+# Largest token count one call may plausibly carry; above it the row is quarantined as absurd.
+MAX_TOKENS_PER_CALL = 50_000_000
+Progress = Callable[[str], None]
+
+
+class LoadError(Exception):
+    """A file could not be loaded at all (names the file and the reason)."""
+
+
+@dataclass(frozen=True)
+class LandingFile:
+    path: Path
+    kind: str  # calls | billing
+    format: str
+
+    @property
+    def table(self) -> str:
+        return KIND_TABLE[self.kind]
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: str  # loaded | duplicate | skipped
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    min_day: str | None = None
+    max_day: str | None = None
+    duplicate_of: str | None = None
+
+
+@dataclass
+class LoadReport:
+    files: list[FileResult] = field(default_factory=list)
+
+    def total(self, attr: str, status: str = "loaded") -> int:
+        return sum(getattr(f, attr) for f in self.files if f.status == status)
+
+    @property
+    def days(self) -> list[str]:
+        days: set[str] = set()
+        for f in self.files:
+            if f.status == "loaded" and f.min_day:
+                days.update(_day_range(f.min_day, f.max_day or f.min_day))
+        return sorted(days)
+
+
+# --------------------------------------------------------------------------------------------
+# discovery
+
+
+def discover(landing_dir: Path, kind: str | None = None) -> list[LandingFile]:
+    """Every data file under calls/<format>/ and billing/<format>/, sorted by path.
+
+    Hidden files and temp files (name starting with '.' or '_', or ending in .tmp/.part) are
+    skipped: writers should write a temp name and rename. A symlink that resolves outside the
+    landing dir is refused.
+    """
+    root = landing_dir.resolve()
+    found: list[LandingFile] = []
+    for kind_dir in ("calls", "billing"):
+        if kind and kind != kind_dir:
+            continue
+        base = root / kind_dir
+        if not base.is_dir():
+            continue
+        for fmt_dir in sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+            for path in sorted(fmt_dir.rglob("*")):
+                rel_parts = path.relative_to(fmt_dir).parts
+                if any(part.startswith((".", "_")) for part in rel_parts) or not path.is_file():
+                    continue
+                if path.name.endswith((".tmp", ".part")):
+                    continue
+                if not path.resolve().is_relative_to(root):
+                    raise LoadError(f"{path}: symlink points outside the landing dir ({path.resolve()}); refused")
+                found.append(LandingFile(path=path, kind=kind_dir, format=fmt_dir.name))
+    return found
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------------------------
+# adapters: file -> staged relation (all fields as text, plus _line and _raw)
+
+
+def _lines_table(path: Path) -> tuple[pa.Table, list[tuple[int, str, str]]]:
+    """Split a text file into (line number, text); lines that are not UTF-8 are returned as rejects."""
+    numbers: list[int] = []
+    texts: list[str] = []
+    rejects: list[tuple[int, str, str]] = []
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            raw = raw.rstrip(b"\r\n")
+            if not raw.strip():
+                continue
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                rejects.append((number, f"not valid UTF-8 ({exc.reason} at byte {exc.start})",
+                                raw.decode("utf-8", errors="replace")))
+                continue
+            numbers.append(number)
+            texts.append(text)
+    return pa.table({"_line": pa.array(numbers, pa.int64()), "_raw": pa.array(texts, pa.string())}), rejects
+
+
+def stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field, ...]) -> list[tuple[int, str, str]]:
+    lines, rejects = _lines_table(path)
+    con.register("_lines", lines)
+    bad = con.execute(
+        "select _line, case when not json_valid(_raw) then 'invalid JSON (truncated or malformed line)' "
+        "else 'not a JSON object' end, _raw from _lines "
+        "where not json_valid(_raw) or json_type(_raw::json) <> 'OBJECT'"
+    ).fetchall()
+    rejects.extend(bad)
+    extracts = ", ".join(f"json_extract_string(_raw, '$.\"{f.name}\"') as \"{f.name}\"" for f in fields)
+    con.execute(
+        f"create or replace temp table _staged as select _line, _raw, {extracts} from _lines "
+        "where json_valid(_raw) and json_type(_raw::json) = 'OBJECT'"
+    )
+    con.unregister("_lines")
+    return rejects
+
+
+def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field, ...]) -> list[tuple[int, str, str]]:
+    try:
+        present = set(pq.read_schema(path).names)
+    except Exception as exc:  # noqa: BLE001 - any unreadable parquet is one clear error
+        raise LoadError(f"{path}: not a readable Parquet file ({exc})") from exc
+    cols = ", ".join(
+        (f"cast(\"{f.name}\" as varchar)" if f.name in present else "null::varchar") + f" as \"{f.name}\""
+        for f in fields
+    )
+    con.execute(
+        f"create or replace temp table _staged as select file_row_number + 1 as _line, "
+        f"null::varchar as _raw, {cols} from read_parquet(?, file_row_number = true)",
+        [str(path)],
+    )
+    return []
+
+
+def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field, ...]) -> list[tuple[int, str, str]]:
+    """CSV with a header row; quoted newlines allowed; the line number is where the record starts."""
+    names = [f.name for f in fields]
+    columns: dict[str, list[str | None]] = {n: [] for n in names}
+    numbers: list[int] = []
+    raws: list[str] = []
+    rejects: list[tuple[int, str, str]] = []
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LoadError(f"{path}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if header is None:
+        return rejects
+    header = [h.strip() for h in header]
+    missing = [n for n in names if n not in header and any(f.required for f in fields if f.name == n)]
+    if missing:
+        raise LoadError(f"{path}: header lacks required column(s) {', '.join(missing)}")
+    index = {h: i for i, h in enumerate(header)}
+    start = reader.line_num + 1
+    for row in reader:
+        number, start = start, reader.line_num + 1
+        if not any(cell.strip() for cell in row):
+            continue
+        raw = json.dumps(dict(zip(header, row)), ensure_ascii=False)
+        if len(row) != len(header):
+            rejects.append((number, f"expected {len(header)} fields, got {len(row)}", raw))
+            continue
+        numbers.append(number)
+        raws.append(raw)
+        for n in names:
+            columns[n].append(row[index[n]] if n in index else None)
+    table = pa.table({"_line": pa.array(numbers, pa.int64()), "_raw": pa.array(raws, pa.string()),
+                      **{n: pa.array(v, pa.string()) for n, v in columns.items()}})
+    con.register("_csv", table)
+    con.execute("create or replace temp table _staged as select * from _csv")
+    con.unregister("_csv")
+    return rejects
+
+
+STAGERS = {
+    ("calls", "canonical", ".jsonl"): stage_jsonl,
+    ("calls", "canonical", ".json"): stage_jsonl,
+    ("calls", "canonical", ".parquet"): stage_parquet,
+    ("billing", "focus", ".csv"): stage_csv,
+    ("billing", "focus", ".parquet"): stage_parquet,
+}
+
+
+def supported(kind: str, fmt: str) -> list[str]:
+    return sorted(ext for k, f, ext in STAGERS if k == kind and f == fmt)
+
+
+# --------------------------------------------------------------------------------------------
+# validation, generated from the field list
+
+
+def _typed(f: Field, v: str) -> str:
+    if f.duck_type == "VARCHAR":
+        return v
+    if f.duck_type == "BIGINT":
+        return f"case when regexp_full_match({v}, '[+-]?[0-9]+(\\.0+)?') then try_cast(try_cast({v} as double) as bigint) end"
+    if f.duck_type == "TIMESTAMP":
+        return f"try_cast(try_cast({v} as timestamptz) as timestamp)"
+    if f.duck_type in (MONEY, QUANTITY):
+        return f"try_cast({v} as {f.duck_type})"
+    raise ValueError(f"no cast rule for {f.duck_type}")
+
+
+def _error(f: Field, v: str, t: str) -> str:
+    checks = []
+    if f.required:
+        checks.append(f"when {v} is null then 'missing required field'")
+    checks.append(f"when {v} is not null and {t} is null then 'not a valid {f.duck_type.lower()}: ' || {v}")
+    if f.non_negative:
+        checks.append(f"when {t} < 0 then 'negative value: ' || {v}")
+    if f.name.endswith("_tokens"):
+        checks.append(f"when {t} > {MAX_TOKENS_PER_CALL} then 'absurd token count: ' || {v}")
+    return "case " + " ".join(checks) + " end"
+
+
+def validation_sql(fields: tuple[Field, ...]) -> str:
+    """SQL over `_staged` giving typed columns (defaults applied), `_field` and `_reason`."""
+    values = ", ".join(f"nullif(trim(\"{f.name}\"), '') as \"v_{f.name}\"" for f in fields)
+    typed = ", ".join(f"{_typed(f, chr(34) + 'v_' + f.name + chr(34))} as \"t_{f.name}\"" for f in fields)
+    errors = [(f.name, _error(f, f'"v_{f.name}"', f'"t_{f.name}"')) for f in fields]
+    names = {f.name for f in fields}
+    if {"reasoning_tokens", "output_tokens"} <= names:
+        errors.append(("reasoning_tokens", "case when \"t_reasoning_tokens\" > \"t_output_tokens\" "
+                       "then 'reasoning_tokens exceeds output_tokens' end"))
+    if {"ChargePeriodStart", "ChargePeriodEnd"} <= names:
+        errors.append(("ChargePeriodEnd", "case when \"t_ChargePeriodEnd\" <= \"t_ChargePeriodStart\" "
+                       "then 'ChargePeriodEnd is not after ChargePeriodStart' end"))
+    field_expr = "case " + " ".join(f"when ({e}) is not null then '{n}'" for n, e in errors) + " end"
+    reason_expr = "coalesce(" + ", ".join(e for _, e in errors) + ")"
+    out = ", ".join(
+        f"coalesce(\"t_{f.name}\", {f.default})::{f.duck_type} as \"{f.name}\"" if f.default
+        else f"\"t_{f.name}\"::{f.duck_type} as \"{f.name}\"" for f in fields
+    )
+    return (
+        f"with v as (select _line, _raw, {values} from _staged), "
+        f"t as (select *, {typed} from v), "
+        f"e as (select *, {field_expr} as _field, {reason_expr} as _reason from t) "
+        f"select _line, _raw, _field, _reason, {out} from e"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# loading
+
+
+def _day_range(first: str, last: str) -> list[str]:
+    from datetime import date, timedelta
+
+    start, end = date.fromisoformat(first), date.fromisoformat(last)
+    return [(start + timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
+
+
+def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> FileResult:
+    ext = lf.path.suffix.lower()
+    stager = STAGERS.get((lf.kind, lf.format, ext))
+    if stager is None:
+        choices = supported(lf.kind, lf.format)
+        raise LoadError(
+            f"{lf.path}: no adapter for {lf.kind}/{lf.format} files ending in '{ext}'"
+            + (f" (supported: {', '.join(choices)})" if choices else f" (unknown format '{lf.format}')")
+        )
+    file_id = file_sha256(lf.path)
+    path_text = str(lf.path)
+    known = con.execute(
+        "select file_path from raw.files where file_id = ? and status = 'loaded' limit 1", [file_id]
+    ).fetchone()
+    if known:
+        seen = con.execute("select 1 from raw.files where file_id = ? and file_path = ?", [file_id, path_text]).fetchone()
+        if not seen:
+            con.execute(
+                "insert into raw.files values (?, ?, ?, ?, ?, 'duplicate', ?, 0, 0, 0, null, null, now())",
+                [file_id, path_text, lf.kind, lf.format, lf.path.stat().st_size, known[0]],
+            )
+        return FileResult(path=path_text, status="duplicate" if not seen else "skipped", duplicate_of=known[0])
+
+    fields = TABLES[lf.table]
+    con.execute("begin transaction")
+    try:
+        rejects = stager(con, lf.path, fields)
+        con.execute(f"create or replace temp table _validated as {validation_sql(fields)}")
+        names = ", ".join(f'"{f.name}"' for f in fields)
+        con.execute(
+            f"insert into {RAW}.{lf.table} select {names}, ? as _file_id, _line from _validated where _reason is null",
+            [file_id],
+        )
+        con.execute(
+            f"insert into {RAW}.quarantine select ?, ?, _line, _field, _reason, "
+            f"coalesce(_raw, to_json(struct_pack({', '.join(f'{chr(34)}{f.name}{chr(34)} := {chr(34)}{f.name}{chr(34)}' for f in fields)}))::varchar), now() "
+            "from _validated where _reason is not null",
+            [file_id, path_text],
+        )
+        if rejects:
+            con.executemany(
+                f"insert into {RAW}.quarantine values (?, ?, ?, '_row', ?, ?, now())",
+                [[file_id, path_text, line, reason, raw] for line, reason, raw in rejects],
+            )
+        staged, loaded, bad = con.execute(
+            "select count(*), count(*) filter (where _reason is null), count(*) filter (where _reason is not null) "
+            "from _validated"
+        ).fetchone()
+        ts = "started_at" if lf.kind == "calls" else "ChargePeriodStart"
+        min_day, max_day = con.execute(
+            f"select min(\"{ts}\")::date::varchar, max(\"{ts}\")::date::varchar from _validated where _reason is null"
+        ).fetchone()
+        quarantined = bad + len(rejects)
+        rows_read = staged + len(rejects)
+        if rows_read != loaded + quarantined:
+            raise LoadError(f"{lf.path}: rows read {rows_read} != loaded {loaded} + quarantined {quarantined}")
+        con.execute(
+            "insert into raw.files values (?, ?, ?, ?, ?, 'loaded', null, ?, ?, ?, ?, ?, now())",
+            [file_id, path_text, lf.kind, lf.format, lf.path.stat().st_size, rows_read, loaded, quarantined,
+             min_day, max_day],
+        )
+        con.execute("drop table if exists _validated")
+        con.execute("drop table if exists _staged")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return FileResult(path=path_text, status="loaded", rows_read=rows_read, rows_loaded=loaded,
+                      rows_quarantined=quarantined, min_day=min_day, max_day=max_day)
+
+
+def load_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, kind: str | None = None,
+                 progress: Progress | None = None) -> LoadReport:
+    """Load every new file of the landing dir (or of one kind). Safe to re-run."""
+    ensure_raw_schema(con)
+    files = discover(landing_dir, kind)
+    report = LoadReport()
+    for i, lf in enumerate(files, start=1):
+        result = load_file(con, lf)
+        report.files.append(result)
+        if progress and result.status != "skipped":
+            detail = (f"{result.rows_loaded} loaded, {result.rows_quarantined} quarantined"
+                      if result.status == "loaded" else f"same content as {result.duplicate_of}, not loaded again")
+            progress(f"[{i}/{len(files)}] {lf.path.relative_to(landing_dir)}: {result.status}, {detail}")
+    return report

@@ -1,0 +1,153 @@
+"""Canonical schemas: the one place where the call record and the bill line are defined.
+
+Every loader validates landing rows against these field lists, the DuckDB `raw` tables are
+created from them, and the Arrow schemas are derived from them.
+
+Rules fixed here:
+- Token buckets are EXCLUSIVE: input_uncached + cache_read + cache_write + output is everything
+  the provider billed for a call. reasoning_tokens is a subset of output_tokens (reporting only).
+- Money is DECIMAL(38,12), never float.
+- Timestamps are UTC. An offset in the source is honoured; a naive timestamp is taken as UTC.
+- Dimensions that a call does not carry become the explicit value 'unknown', never NULL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+MONEY = "DECIMAL(38,12)"
+QUANTITY = "DECIMAL(38,6)"
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    duck_type: str  # DuckDB type of the raw column
+    required: bool = False  # missing/empty -> the row is quarantined
+    default: str | None = None  # SQL literal used when the value is missing (optional fields)
+    non_negative: bool = False  # a negative value quarantines the row
+    description: str = ""
+
+
+def _dim(name: str, description: str) -> Field:
+    return Field(name, "VARCHAR", default=f"'{UNKNOWN}'", description=description)
+
+
+def _tokens(name: str, description: str, required: bool = False) -> Field:
+    return Field(name, "BIGINT", required=required, default=None if required else "0",
+                 non_negative=True, description=description)
+
+
+CALL_FIELDS: tuple[Field, ...] = (
+    Field("call_id", "VARCHAR", required=True, description="Unique id of the LLM API call."),
+    Field("started_at", "TIMESTAMP", required=True, description="Request start, UTC."),
+    Field("latency_ms", "BIGINT", non_negative=True, description="End-to-end latency in ms, if logged."),
+    Field("provider", "VARCHAR", required=True, description="Vendor that served the call: openai, anthropic, google, ..."),
+    _dim("billing_account", "Vendor billing scope the call is billed to (project / workspace / sub-account)."),
+    Field("model_requested", "VARCHAR", required=True, description="Model the application asked for."),
+    Field("model_served", "VARCHAR", description="Model that actually served the call (after routing); defaults to the requested one."),
+    _dim("environment", "prod, staging or dev."),
+    _dim("region", "Vendor region the call ran in."),
+    _dim("tenant_id", "Customer (tenant) the call was made for."),
+    _dim("user_id", "End user of the tenant."),
+    _dim("feature", "Product feature that made the call."),
+    _dim("prompt_template", "Prompt template name."),
+    _dim("prompt_version", "Prompt template version."),
+    Field("service_tier", "VARCHAR", default="'standard'", description="standard, batch or priority."),
+    Field("cache_outcome", "VARCHAR", default="'none'",
+          description="Application cache outcome: app_hit (answered from the app's cache, no provider call), app_miss, none."),
+    Field("routing_decision", "VARCHAR", default="'none'",
+          description="Router decision: none (no router), kept (served as requested), rerouted (served by another model)."),
+    _tokens("input_uncached_tokens", "Input tokens billed at the normal input price.", required=True),
+    _tokens("cache_read_tokens", "Input tokens read from the provider's prompt cache."),
+    _tokens("cache_write_tokens", "Input tokens written to the provider's prompt cache."),
+    _tokens("output_tokens", "Output tokens, reasoning included.", required=True),
+    _tokens("reasoning_tokens", "Reasoning tokens (a subset of output_tokens)."),
+    Field("status", "VARCHAR", default="'ok'", description="ok or error."),
+)
+
+# FOCUS-aligned bill line. Column names follow FinOps FOCUS; x_ columns are FOCUS-style extensions.
+BILL_FIELDS: tuple[Field, ...] = (
+    Field("ChargePeriodStart", "TIMESTAMP", required=True, description="Start of the charge period, UTC (inclusive)."),
+    Field("ChargePeriodEnd", "TIMESTAMP", required=True, description="End of the charge period, UTC (exclusive)."),
+    Field("ProviderName", "VARCHAR", required=True, description="Vendor: openai, anthropic, google, ..."),
+    Field("BillingAccountId", "VARCHAR", default=f"'{UNKNOWN}'", description="Vendor billing account / organization."),
+    Field("SubAccountId", "VARCHAR", default=f"'{UNKNOWN}'", description="Project / workspace / sub-account; matches calls.billing_account."),
+    Field("ChargeCategory", "VARCHAR", required=True, description="Usage, Purchase, Tax, Credit or Adjustment."),
+    Field("ChargeClass", "VARCHAR", default="''", description="Empty, or Correction for a line correcting an earlier period."),
+    Field("ChargeDescription", "VARCHAR", default="''", description="Free text from the vendor."),
+    Field("SkuId", "VARCHAR", default=f"'{UNKNOWN}'", description="Vendor SKU of the line."),
+    Field("ConsumedQuantity", QUANTITY, description="Quantity consumed (tokens for token SKUs)."),
+    Field("ConsumedUnit", "VARCHAR", default="''", description="Unit of ConsumedQuantity (Tokens)."),
+    Field("BilledCost", MONEY, required=True, description="Amount invoiced, in BillingCurrency."),
+    Field("EffectiveCost", MONEY, description="Amortized cost after discounts."),
+    Field("ListCost", MONEY, description="Cost at list price."),
+    Field("BillingCurrency", "VARCHAR", default="'USD'", description="ISO currency of the amounts."),
+    Field("x_Model", "VARCHAR", default=f"'{UNKNOWN}'", description="Model the line bills."),
+    Field("x_TokenBucket", "VARCHAR", default=f"'{UNKNOWN}'",
+          description="input_uncached, cache_read, cache_write or output; unknown when the line is not per bucket."),
+    Field("x_ServiceTier", "VARCHAR", default="'standard'", description="standard, batch or priority."),
+)
+
+# Columns every raw row carries besides its canonical fields (lineage).
+LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("_file_id", "VARCHAR"),  # sha256 of the file content
+    ("_line", "BIGINT"),  # 1-based line (JSONL/CSV) or row (Parquet) number in the file
+)
+
+QUARANTINE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("file_id", "VARCHAR"),
+    ("file_path", "VARCHAR"),
+    ("line", "BIGINT"),
+    ("field", "VARCHAR"),
+    ("reason", "VARCHAR"),
+    ("raw", "VARCHAR"),
+    ("quarantined_at", "TIMESTAMP"),
+)
+
+FILE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("file_id", "VARCHAR"),
+    ("file_path", "VARCHAR"),
+    ("kind", "VARCHAR"),  # calls | billing
+    ("format", "VARCHAR"),
+    ("size_bytes", "BIGINT"),
+    ("status", "VARCHAR"),  # loaded | duplicate | failed
+    ("duplicate_of", "VARCHAR"),
+    ("rows_read", "BIGINT"),
+    ("rows_loaded", "BIGINT"),
+    ("rows_quarantined", "BIGINT"),
+    ("min_day", "DATE"),
+    ("max_day", "DATE"),
+    ("loaded_at", "TIMESTAMP"),
+)
+
+TABLES: dict[str, tuple[Field, ...]] = {"calls": CALL_FIELDS, "bill_lines": BILL_FIELDS}
+
+_ARROW = {
+    "VARCHAR": pa.string(),
+    "BIGINT": pa.int64(),
+    "TIMESTAMP": pa.timestamp("us", tz="UTC"),
+    MONEY: pa.decimal128(38, 12),
+    QUANTITY: pa.decimal128(38, 6),
+    "DATE": pa.date32(),
+}
+
+
+def arrow_schema(fields: tuple[Field, ...]) -> pa.Schema:
+    return pa.schema([pa.field(f.name, _ARROW[f.duck_type], nullable=not f.required) for f in fields])
+
+
+CALL_SCHEMA = arrow_schema(CALL_FIELDS)
+BILL_SCHEMA = arrow_schema(BILL_FIELDS)
+
+
+def create_table_sql(schema: str, table: str, columns: list[tuple[str, str]]) -> str:
+    cols = ", ".join(f'"{n}" {t}' for n, t in columns)
+    return f"create table if not exists {schema}.{table} ({cols})"
+
+
+def raw_table_columns(fields: tuple[Field, ...]) -> list[tuple[str, str]]:
+    return [(f.name, f.duck_type) for f in fields] + list(LINEAGE_COLUMNS)
