@@ -55,6 +55,7 @@ class LandingFile:
 @dataclass
 class FileResult:
     path: str
+    file_id: str
     status: str  # loaded | duplicate | skipped
     rows_read: int = 0
     rows_loaded: int = 0
@@ -322,7 +323,8 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> FileResult:
                 "insert into raw.files values (?, ?, ?, ?, ?, 'duplicate', ?, 0, 0, 0, null, null, now())",
                 [file_id, path_text, lf.kind, lf.format, lf.path.stat().st_size, known[0]],
             )
-        return FileResult(path=path_text, status="duplicate" if not seen else "skipped", duplicate_of=known[0])
+        return FileResult(path=path_text, file_id=file_id, status="duplicate" if not seen else "skipped",
+                          duplicate_of=known[0])
 
     fields = TABLES[lf.table]
     con.execute("begin transaction")
@@ -331,7 +333,7 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> FileResult:
         con.execute(f"create or replace temp table _validated as {validation_sql(fields)}")
         names = ", ".join(f'"{f.name}"' for f in fields)
         con.execute(
-            f"insert into {RAW}.{lf.table} select {names}, ? as _file_id, _line from _validated where _reason is null",
+            f"insert into {RAW}.{lf.table} select {names}, ? as _file_id, _line, now() from _validated where _reason is null",
             [file_id],
         )
         con.execute(
@@ -368,7 +370,7 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> FileResult:
     except BaseException:
         con.execute("rollback")
         raise
-    return FileResult(path=path_text, status="loaded", rows_read=rows_read, rows_loaded=loaded,
+    return FileResult(path=path_text, file_id=file_id, status="loaded", rows_read=rows_read, rows_loaded=loaded,
                       rows_quarantined=quarantined, min_day=min_day, max_day=max_day)
 
 

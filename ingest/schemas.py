@@ -96,6 +96,7 @@ BILL_FIELDS: tuple[Field, ...] = (
 LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_file_id", "VARCHAR"),  # sha256 of the file content
     ("_line", "BIGINT"),  # 1-based line (JSONL/CSV) or row (Parquet) number in the file
+    ("_loaded_at", "TIMESTAMP"),  # when the file was loaded (UTC)
 )
 
 QUARANTINE_COLUMNS: tuple[tuple[str, str], ...] = (

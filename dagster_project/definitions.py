@@ -1,0 +1,34 @@
+"""Code location: ingest assets, dbt assets, the daily partitioned job and its schedule."""
+
+from dagster import (
+    AssetSelection,
+    DefaultScheduleStatus,
+    Definitions,
+    build_schedule_from_partitioned_job,
+    define_asset_job,
+    in_process_executor,
+)
+
+from dagster_project.dbt_assets import finops_dbt_assets
+from dagster_project.ingest_assets import raw_bill_lines, raw_calls
+from dagster_project.partitions import DAILY
+from dagster_project.resources import WarehouseResource, dbt_resource
+
+DAILY_JOB = define_asset_job(
+    "daily_finops",
+    selection=AssetSelection.all(),
+    partitions_def=DAILY,
+    executor_def=in_process_executor,  # one writer: steps must not fight over the DuckDB lock
+    description="Load new landing files, build the dbt marts for the partition's UTC days, run all checks.",
+)
+
+DAILY_SCHEDULE = build_schedule_from_partitioned_job(
+    DAILY_JOB, hour_of_day=2, minute_of_hour=0, default_status=DefaultScheduleStatus.RUNNING,
+)
+
+defs = Definitions(
+    assets=[raw_calls, raw_bill_lines, finops_dbt_assets],
+    jobs=[DAILY_JOB],
+    schedules=[DAILY_SCHEDULE],
+    resources={"warehouse": WarehouseResource.from_env(), "dbt": dbt_resource()},
+)

@@ -1,0 +1,34 @@
+{#-
+  Money rules, implemented once:
+  - money is decimal(38,12); DuckDB turns decimal / decimal into DOUBLE, so money is never divided:
+  - token cost = tokens x USD per million tokens x 0.000001, all decimal;
+  - allocation works on integer pico-dollars (hugeint) with floor division, and the remainder
+    goes to one row per group, so allocated parts sum to the whole exactly.
+-#}
+{% macro money(expr) -%} cast({{ expr }} as decimal(38,12)) {%- endmacro %}
+
+{% macro token_cost(tokens, price_per_mtok) -%}
+    cast(cast({{ tokens }} as decimal(38,0)) * cast({{ price_per_mtok }} as decimal(18,6)) * cast(0.000001 as decimal(7,6)) as decimal(38,12))
+{%- endmacro %}
+
+{% macro to_pico(expr) -%} cast(cast({{ expr }} as decimal(38,12)) * 1000000000000 as hugeint) {%- endmacro %}
+
+{% macro from_pico(expr) -%} cast(cast({{ expr }} as decimal(38,0)) * cast(0.000000000001 as decimal(13,12)) as decimal(38,12)) {%- endmacro %}
+
+{#- A ratio for reporting (not money): decimal with 8 places, null when the denominator is 0. -#}
+{% macro ratio(numerator, denominator) -%}
+    case when {{ denominator }} <> 0 then cast(cast({{ numerator }} as double) / cast({{ denominator }} as double) as decimal(18,8)) end
+{%- endmacro %}
+
+{#-
+  The reconciliation rule, once: a period reconciles when |billed - computed| <= tolerance x |billed|
+  (2%), or when the gap is below the materiality floor (var reconciliation_materiality_usd, $1):
+  on an account-day of a few dollars, one missing log line or the vendor's per-line rounding to
+  cents moves the ratio by several percent without being a finding. Decimal arithmetic throughout.
+-#}
+{% macro is_within_tolerance(billed, computed, tolerance=none, materiality=none) -%}
+    (abs({{ billed }} - {{ computed }})
+        <= cast({{ tolerance if tolerance is not none else var('reconciliation_tolerance') }} as decimal(18,6)) * abs({{ billed }})
+     or abs({{ billed }} - {{ computed }})
+        <= cast({{ materiality if materiality is not none else var('reconciliation_materiality_usd') }} as decimal(18,6)))
+{%- endmacro %}

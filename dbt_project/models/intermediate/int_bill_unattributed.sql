@@ -1,0 +1,43 @@
+-- Bill amounts that are not allocated onto calls, as explicit rows so that attributed cost sums
+-- to the bill exactly: usage billed for a grain with no priced logged call (unattributed_usage),
+-- and every non-usage line (credits, refunds, corrections, adjustments, taxes) kept visible with
+-- its own kind. Only the partition window's days.
+with
+
+grains as (
+    select * from {{ ref('int_bill_grains_matched') }}
+    where match_status = 'bill_without_calls'
+),
+
+other_lines as (
+    select * from {{ ref('stg_raw__bill_lines') }}
+    where not is_usage and {{ in_window('charge_day') }}
+),
+
+unattributed_usage as (
+    select
+        provider, billing_account, cost_day, model, token_bucket, service_tier,
+        'unattributed_usage' as cost_kind,
+        billed_cost
+    from grains
+),
+
+non_usage as (
+    select
+        provider, billing_account, charge_day as cost_day, model, token_bucket, service_tier,
+        case
+            when charge_class = 'Correction' then 'correction'
+            else lower(charge_category)
+        end as cost_kind,
+        {{ money('sum(billed_cost)') }} as billed_cost
+    from other_lines
+    group by all
+),
+
+final as (
+    select * from unattributed_usage
+    union all
+    select * from non_usage
+)
+
+select * from final

@@ -1,0 +1,47 @@
+-- Logged calls, cleaned: one row per call_id (a call logged twice, in two files or twice in one,
+-- keeps its first loaded copy), lower-cased provider, served model defaulting to the requested
+-- one, UTC day. Renames and casts only; pricing happens in intermediate.
+with
+
+source as (
+    select * from {{ source('raw', 'calls') }}
+),
+
+deduplicated as (
+    select *
+    from source
+    qualify row_number() over (partition by call_id order by _loaded_at, _file_id, _line) = 1
+),
+
+final as (
+    select
+        call_id,
+        started_at,
+        cast(started_at as date) as call_day,
+        latency_ms,
+        lower(trim(provider)) as provider,
+        billing_account,
+        model_requested,
+        coalesce(model_served, model_requested) as model_served,
+        lower(environment) as environment,
+        region,
+        tenant_id,
+        user_id,
+        feature,
+        prompt_template,
+        prompt_version,
+        lower(service_tier) as service_tier,
+        lower(cache_outcome) as cache_outcome,
+        lower(routing_decision) as routing_decision,
+        input_uncached_tokens,
+        cache_read_tokens,
+        cache_write_tokens,
+        output_tokens,
+        reasoning_tokens,
+        lower(status) as status,
+        _file_id as source_file_id,
+        _line as source_line
+    from deduplicated
+)
+
+select * from final

@@ -1,0 +1,887 @@
+"""Deterministic demo data: LLM call logs, FOCUS vendor bills and the ground truth behind them.
+
+`generate(landing_dir)` simulates one month of LLM API traffic of a multi-tenant SaaS product and
+writes what a real deployment would receive, in the landing layout the loaders read:
+
+    calls/canonical/YYYY/MM/DD/calls-YYYY-MM-DD.jsonl   (every 3rd day: .parquet, see parquet_days)
+    billing/focus/<provider>/<provider>-YYYY-MM.csv     (FOCUS columns = ingest.schemas.BILL_FIELDS)
+    _demo/ground_truth.csv                              (true cost per UTC day x tenant x feature)
+    _demo/manifest.json                                 (parameters and totals; also returned)
+
+The `_demo/` folder is outside calls/ and billing/, so loaders never pick it up.
+
+How the data is made (all of it from `random.Random`, seeded; money in `decimal.Decimal`):
+- True calls are simulated per UTC day: tenants (weighted by revenue) x the features they use,
+  prompt templates with versions, environments, regions, users, provider prompt caching,
+  an application cache (app_hit calls carry zero tokens), a router (rerouted calls are served by a
+  cheaper model of the same provider), a batch feature, reasoning tokens, a few errors, and one
+  spike day where one tenant x feature runs at SPIKE_FACTOR times its normal traffic.
+- A call's true cost is exact: tokens * price_per_mtok / 1e6 for every token bucket, with the
+  price row valid at the UTC date of started_at for (provider, served model, bucket, tier).
+- The vendor bill has one Usage line per provider x sub-account x UTC day x served model x bucket x
+  tier with nonzero tokens, priced over ALL true calls and rounded to cents (ROUND_HALF_UP), plus
+  exactly one Credit line.
+- About 1% of the true calls never reach the logs (but are billed). They are chosen
+  systematically: in each (tenant, feature) stream, in time order and skipping app cache hits,
+  every MISSING_EVERY-th call is lost, starting with the MISSING_PHASE-th (see is_missing).
+- Timestamps in JSONL are ISO 8601, mostly with 'Z', some with '+00:00' and ~0.5% with a non-UTC
+  offset (local time of the logging host); the UTC instant decides the day everywhere.
+
+Same arguments -> byte-identical files: everything is sorted and no wall-clock time is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import itertools
+import json
+import math
+import random
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ingest.config import REPO_ROOT
+from ingest.schemas import BILL_FIELDS, CALL_FIELDS, CALL_SCHEMA
+
+DEFAULT_REFERENCE_DIR = REPO_ROOT / "data" / "reference"
+
+BUCKETS: tuple[str, ...] = ("input_uncached", "cache_read", "cache_write", "output")
+TOKEN_COLUMN: dict[str, str] = {
+    "input_uncached": "input_uncached_tokens",
+    "cache_read": "cache_read_tokens",
+    "cache_write": "cache_write_tokens",
+    "output": "output_tokens",
+}
+TIERS: tuple[str, ...] = ("standard", "batch")
+MTOK = Decimal(1_000_000)
+CENT = Decimal("0.01")
+EXACT = Decimal("1e-12")  # every true cost has at most 12 decimals (6 in the price, / 1e6)
+
+SPIKE_DAY_INDEX = 19  # 2026-10-20 with the default start
+SPIKE_TENANT = "t005"
+SPIKE_FEATURE = "support_triage"
+SPIKE_FACTOR = 5
+
+MISSING_EVERY = 100  # ~1% of the non-app-hit calls of every (tenant, feature) stream are not logged
+MISSING_PHASE = 50  # ... the 50th, 150th, 250th, ... so a stream loses round(n / 100) calls
+
+APP_HIT_RATE = 0.08
+CACHE_WRITE_RATE = 0.05  # anthropic calls whose cached prefix had expired and is written again
+REROUTE_RATE = 0.30
+ERROR_RATE = 0.006
+OFFSET_TIMESTAMP_RATE = 0.005
+PLUS_ZERO_TIMESTAMP_RATE = 0.10
+COMPACT_RECORD_RATE = 0.30  # JSONL records that omit keys holding a default value
+NO_LATENCY_RATE = 0.01
+ENVIRONMENTS: tuple[tuple[str, float], ...] = (("prod", 0.80), ("staging", 0.15), ("dev", 0.05))
+NON_UTC_OFFSETS_MIN: tuple[int, ...] = (120, -300, 330, -420)
+WEEKDAY_FACTOR: tuple[float, ...] = (1.1, 1.1, 1.1, 1.1, 1.1, 0.75, 0.75)  # Mon..Sun, mean 1.0
+
+# provider -> (sub-account of prod calls, sub-account of staging and dev calls)
+SUB_ACCOUNTS: dict[str, tuple[str, str]] = {
+    "openai": ("proj_prod", "proj_nonprod"),
+    "anthropic": ("wrk_prod", "wrk_dev"),
+    "google": ("gcp_prod", "gcp_dev"),
+}
+BILLING_ACCOUNT_IDS: dict[str, str] = {
+    "openai": "org-7Hq2LxA9",
+    "anthropic": "org_01JD8W3K5Z",
+    "google": "01A2B3-C4D5E6-F7A8B9",
+}
+REGIONS: dict[str, dict[str, str]] = {
+    "openai": {"us": "us", "eu": "eu"},
+    "anthropic": {"us": "us", "eu": "eu"},
+    "google": {"us": "us-central1", "eu": "europe-west4"},
+}
+# the one Credit line of the demo: (provider, sub-account, day index, amount)
+CREDIT = ("anthropic", "wrk_prod", 9, Decimal("-25.00"))
+
+# latency model per served model: (base ms, ms per output token)
+LATENCY: dict[str, tuple[int, float]] = {
+    "gpt-4o": (420, 9.0), "gpt-4o-mini": (260, 5.0), "o3-mini": (900, 6.0),
+    "claude-opus-4": (950, 22.0), "claude-sonnet-4": (620, 12.0), "claude-haiku-3-5": (310, 6.0),
+    "gemini-1.5-pro": (700, 10.0), "gemini-2.0-flash": (240, 4.0),
+}
+REASONING_MODELS = frozenset({"o3-mini"})
+_HOURS = tuple(range(24))
+
+
+# --------------------------------------------------------------------------------------------
+# reference data (also the dbt seeds)
+
+
+@dataclass(frozen=True)
+class PriceRow:
+    provider: str
+    model: str
+    bucket: str
+    tier: str
+    price_per_mtok: Decimal
+    valid_from: date
+    valid_to: date | None  # exclusive; None = open
+
+
+class PriceBook:
+    """Price rows by (provider, model, bucket, tier), looked up by UTC date."""
+
+    def __init__(self, rows: Iterable[PriceRow]) -> None:
+        self._rows: dict[tuple[str, str, str, str], list[PriceRow]] = defaultdict(list)
+        for row in rows:
+            self._rows[(row.provider, row.model, row.bucket, row.tier)].append(row)
+        for key, found in self._rows.items():
+            found.sort(key=lambda r: r.valid_from)
+            for a, b in zip(found, found[1:]):
+                if a.valid_to is None or a.valid_to > b.valid_from:
+                    raise ValueError(f"overlapping price rows for {key}: {a.valid_from} and {b.valid_from}")
+        self._cache: dict[tuple[str, str, str, str, date], Decimal] = {}
+
+    def price(self, provider: str, model: str, bucket: str, tier: str, day: date) -> Decimal:
+        key = (provider, model, bucket, tier, day)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        for row in self._rows.get(key[:4], ()):
+            if row.valid_from <= day and (row.valid_to is None or day < row.valid_to):
+                self._cache[key] = row.price_per_mtok
+                return row.price_per_mtok
+        raise KeyError(f"no price for {provider}/{model}/{bucket}/{tier} on {day}")
+
+    def models(self) -> list[tuple[str, str]]:
+        return sorted({(p, m) for p, m, _, _ in self._rows})
+
+    def changes(self) -> list[tuple[str, str, date]]:
+        """(provider, model, day) of every price change (a row starting where another ends)."""
+        found = set()
+        for rows in self._rows.values():
+            for a, b in zip(rows, rows[1:]):
+                found.add((b.provider, b.model, b.valid_from))
+        return sorted(found)
+
+
+@dataclass(frozen=True)
+class Tenant:
+    tenant_id: str
+    tenant_name: str
+    plan: str
+    monthly_revenue_usd: Decimal
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def load_prices(reference_dir: Path) -> PriceBook:
+    rows = []
+    for r in _read_csv(reference_dir / "model_prices.csv"):
+        if r["token_bucket"] not in BUCKETS or r["service_tier"] not in TIERS:
+            raise ValueError(f"model_prices.csv: unknown bucket or tier in {r}")
+        rows.append(PriceRow(
+            provider=r["provider"], model=r["model"], bucket=r["token_bucket"], tier=r["service_tier"],
+            price_per_mtok=Decimal(r["price_per_mtok"]), valid_from=date.fromisoformat(r["valid_from"]),
+            valid_to=date.fromisoformat(r["valid_to"]) if r["valid_to"] else None,
+        ))
+    return PriceBook(rows)
+
+
+def load_tenants(reference_dir: Path) -> list[Tenant]:
+    tenants = [Tenant(r["tenant_id"], r["tenant_name"], r["plan"], Decimal(r["monthly_revenue_usd"]))
+               for r in _read_csv(reference_dir / "tenants.csv")]
+    return sorted(tenants, key=lambda t: t.tenant_id)
+
+
+# --------------------------------------------------------------------------------------------
+# the product: features, prompt templates, tenants' usage
+
+
+@dataclass(frozen=True)
+class TemplateVersion:
+    version: str
+    from_day: int  # first day index (0-based) the version is live
+    prefix_tokens: int  # stable system prompt: what provider prompt caching can reuse
+    input_mean: int  # variable input tokens (lognormal mean)
+    output_mean: int  # visible output tokens (lognormal mean)
+    reasoning_mean: int = 0  # reasoning tokens, reasoning models only
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    weight: float
+    versions: tuple[TemplateVersion, ...]
+
+    def version_on(self, day_index: int) -> TemplateVersion:
+        live = [v for v in self.versions if v.from_day <= day_index]
+        return live[-1] if live else self.versions[0]
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    provider: str
+    model: str  # model the application requests
+    weight: float  # relative traffic inside a tenant that uses the feature
+    templates: tuple[Template, ...]
+    reroute_to: str | None = None  # the feature goes through the router, which may pick this model
+    app_cache: bool = False  # exact-match application cache in front of the provider
+    tier: str = "standard"
+    nightly: bool = False  # scheduled job: runs 01-04 UTC, prod only, no end user
+
+    @property
+    def template_cum_weights(self) -> tuple[float, ...]:
+        return tuple(itertools.accumulate(t.weight for t in self.templates))
+
+
+def _tv(version: str, from_day: int, prefix: int, inp: int, out: int, reasoning: int = 0) -> TemplateVersion:
+    return TemplateVersion(version, from_day, prefix, inp, out, reasoning)
+
+
+FEATURES: tuple[Feature, ...] = (
+    Feature("chat_assistant", "anthropic", "claude-sonnet-4", 3.0, (
+        Template("chat_system", 0.7, (_tv("v1", 0, 2400, 1400, 380), _tv("v2", 12, 3100, 1400, 340))),
+        Template("chat_followup", 0.3, (_tv("v1", 0, 2400, 1800, 330),)),
+    ), reroute_to="claude-haiku-3-5"),
+    Feature("doc_summarizer", "google", "gemini-1.5-pro", 3.5, (
+        Template("summarize_document", 0.6, (_tv("v1", 0, 0, 12000, 700), _tv("v2", 18, 0, 12000, 560))),
+        Template("summarize_thread", 0.4, (_tv("v1", 0, 0, 9000, 600),)),
+    ), reroute_to="gemini-2.0-flash"),
+    Feature("search_rerank", "openai", "gpt-4o-mini", 3.0, (
+        Template("rerank_topk", 1.0, (_tv("v1", 0, 3000, 18000, 300), _tv("v2", 8, 3400, 16000, 300))),
+    ), app_cache=True),
+    Feature("code_review", "anthropic", "claude-opus-4", 1.0, (
+        Template("review_diff", 0.7, (_tv("v1", 0, 4000, 3500, 900),)),
+        Template("review_security", 0.3, (_tv("v1", 0, 5200, 3000, 800),)),
+    )),
+    Feature("email_drafter", "openai", "gpt-4o", 3.5, (
+        Template("draft_reply", 0.6, (_tv("v1", 0, 1100, 900, 320), _tv("v2", 5, 1300, 900, 300))),
+        Template("draft_outreach", 0.4, (_tv("v1", 0, 1100, 700, 380),)),
+    ), reroute_to="gpt-4o-mini"),
+    Feature("support_triage", "anthropic", "claude-haiku-3-5", 2.0, (
+        Template("triage_ticket", 0.6, (_tv("v1", 0, 1800, 5000, 260), _tv("v2", 15, 2000, 5000, 240),
+                                         _tv("v3", 25, 2000, 4600, 220))),
+        Template("suggest_macro", 0.4, (_tv("v1", 0, 1500, 4200, 300),)),
+    ), app_cache=True),
+    Feature("nightly_report", "openai", "gpt-4o", 0.8, (
+        Template("report_daily", 1.0, (_tv("v1", 0, 2000, 12000, 1500),)),
+    ), tier="batch", nightly=True),
+    Feature("sql_copilot", "openai", "o3-mini", 1.0, (
+        Template("nl_to_sql", 0.6, (_tv("v1", 0, 6000, 800, 250, 1200),)),
+        Template("explain_query", 0.4, (_tv("v1", 0, 5000, 1400, 350, 900), _tv("v2", 10, 5000, 1400, 300, 800))),
+    )),
+    Feature("onboarding_tips", "google", "gemini-2.0-flash", 1.5, (
+        Template("tips_welcome", 1.0, (_tv("v1", 0, 0, 20000, 400),)),
+    ), app_cache=True),
+    Feature("translation", "google", "gemini-2.0-flash", 2.0, (
+        Template("translate_document", 0.7, (_tv("v1", 0, 0, 6000, 6500), _tv("v2", 20, 0, 6200, 6500))),
+        Template("translate_ui", 0.3, (_tv("v1", 0, 0, 4500, 5000),)),
+    ), app_cache=True),
+)
+FEATURE_BY_NAME: dict[str, Feature] = {f.name: f for f in FEATURES}
+
+# Features of a plan: (always used, drawn per tenant from, how many drawn). The router-backed
+# features with a big price gap (email_drafter, doc_summarizer) are enterprise-only: a stream's
+# cost varies a lot from call to call there, and only big streams keep attribution within 0.5%.
+PLAN_FEATURES: dict[str, tuple[tuple[str, ...], tuple[str, ...], int]] = {
+    "enterprise": (tuple(f.name for f in FEATURES), (), 0),
+    "growth": (("chat_assistant", "support_triage", "search_rerank"),
+               ("translation", "sql_copilot", "onboarding_tips", "code_review", "nightly_report"), 2),
+    "starter": (("chat_assistant",), ("support_triage", "search_rerank", "translation", "onboarding_tips"), 1),
+}
+PLAN_USERS: dict[str, int] = {"enterprise": 300, "growth": 80, "starter": 20}
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One tenant x feature: the unit of traffic (and of the missing-call rule)."""
+
+    tenant_id: str
+    feature: str
+    weight: float  # share of the day's calls
+    region: str  # us | eu (the tenant's home)
+    users: int
+
+
+def tenant_weight(tenant: Tenant) -> float:
+    """Traffic weight of a tenant: grows with revenue, less than proportionally."""
+    return math.sqrt(float(tenant.monthly_revenue_usd))
+
+
+def build_streams(tenants: Sequence[Tenant], seed: int) -> list[Stream]:
+    """Every tenant x feature in use, with its share of the traffic (tenant share split by feature weight)."""
+    total = sum(tenant_weight(t) for t in tenants)
+    streams: list[Stream] = []
+    for tenant in tenants:
+        rng = random.Random(f"{seed}:tenant:{tenant.tenant_id}")
+        region = "eu" if rng.random() < 0.3 else "us"
+        core, options, draw = PLAN_FEATURES.get(tenant.plan, PLAN_FEATURES["starter"])
+        chosen = list(core) + rng.sample(options, min(draw, len(options)))
+        if tenant.tenant_id == SPIKE_TENANT and SPIKE_FEATURE not in chosen:
+            chosen.append(SPIKE_FEATURE)
+        feature_total = sum(FEATURE_BY_NAME[f].weight for f in chosen)
+        share = tenant_weight(tenant) / total
+        users = PLAN_USERS.get(tenant.plan, 20)
+        for name in sorted(chosen):
+            streams.append(Stream(tenant.tenant_id, name, share * FEATURE_BY_NAME[name].weight / feature_total,
+                                  region, users))
+    return streams
+
+
+# --------------------------------------------------------------------------------------------
+# calls
+
+
+@dataclass
+class Call:
+    call_id: str
+    started_at: datetime  # UTC, millisecond precision
+    latency_ms: int | None
+    provider: str
+    billing_account: str
+    model_requested: str
+    model_served: str
+    environment: str
+    region: str
+    tenant_id: str
+    user_id: str | None
+    feature: str
+    prompt_template: str
+    prompt_version: str
+    service_tier: str
+    cache_outcome: str
+    routing_decision: str
+    input_uncached_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+    output_tokens: int
+    reasoning_tokens: int
+    status: str
+    utc_offset_min: int = 0  # offset the JSONL timestamp is written with (0 = UTC)
+    plus_zero: bool = False  # UTC written as '+00:00' instead of 'Z'
+    compact: bool = False  # JSONL record omits keys that hold their default value
+    logged: bool = True
+    costs: dict[str, Decimal] | None = None  # exact cost per bucket, set by price_calls
+
+    @property
+    def cost(self) -> Decimal:
+        if self.costs is None:
+            raise ValueError(f"{self.call_id} is not priced yet (price_calls)")
+        return sum(self.costs.values(), Decimal(0))
+
+    @property
+    def day(self) -> date:
+        return self.started_at.date()
+
+    def tokens(self, bucket: str) -> int:
+        return getattr(self, TOKEN_COLUMN[bucket])
+
+
+def parquet_days(start: date, days: int) -> list[date]:
+    """Days written as Parquet instead of JSONL: every 3rd day (the 3rd, 6th, ... of the run)."""
+    return [start + timedelta(days=i) for i in range(days) if i % 3 == 2]
+
+
+def is_missing(position: int) -> bool:
+    """Whether the position-th (1-based, app hits not counted) call of a stream is lost from the logs."""
+    return position % MISSING_EVERY == MISSING_PHASE % MISSING_EVERY
+
+
+def missing_count(non_hit_calls: int) -> int:
+    """How many calls the systematic rule drops from a stream with this many non-app-hit calls."""
+    return (non_hit_calls + MISSING_EVERY - MISSING_PHASE) // MISSING_EVERY
+
+
+def _lognormal_int(rng: random.Random, mean: float, sigma: float = 0.25, low: int = 1) -> int:
+    if mean <= 0:
+        return 0
+    mu = math.log(mean) - sigma * sigma / 2
+    return max(low, int(rng.lognormvariate(mu, sigma)))
+
+
+@lru_cache(maxsize=None)
+def _hour_cum_weights(region: str, nightly: bool) -> tuple[float, ...]:
+    """Cumulative weights of the UTC hour a call starts in: business hours of the region, or 01-04 at night."""
+    if nightly:
+        weights = [1.0 if 1 <= h < 4 else 0.0 for h in range(24)]
+    else:
+        peak = 11.5 if region == "eu" else 17.5
+        weights = [0.15 + math.exp(-(((h - peak + 12) % 24 - 12) ** 2) / 18.0) for h in range(24)]
+    return tuple(itertools.accumulate(weights))
+
+
+def _pick(rng: random.Random, options: Sequence[tuple[str, float]]) -> str:
+    x = rng.random() * sum(w for _, w in options)
+    for value, w in options:
+        x -= w
+        if x < 0:
+            return value
+    return options[-1][0]
+
+
+def _make_call(rng: random.Random, stream: Stream, day: date, day_index: int) -> Call:
+    feature = FEATURE_BY_NAME[stream.feature]
+    hour = rng.choices(_HOURS, cum_weights=_hour_cum_weights(stream.region, feature.nightly))[0]
+    ms = hour * 3_600_000 + rng.randrange(3_600_000)
+    started = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(milliseconds=ms)
+    template = rng.choices(feature.templates, cum_weights=feature.template_cum_weights)[0]
+    version = template.version_on(day_index)
+    environment = "prod" if feature.nightly else _pick(rng, ENVIRONMENTS)
+    prod_account, other_account = SUB_ACCOUNTS[feature.provider]
+    user_id = None if feature.nightly else f"{stream.tenant_id}-u{int(stream.users * rng.random() ** 2) + 1:04d}"
+
+    cache_outcome = "none"
+    if feature.app_cache:
+        cache_outcome = "app_hit" if rng.random() < APP_HIT_RATE else "app_miss"
+    routing, served = "none", feature.model
+    if feature.reroute_to:
+        routing = "kept"
+        if cache_outcome != "app_hit" and rng.random() < REROUTE_RATE:
+            routing, served = "rerouted", feature.reroute_to
+
+    uncached = cache_read = cache_write = output = reasoning = 0
+    status = "ok"
+    if cache_outcome == "app_hit":
+        latency: int | None = rng.randint(2, 15)
+    else:
+        prefix = version.prefix_tokens
+        variable = _lognormal_int(rng, version.input_mean)
+        output = _lognormal_int(rng, version.output_mean)
+        if served in REASONING_MODELS and version.reasoning_mean:
+            reasoning = _lognormal_int(rng, version.reasoning_mean, low=0)
+            output += reasoning
+        uncached = prefix + variable
+        if feature.provider == "anthropic" and prefix >= 1024:
+            if rng.random() < CACHE_WRITE_RATE:  # cache expired (5 min TTL): the prefix is written again
+                cache_write, uncached = prefix, variable
+            else:
+                cache_read, uncached = prefix, variable
+        elif feature.provider == "openai" and prefix >= 1024 and rng.random() < 0.65:
+            cache_read = prefix // 128 * 128  # automatic caching works in 128-token steps
+            uncached = prefix + variable - cache_read
+        if rng.random() < ERROR_RATE:  # e.g. timeout mid-stream: what was generated is still billed
+            status = "error"
+            output = max(1, int(output * rng.random() * 0.6))
+            reasoning = min(reasoning, output)
+        base, per_token = LATENCY[served]
+        latency = int((base + per_token * (output - reasoning) + 0.4 * reasoning) * rng.uniform(0.8, 1.4))
+        if feature.tier == "batch":
+            latency = rng.randint(600_000, 7_200_000)
+        if status == "error":
+            latency = 60_000 + rng.randint(0, 30_000)
+    if rng.random() < NO_LATENCY_RATE:
+        latency = None
+
+    utc_offset = 0
+    plus_zero = False
+    style = rng.random()
+    if style < OFFSET_TIMESTAMP_RATE:
+        utc_offset = rng.choice(NON_UTC_OFFSETS_MIN)
+    elif style < OFFSET_TIMESTAMP_RATE + PLUS_ZERO_TIMESTAMP_RATE:
+        plus_zero = True
+
+    return Call(
+        call_id="call_" + f"{rng.getrandbits(96):024x}",
+        started_at=started,
+        latency_ms=latency,
+        provider=feature.provider,
+        billing_account=prod_account if environment == "prod" else other_account,
+        model_requested=feature.model,
+        model_served=served,
+        environment=environment,
+        region=REGIONS[feature.provider][stream.region],
+        tenant_id=stream.tenant_id,
+        user_id=user_id,
+        feature=feature.name,
+        prompt_template=template.name,
+        prompt_version=version.version,
+        service_tier=feature.tier,
+        cache_outcome=cache_outcome,
+        routing_decision=routing,
+        input_uncached_tokens=uncached,
+        cache_read_tokens=cache_read,
+        cache_write_tokens=cache_write,
+        output_tokens=output,
+        reasoning_tokens=reasoning,
+        status=status,
+        utc_offset_min=utc_offset,
+        plus_zero=plus_zero,
+        compact=rng.random() < COMPACT_RECORD_RATE,
+    )
+
+
+def spike_day(start: date, days: int) -> date | None:
+    return start + timedelta(days=SPIKE_DAY_INDEX) if days > SPIKE_DAY_INDEX else None
+
+
+def simulate_calls(start: date, days: int, calls_per_day: int, seed: int, streams: Sequence[Stream]) -> list[Call]:
+    """All TRUE calls (logged or not), sorted by (started_at, call_id); `logged` set by the missing rule."""
+    calls: list[Call] = []
+    cum: list[float] = []
+    acc = 0.0
+    for s in streams:
+        acc += s.weight
+        cum.append(acc)
+    spike = next((s for s in streams if (s.tenant_id, s.feature) == (SPIKE_TENANT, SPIKE_FEATURE)), None)
+    for i in range(days):
+        day = start + timedelta(days=i)
+        rng = random.Random(f"{seed}:calls:{day.isoformat()}")
+        n = int(round(calls_per_day * WEEKDAY_FACTOR[day.weekday()] * rng.uniform(0.95, 1.05)))
+        picked = rng.choices(streams, cum_weights=cum, k=n)
+        if spike is not None and i == SPIKE_DAY_INDEX:
+            picked += [spike] * int(round((SPIKE_FACTOR - 1) * n * spike.weight / acc))
+        calls.extend(_make_call(rng, stream, day, i) for stream in picked)
+    calls.sort(key=lambda c: (c.started_at, c.call_id))
+    if len({c.call_id for c in calls}) != len(calls):
+        raise RuntimeError("duplicate call_id generated; change the seed")
+    mark_missing(calls)
+    return calls
+
+
+def mark_missing(calls: Sequence[Call]) -> int:
+    """Apply the systematic missing-call rule to time-ordered calls; returns how many are lost."""
+    position: dict[tuple[str, str], int] = defaultdict(int)
+    lost = 0
+    for call in calls:
+        if call.cache_outcome == "app_hit":
+            continue
+        key = (call.tenant_id, call.feature)
+        position[key] += 1
+        call.logged = not is_missing(position[key])
+        lost += not call.logged
+    return lost
+
+
+# --------------------------------------------------------------------------------------------
+# pricing
+
+
+def call_costs(call: Call, prices: PriceBook) -> dict[str, Decimal]:
+    """Exact cost per token bucket (buckets with zero tokens are left out)."""
+    costs = {}
+    for bucket in BUCKETS:
+        tokens = call.tokens(bucket)
+        if tokens:
+            price = prices.price(call.provider, call.model_served, bucket, call.service_tier, call.day)
+            costs[bucket] = tokens * price / MTOK
+    return costs
+
+
+def call_cost(call: Call, prices: PriceBook) -> Decimal:
+    return sum(call_costs(call, prices).values(), Decimal(0))
+
+
+def price_calls(calls: Iterable[Call], prices: PriceBook) -> None:
+    for call in calls:
+        call.costs = call_costs(call, prices)
+
+
+def money(value: Decimal) -> str:
+    """Exact decimal text with 12 decimals (DECIMAL(38,12)); refuses to round."""
+    exact = value.quantize(EXACT)
+    if exact != value:
+        raise ValueError(f"{value} has more than 12 decimals")
+    return format(exact, "f")
+
+
+def cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# --------------------------------------------------------------------------------------------
+# writers
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write through a temp name and rename, so a loader never sees a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def _iso(call: Call) -> str:
+    if call.utc_offset_min:
+        local = call.started_at + timedelta(minutes=call.utc_offset_min)
+        sign = "+" if call.utc_offset_min > 0 else "-"
+        hh, mm = divmod(abs(call.utc_offset_min), 60)
+        suffix = f"{sign}{hh:02d}:{mm:02d}"
+    else:
+        local = call.started_at
+        suffix = "+00:00" if call.plus_zero else "Z"
+    return local.strftime("%Y-%m-%dT%H:%M:%S") + f".{local.microsecond // 1000:03d}" + suffix
+
+
+_DEFAULT_VALUES = {"service_tier": "standard", "cache_outcome": "none", "routing_decision": "none",
+                   "status": "ok", "cache_read_tokens": 0, "cache_write_tokens": 0, "reasoning_tokens": 0}
+
+
+def call_record(call: Call) -> dict[str, object]:
+    """The JSONL object of a call: CALL_FIELDS order; absent values are omitted, never null."""
+    record: dict[str, object] = {}
+    for f in CALL_FIELDS:
+        value = call.started_at if f.name == "started_at" else getattr(call, f.name)
+        if value is None:
+            continue
+        if call.compact and (_DEFAULT_VALUES.get(f.name, object()) == value
+                             or (f.name == "model_served" and value == call.model_requested)):
+            continue
+        record[f.name] = _iso(call) if f.name == "started_at" else value
+    return record
+
+
+def calls_jsonl(calls: Sequence[Call]) -> bytes:
+    lines = [json.dumps(call_record(c), separators=(",", ":"), ensure_ascii=False) for c in calls]
+    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+
+
+def calls_parquet(calls: Sequence[Call]) -> bytes:
+    """The calls as Parquet with CALL_SCHEMA; started_at as UTC microseconds."""
+    arrays = []
+    for f in CALL_SCHEMA:
+        if f.name == "started_at":
+            values: list = [(c.started_at - _EPOCH) // _MICROSECOND for c in calls]
+        else:
+            values = [getattr(c, f.name) for c in calls]
+        arrays.append(pa.array(values, type=f.type))
+    table = pa.Table.from_arrays(arrays, schema=CALL_SCHEMA)
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue().to_pybytes()
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def calls_path(landing_dir: Path, day: date, parquet: bool) -> Path:
+    ext = "parquet" if parquet else "jsonl"
+    return landing_dir / "calls" / "canonical" / f"{day:%Y/%m/%d}" / f"calls-{day.isoformat()}.{ext}"
+
+
+def bill_path(landing_dir: Path, provider: str, year: int, month: int) -> Path:
+    return landing_dir / "billing" / "focus" / provider / f"{provider}-{year:04d}-{month:02d}.csv"
+
+
+@dataclass
+class BillLine:
+    provider: str
+    account: str
+    day: date
+    model: str
+    bucket: str
+    tier: str
+    tokens: int
+    true_cost: Decimal
+
+    @property
+    def billed(self) -> Decimal:
+        return cents(self.true_cost)
+
+
+def bill_lines(calls: Iterable[Call]) -> list[BillLine]:
+    """Usage lines over ALL true (priced) calls: one per provider x account x day x served model x bucket x tier."""
+    grains: dict[tuple[str, str, date, str, str, str], list] = {}
+    for call in calls:
+        for bucket, cost in (call.costs or {}).items():
+            key = (call.provider, call.billing_account, call.day, call.model_served, bucket, call.service_tier)
+            acc = grains.setdefault(key, [0, Decimal(0)])
+            acc[0] += call.tokens(bucket)
+            acc[1] += cost
+    order = {b: i for i, b in enumerate(BUCKETS)}
+    keys = sorted(grains, key=lambda k: (k[0], k[2], k[1], k[3], order[k[4]], k[5]))
+    return [BillLine(*k, tokens=grains[k][0], true_cost=grains[k][1]) for k in keys]
+
+
+def _ts(day: date) -> str:
+    return f"{day.isoformat()}T00:00:00Z"
+
+
+def _bill_row(values: dict[str, str]) -> list[str]:
+    return [values.get(f.name, "") for f in BILL_FIELDS]
+
+
+def usage_row(line: BillLine) -> list[str]:
+    amount = f"{line.billed:.2f}"
+    return _bill_row({
+        "ChargePeriodStart": _ts(line.day), "ChargePeriodEnd": _ts(line.day + timedelta(days=1)),
+        "ProviderName": line.provider, "BillingAccountId": BILLING_ACCOUNT_IDS[line.provider],
+        "SubAccountId": line.account, "ChargeCategory": "Usage", "ChargeClass": "",
+        "ChargeDescription": f"{line.model} {line.bucket.replace('_', ' ')} tokens, {line.tier} tier",
+        "SkuId": f"{line.model}:{line.bucket}:{line.tier}", "ConsumedQuantity": str(line.tokens),
+        "ConsumedUnit": "Tokens", "BilledCost": amount, "EffectiveCost": amount, "ListCost": amount,
+        "BillingCurrency": "USD", "x_Model": line.model, "x_TokenBucket": line.bucket, "x_ServiceTier": line.tier,
+    })
+
+
+def credit_row(provider: str, account: str, day: date, amount: Decimal) -> list[str]:
+    return _bill_row({
+        "ChargePeriodStart": _ts(day), "ChargePeriodEnd": _ts(day + timedelta(days=1)),
+        "ProviderName": provider, "BillingAccountId": BILLING_ACCOUNT_IDS[provider], "SubAccountId": account,
+        "ChargeCategory": "Credit", "ChargeClass": "", "ChargeDescription": "Promotional credit",
+        "SkuId": "promotional-credit", "ConsumedQuantity": "", "ConsumedUnit": "",
+        "BilledCost": f"{amount:.2f}", "EffectiveCost": f"{amount:.2f}", "ListCost": "0.00",
+        "BillingCurrency": "USD", "x_Model": "unknown", "x_TokenBucket": "unknown", "x_ServiceTier": "standard",
+    })
+
+
+def credit_line(start: date, days: int) -> tuple[str, str, date, Decimal]:
+    provider, account, index, amount = CREDIT
+    return provider, account, start + timedelta(days=min(index, days - 1)), amount
+
+
+def _csv_bytes(rows: Iterable[list[str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([f.name for f in BILL_FIELDS])
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def write_bills(landing_dir: Path, lines: Sequence[BillLine], credit: tuple[str, str, date, Decimal]) -> list[Path]:
+    files: dict[tuple[str, int, int], list[tuple[tuple, list[str]]]] = defaultdict(list)
+    for i, line in enumerate(lines):
+        files[(line.provider, line.day.year, line.day.month)].append(((line.day, 0, i), usage_row(line)))
+    c_provider, c_account, c_day, c_amount = credit
+    files[(c_provider, c_day.year, c_day.month)].append(
+        ((c_day, 1, 0), credit_row(c_provider, c_account, c_day, c_amount)))
+    written = []
+    for (provider, year, month), rows in sorted(files.items()):
+        path = bill_path(landing_dir, provider, year, month)
+        _write(path, _csv_bytes(row for _, row in sorted(rows, key=lambda r: r[0])))
+        written.append(path)
+    return written
+
+
+def ground_truth_rows(calls: Iterable[Call]) -> list[tuple[date, str, str, int, Decimal]]:
+    """TRUE cost per UTC day x tenant x feature over all true (priced) calls, logged or not."""
+    acc: dict[tuple[date, str, str], list] = {}
+    for call in calls:
+        entry = acc.setdefault((call.day, call.tenant_id, call.feature), [0, Decimal(0)])
+        entry[0] += 1
+        entry[1] += call.cost
+    return [(d, t, f, n, cost) for (d, t, f), (n, cost) in sorted(acc.items())]
+
+
+def _ground_truth_bytes(rows: Sequence[tuple[date, str, str, int, Decimal]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["day", "tenant_id", "feature", "calls", "true_cost_usd"])
+    for d, t, f, n, cost in rows:
+        writer.writerow([d.isoformat(), t, f, n, money(cost)])
+    return out.getvalue().encode("utf-8")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------
+# entry point
+
+
+def generate(landing_dir: Path, *, start: date = date(2026, 10, 1), days: int = 30, calls_per_day: int = 3000,
+             seed: int = 42, reference_dir: Path | None = None) -> dict:
+    """Write the demo landing files and return the manifest (also written to _demo/manifest.json)."""
+    if days < 1 or calls_per_day < 1:
+        raise ValueError("days and calls_per_day must be at least 1")
+    landing_dir = Path(landing_dir)
+    reference_dir = Path(reference_dir) if reference_dir else DEFAULT_REFERENCE_DIR
+    prices = load_prices(reference_dir)
+    tenants = load_tenants(reference_dir)
+    streams = build_streams(tenants, seed)
+    calls = simulate_calls(start, days, calls_per_day, seed, streams)
+    price_calls(calls, prices)
+    logged = [c for c in calls if c.logged]
+
+    pq_days = set(parquet_days(start, days))
+    by_day: dict[date, list[Call]] = defaultdict(list)
+    for call in logged:
+        by_day[call.day].append(call)
+    for i in range(days):
+        day = start + timedelta(days=i)
+        rows = by_day.get(day, [])
+        data = calls_parquet(rows) if day in pq_days else calls_jsonl(rows)
+        _write(calls_path(landing_dir, day, day in pq_days), data)
+
+    lines = bill_lines(calls)
+    credit = credit_line(start, days)
+    write_bills(landing_dir, lines, credit)
+
+    truth = ground_truth_rows(calls)
+    _write(landing_dir / "_demo" / "ground_truth.csv", _ground_truth_bytes(truth))
+
+    manifest = build_manifest(
+        start=start, days=days, calls_per_day=calls_per_day, seed=seed, reference_dir=reference_dir,
+        calls=calls, prices=prices, lines=lines, credit=credit, truth=truth, pq_days=sorted(pq_days),
+    )
+    _write(landing_dir / "_demo" / "manifest.json",
+           (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+    return manifest
+
+
+def build_manifest(*, start: date, days: int, calls_per_day: int, seed: int, reference_dir: Path,
+                   calls: Sequence[Call], prices: PriceBook, lines: Sequence[BillLine],
+                   credit: tuple[str, str, date, Decimal], truth: Sequence[tuple[date, str, str, int, Decimal]],
+                   pq_days: Sequence[date]) -> dict:
+    true_by_provider: dict[str, Decimal] = defaultdict(Decimal)
+    for call in calls:
+        true_by_provider[call.provider] += call.cost
+    billed_by_provider: dict[str, Decimal] = defaultdict(Decimal)
+    lines_by_provider: dict[str, int] = defaultdict(int)
+    for line in lines:
+        billed_by_provider[line.provider] += line.billed
+        lines_by_provider[line.provider] += 1
+    c_provider, c_account, c_day, c_amount = credit
+    spike = spike_day(start, days)
+    changes = [(p, m, d) for p, m, d in prices.changes() if start <= d < start + timedelta(days=days)]
+    offset_calls = [c for c in calls if c.logged and c.utc_offset_min and c.day not in pq_days]
+    providers = sorted(set(true_by_provider) | set(billed_by_provider) | {c_provider})
+    return {
+        "generator": "ingest.demo",
+        "parameters": {
+            "start": start.isoformat(), "days": days, "calls_per_day": calls_per_day, "seed": seed,
+            "end_exclusive": (start + timedelta(days=days)).isoformat(),
+            "parquet_days": [d.isoformat() for d in pq_days],
+            "reference": {name: _sha256(reference_dir / name) for name in ("model_prices.csv", "tenants.csv")},
+        },
+        "calls_true": len(calls),
+        "calls_logged": sum(c.logged for c in calls),
+        "calls_missing": sum(not c.logged for c in calls),
+        "missing_rule": (f"per (tenant_id, feature) stream in (started_at, call_id) order, app_hit calls not "
+                         f"counted: positions {MISSING_PHASE}, {MISSING_PHASE + MISSING_EVERY}, ... are not logged"),
+        "true_cost_total": money(sum((t[4] for t in truth), Decimal(0))),
+        "billed_usage_total": f"{sum((line.billed for line in lines), Decimal(0)):.2f}",
+        "billed_usage_lines": len(lines),
+        "credit_total": f"{c_amount:.2f}",
+        "credit": {"provider": c_provider, "billing_account": c_account, "day": c_day.isoformat(),
+                   "amount": f"{c_amount:.2f}"},
+        "spike": ({"day": spike.isoformat(), "tenant_id": SPIKE_TENANT, "feature": SPIKE_FEATURE,
+                   "factor": SPIKE_FACTOR} if spike else None),
+        "price_change": ({"provider": changes[0][0], "model": changes[0][1], "day": changes[0][2].isoformat()}
+                         if changes else None),
+        "by_provider": {
+            p: {"true_cost": money(true_by_provider[p]), "billed_usage": f"{billed_by_provider[p]:.2f}",
+                "usage_lines": lines_by_provider[p],
+                "credit": f"{c_amount:.2f}" if p == c_provider else "0.00"}
+            for p in providers
+        },
+        "app_cache_hits": sum(c.cache_outcome == "app_hit" for c in calls),
+        "rerouted_calls": sum(c.routing_decision == "rerouted" for c in calls),
+        "batch_calls": sum(c.service_tier == "batch" for c in calls),
+        "error_calls": sum(c.status == "error" for c in calls),
+        "non_utc_timestamps": len(offset_calls),
+        "non_utc_timestamps_local_day_differs": sum(
+            (c.started_at + timedelta(minutes=c.utc_offset_min)).date() != c.day for c in offset_calls),
+        "tenants": len({c.tenant_id for c in calls}),
+        "features": len({c.feature for c in calls}),
+        "streams": len({(c.tenant_id, c.feature) for c in calls}),
+    }

@@ -1,0 +1,312 @@
+"""Great Expectations check of a freshly loaded batch: a second line of defence after the loader.
+
+The loader (ingest.loaders) already quarantines rows that break the canonical schema. This module
+re-checks what landed in `raw` with an expectation suite generated from the same field lists in
+`ingest.schemas` (the one place for the schema), plus the cross-row and cross-column rules the
+loader cannot see row by row (a duplicated call_id) or that guard against a loader regression.
+
+Pure Python, no Dagster. The caller fetches the batch from DuckDB itself, e.g.
+`con.execute(sql, params).df()` or `con.sql(sql).to_arrow_table()`, and passes the frame in:
+GX's SQL datasource does not work against DuckDB here, so GX only ever sees a pandas DataFrame.
+
+    result = validate_batch(frame, "calls")
+    if not result.success:
+        raise ...(result.failures)
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from ingest.loaders import MAX_TOKENS_PER_CALL
+from ingest.schemas import MONEY, QUANTITY, TABLES, Field
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+# Allowed values of the enumerated columns (the loader defaults a missing value to the first one).
+SERVICE_TIERS: tuple[str, ...] = ("standard", "batch", "priority")
+CACHE_OUTCOMES: tuple[str, ...] = ("app_hit", "app_miss", "none")
+ROUTING_DECISIONS: tuple[str, ...] = ("none", "kept", "rerouted")
+CHARGE_CATEGORIES: tuple[str, ...] = ("Usage", "Purchase", "Tax", "Credit", "Adjustment")
+BILLING_CURRENCIES: tuple[str, ...] = ("USD",)
+
+# How many offending values a failure line quotes.
+SAMPLE_VALUES = 5
+
+_DECIMAL_TYPES = (MONEY, QUANTITY)
+# A pair rule checks order only: a NULL side is reported (once) by the not-null expectation of a
+# required column, and an optional column may be NULL. GX's default would flag the row here too.
+_NULLS_ARE_NOT_THIS_RULES_BUSINESS = "either_value_is_missing"
+_DATASOURCE = "ingest_batches"
+# BASIC: unexpected count, percent and a partial list of offending values (no value counts, no rows).
+_RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": SAMPLE_VALUES}
+
+
+@dataclass(frozen=True)
+class BatchValidation:
+    success: bool
+    evaluated: int  # number of expectations evaluated
+    failures: list[str]  # one line per failed expectation: type(column): unexpected count, sample values
+    rows: int
+
+
+# --------------------------------------------------------------------------------------------
+# the suite, generated from ingest.schemas
+
+
+@dataclass(frozen=True)
+class Check:
+    """One expectation, independent of GX: its snake_case type and its keyword arguments."""
+
+    type: str
+    kwargs: dict[str, Any]
+
+
+def _field_checks(fields: tuple[Field, ...]) -> list[Check]:
+    checks: list[Check] = []
+    for f in fields:
+        if f.required:
+            checks.append(Check("expect_column_values_to_not_be_null", {"column": f.name}))
+    for f in fields:
+        if f.non_negative:
+            high = MAX_TOKENS_PER_CALL if f.name.endswith("_tokens") else None
+            checks.append(Check("expect_column_values_to_be_between",
+                                {"column": f.name, "min_value": 0, "max_value": high}))
+    return checks
+
+
+def _in_set(column: str, values: tuple[str, ...]) -> Check:
+    return Check("expect_column_values_to_be_in_set", {"column": column, "value_set": list(values)})
+
+
+def _table_checks(table: str) -> list[Check]:
+    if table == "calls":
+        return [
+            Check("expect_column_values_to_be_unique", {"column": "call_id"}),
+            _in_set("service_tier", SERVICE_TIERS),
+            _in_set("cache_outcome", CACHE_OUTCOMES),
+            _in_set("routing_decision", ROUTING_DECISIONS),
+            Check("expect_column_pair_values_a_to_be_greater_than_b",
+                  {"column_A": "output_tokens", "column_B": "reasoning_tokens", "or_equal": True,
+                   "ignore_row_if": _NULLS_ARE_NOT_THIS_RULES_BUSINESS}),
+        ]
+    if table == "bill_lines":
+        return [
+            _in_set("ChargeCategory", CHARGE_CATEGORIES),
+            _in_set("BillingCurrency", BILLING_CURRENCIES),
+            Check("expect_column_pair_values_a_to_be_greater_than_b",
+                  {"column_A": "ChargePeriodEnd", "column_B": "ChargePeriodStart", "or_equal": False,
+                   "ignore_row_if": _NULLS_ARE_NOT_THIS_RULES_BUSINESS}),
+        ]
+    return []
+
+
+def suite_checks(table: str) -> list[Check]:
+    """Every expectation run for `table` ("calls" or "bill_lines"), in order."""
+    if table not in TABLES:
+        raise ValueError(f"unknown table {table!r} (expected one of: {', '.join(TABLES)})")
+    return _field_checks(TABLES[table]) + _table_checks(table)
+
+
+# --------------------------------------------------------------------------------------------
+# GX plumbing: one ephemeral context per process, one asset + batch definition + suite per table
+
+
+@dataclass
+class _TableRunner:
+    datasource: Any
+    batch_definition: Any
+    suite: Any
+    order: dict[str, int]  # failure key -> position in the suite, to report failures in suite order
+
+    def release(self) -> None:
+        """Drop the batch GX keeps cached in the (process-lifetime) execution engine."""
+        engine = self.datasource.get_execution_engine()
+        manager = getattr(engine, "batch_manager", None)
+        if manager is not None:  # the engine keeps the last frame (and its batch) alive otherwise
+            manager.reset_batch_cache()
+            manager.batch_data_cache.clear()
+
+
+_lock = threading.Lock()
+_context: Any = None
+_runners: dict[str, _TableRunner] = {}
+
+
+def _quiet_gx() -> None:
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+
+
+def _get_context() -> Any:
+    global _context
+    if _context is None:
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import (
+            DataContextConfig,
+            InMemoryStoreBackendDefaults,
+            ProgressBarsConfig,
+        )
+
+        _quiet_gx()
+        config = DataContextConfig(
+            store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+            progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+            analytics_enabled=False,
+        )
+        context = gx.get_context(project_config=config, mode="ephemeral")
+        context.data_sources.add_pandas(name=_DATASOURCE)
+        _context = context
+    return _context
+
+
+def _expectation(check: Check) -> Any:
+    """The GX 1.x expectation class for a check: expect_column_values_to_be_unique -> ExpectColumnValuesToBeUnique."""
+    import great_expectations.expectations as gxe
+
+    return getattr(gxe, "".join(part.capitalize() for part in check.type.split("_")))(**check.kwargs)
+
+
+def _runner(table: str) -> _TableRunner:
+    runner = _runners.get(table)
+    if runner is None:
+        import great_expectations as gx
+
+        context = _get_context()
+        datasource = context.data_sources.get(_DATASOURCE)
+        asset = datasource.add_dataframe_asset(name=table)
+        batch_definition = asset.add_batch_definition_whole_dataframe(f"{table}_whole_frame")
+        checks = suite_checks(table)
+        suite = context.suites.add(gx.ExpectationSuite(name=f"ingest_{table}",
+                                                       expectations=[_expectation(c) for c in checks]))
+        order = {_key(c.type, c.kwargs): i for i, c in enumerate(checks)}
+        runner = _TableRunner(datasource=datasource, batch_definition=batch_definition, suite=suite, order=order)
+        _runners[table] = runner
+    return runner
+
+
+# --------------------------------------------------------------------------------------------
+# frame preparation and result formatting
+
+
+def _to_pandas(frame: Any, fields: tuple[Field, ...]) -> pd.DataFrame:
+    """A pandas DataFrame holding only the schema's columns, with decimals as float64.
+
+    Money arrives as decimal128 (Arrow) or as object columns of decimal.Decimal (pandas from
+    Arrow); the checks only need nulls and order, so float64 is exact enough and keeps GX on its
+    vectorised numeric path.
+    """
+    import pandas as pd
+    import pyarrow as pa
+
+    names = {f.name for f in fields}
+    if isinstance(frame, pa.RecordBatchReader):
+        frame = frame.read_all()
+    if isinstance(frame, (pa.Table, pa.RecordBatch)):
+        keep = [n for n in frame.schema.names if n in names]
+        frame = frame.select(keep)
+        for i, col in enumerate(frame.schema):
+            if pa.types.is_decimal(col.type):
+                frame = frame.set_column(i, col.name, frame.column(i).cast(pa.float64()))
+        # Int64 (nullable) like DuckDB's .df(), so a NULL does not turn a token column into floats.
+        return frame.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"expected a pandas DataFrame or a pyarrow Table, got {type(frame).__name__}")
+    frame = frame[[c for c in frame.columns if c in names]]
+    decimals = [f.name for f in fields if f.duck_type in _DECIMAL_TYPES and f.name in frame.columns
+                and not pd.api.types.is_float_dtype(frame[f.name].dtype)]
+    converted = {}
+    for name in decimals:
+        try:
+            converted[name] = frame[name].astype("float64")
+        except (TypeError, ValueError):
+            pass  # not numbers at all: leave it, the expectations on it report what they find
+    return frame.assign(**converted) if converted else frame
+
+
+def _plain(value: Any) -> Any:
+    """A sample value as plain Python for the failure line: numpy scalars unwrapped, NaN/NaT as None."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(value, (tuple, list)):
+        return tuple(_plain(v) for v in value)
+    if value is None or (not isinstance(value, str) and bool(np.ndim(value) == 0) and pd.isna(value)):
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, (datetime, pd.Timestamp)):
+        return value.isoformat()
+    return value
+
+
+def _column_label(kwargs: dict[str, Any]) -> str:
+    if "column" in kwargs:
+        return str(kwargs["column"])
+    if "column_A" in kwargs:
+        op = ">=" if kwargs.get("or_equal") else ">"
+        return f"{kwargs['column_A']} {op} {kwargs['column_B']}"
+    return "table"
+
+
+def _key(expectation_type: str, kwargs: dict[str, Any]) -> str:
+    return f"{expectation_type}({_column_label(kwargs)})"
+
+
+def _exception_message(info: Any) -> str | None:
+    """The error behind an expectation GX could not evaluate (e.g. a missing column), if any.
+
+    GX 1.x puts either one flat {raised_exception, exception_message, ...} dict here, or (when a
+    metric failed) a dict keyed by metric id whose values are such dicts.
+    """
+    if not isinstance(info, dict):
+        return None
+    if info.get("raised_exception"):
+        return str(info.get("exception_message"))
+    messages = [str(v.get("exception_message")) for v in info.values()
+                if isinstance(v, dict) and v.get("exception_message")]
+    return "; ".join(sorted(set(messages))) or None
+
+
+def _describe(result: Any, rows: int) -> str:
+    config = result.expectation_config
+    head = _key(config.type, config.kwargs)
+    problem = _exception_message(result.exception_info)
+    if problem:
+        return f"{head}: could not be evaluated: {problem}"
+    observed = result.result or {}
+    count = observed.get("unexpected_count")
+    if count is None:
+        return f"{head}: failed, observed {observed.get('observed_value')!r}"
+    samples = [_plain(v) for v in list(observed.get("partial_unexpected_list") or [])[:SAMPLE_VALUES]]
+    return f"{head}: {count} of {rows} rows unexpected, e.g. {samples!r}"
+
+
+def validate_batch(frame: pd.DataFrame | pa.Table, table: str) -> BatchValidation:
+    """Run the expectation suite of `table` ("calls" or "bill_lines") once over `frame`.
+
+    Columns that are not in the schema (the lineage columns `_file_id`, `_line`, `_loaded_at`)
+    are ignored; a schema column missing from the frame fails the expectations on it.
+    """
+    suite_checks(table)  # rejects an unknown table, also for an empty frame
+    data = _to_pandas(frame, TABLES[table])
+    rows = len(data)
+    if rows == 0:
+        return BatchValidation(success=True, evaluated=0, failures=[], rows=0)
+    with _lock:  # one GX context per process; GX is not documented as thread-safe
+        runner = _runner(table)
+        try:
+            batch = runner.batch_definition.get_batch(batch_parameters={"dataframe": data})
+            outcome = batch.validate(runner.suite, result_format=_RESULT_FORMAT)
+        finally:
+            runner.release()
+    failed = [r for r in outcome.results if not r.success]
+    failed.sort(key=lambda r: runner.order.get(_key(r.expectation_config.type, r.expectation_config.kwargs), 1 << 30))
+    evaluated = int(outcome.statistics.get("evaluated_expectations", len(outcome.results)))
+    return BatchValidation(success=bool(outcome.success), evaluated=evaluated,
+                           failures=[_describe(r, rows) for r in failed], rows=rows)
