@@ -11,13 +11,11 @@ from dagster import (
 
 from dagster_project.dbt_assets import finops_dbt_assets
 from dagster_project.ingest_assets import raw_bill_lines, raw_calls
-from dagster_project.partitions import DAILY
 from dagster_project.resources import WarehouseResource, dbt_resource
 
 DAILY_JOB = define_asset_job(
     "daily_finops",
     selection=AssetSelection.all(),
-    partitions_def=DAILY,
     executor_def=in_process_executor,  # one writer: steps must not fight over the DuckDB lock
     description="Load new landing files, build the dbt marts for the partition's UTC days, run all checks.",
 )

@@ -76,8 +76,9 @@ MISSING_EVERY = 100  # ~1% of the non-app-hit calls of every (tenant, feature) s
 MISSING_PHASE = 50  # ... the 50th, 150th, 250th, ... so a stream loses round(n / 100) calls
 
 APP_HIT_RATE = 0.08
+TENANT_WEIGHT_EXPONENT = 0.45  # traffic grows with revenue, less than proportionally
+TOKEN_SIGMA = 0.2  # lognormal spread of token counts around a template's mean
 CACHE_WRITE_RATE = 0.05  # anthropic calls whose cached prefix had expired and is written again
-REROUTE_RATE = 0.30
 ERROR_RATE = 0.006
 OFFSET_TIMESTAMP_RATE = 0.005
 PLUS_ZERO_TIMESTAMP_RATE = 0.10
@@ -233,6 +234,7 @@ class Feature:
     weight: float  # relative traffic inside a tenant that uses the feature
     templates: tuple[Template, ...]
     reroute_to: str | None = None  # the feature goes through the router, which may pick this model
+    reroute_rate: float = 0.0  # share of the non-app-hit calls the router sends to reroute_to
     app_cache: bool = False  # exact-match application cache in front of the provider
     tier: str = "standard"
     nightly: bool = False  # scheduled job: runs 01-04 UTC, prod only, no end user
@@ -250,38 +252,38 @@ FEATURES: tuple[Feature, ...] = (
     Feature("chat_assistant", "anthropic", "claude-sonnet-4", 3.0, (
         Template("chat_system", 0.7, (_tv("v1", 0, 2400, 1400, 380), _tv("v2", 12, 3100, 1400, 340))),
         Template("chat_followup", 0.3, (_tv("v1", 0, 2400, 1800, 330),)),
-    ), reroute_to="claude-haiku-3-5"),
-    Feature("doc_summarizer", "google", "gemini-1.5-pro", 3.5, (
+    ), reroute_to="claude-haiku-3-5", reroute_rate=0.35),
+    Feature("doc_summarizer", "google", "gemini-1.5-pro", 3.0, (
         Template("summarize_document", 0.6, (_tv("v1", 0, 0, 12000, 700), _tv("v2", 18, 0, 12000, 560))),
         Template("summarize_thread", 0.4, (_tv("v1", 0, 0, 9000, 600),)),
-    ), reroute_to="gemini-2.0-flash"),
+    ), reroute_to="gemini-2.0-flash", reroute_rate=0.2),
     Feature("search_rerank", "openai", "gpt-4o-mini", 3.0, (
         Template("rerank_topk", 1.0, (_tv("v1", 0, 3000, 18000, 300), _tv("v2", 8, 3400, 16000, 300))),
     ), app_cache=True),
-    Feature("code_review", "anthropic", "claude-opus-4", 1.0, (
+    Feature("code_review", "anthropic", "claude-opus-4", 2.0, (
         Template("review_diff", 0.7, (_tv("v1", 0, 4000, 3500, 900),)),
         Template("review_security", 0.3, (_tv("v1", 0, 5200, 3000, 800),)),
     )),
-    Feature("email_drafter", "openai", "gpt-4o", 3.5, (
-        Template("draft_reply", 0.6, (_tv("v1", 0, 1100, 900, 320), _tv("v2", 5, 1300, 900, 300))),
-        Template("draft_outreach", 0.4, (_tv("v1", 0, 1100, 700, 380),)),
-    ), reroute_to="gpt-4o-mini"),
-    Feature("support_triage", "anthropic", "claude-haiku-3-5", 2.0, (
+    Feature("email_drafter", "openai", "gpt-4o", 3.0, (
+        Template("draft_reply", 0.6, (_tv("v1", 0, 1100, 4000, 550), _tv("v2", 5, 1300, 4000, 520))),
+        Template("draft_outreach", 0.4, (_tv("v1", 0, 1100, 3200, 650),)),
+    ), reroute_to="gpt-4o-mini", reroute_rate=0.2),
+    Feature("support_triage", "anthropic", "claude-haiku-3-5", 2.5, (
         Template("triage_ticket", 0.6, (_tv("v1", 0, 1800, 5000, 260), _tv("v2", 15, 2000, 5000, 240),
                                          _tv("v3", 25, 2000, 4600, 220))),
         Template("suggest_macro", 0.4, (_tv("v1", 0, 1500, 4200, 300),)),
     ), app_cache=True),
-    Feature("nightly_report", "openai", "gpt-4o", 0.8, (
+    Feature("nightly_report", "openai", "gpt-4o", 1.5, (
         Template("report_daily", 1.0, (_tv("v1", 0, 2000, 12000, 1500),)),
     ), tier="batch", nightly=True),
-    Feature("sql_copilot", "openai", "o3-mini", 1.0, (
+    Feature("sql_copilot", "openai", "o3-mini", 2.0, (
         Template("nl_to_sql", 0.6, (_tv("v1", 0, 6000, 800, 250, 1200),)),
         Template("explain_query", 0.4, (_tv("v1", 0, 5000, 1400, 350, 900), _tv("v2", 10, 5000, 1400, 300, 800))),
     )),
-    Feature("onboarding_tips", "google", "gemini-2.0-flash", 1.5, (
+    Feature("onboarding_tips", "google", "gemini-2.0-flash", 2.0, (
         Template("tips_welcome", 1.0, (_tv("v1", 0, 0, 20000, 400),)),
     ), app_cache=True),
-    Feature("translation", "google", "gemini-2.0-flash", 2.0, (
+    Feature("translation", "google", "gemini-2.0-flash", 2.5, (
         Template("translate_document", 0.7, (_tv("v1", 0, 0, 6000, 6500), _tv("v2", 20, 0, 6200, 6500))),
         Template("translate_ui", 0.3, (_tv("v1", 0, 0, 4500, 5000),)),
     ), app_cache=True),
@@ -313,7 +315,7 @@ class Stream:
 
 def tenant_weight(tenant: Tenant) -> float:
     """Traffic weight of a tenant: grows with revenue, less than proportionally."""
-    return math.sqrt(float(tenant.monthly_revenue_usd))
+    return float(tenant.monthly_revenue_usd) ** TENANT_WEIGHT_EXPONENT
 
 
 def build_streams(tenants: Sequence[Tenant], seed: int) -> list[Stream]:
@@ -400,7 +402,7 @@ def missing_count(non_hit_calls: int) -> int:
     return (non_hit_calls + MISSING_EVERY - MISSING_PHASE) // MISSING_EVERY
 
 
-def _lognormal_int(rng: random.Random, mean: float, sigma: float = 0.25, low: int = 1) -> int:
+def _lognormal_int(rng: random.Random, mean: float, sigma: float = TOKEN_SIGMA, low: int = 1) -> int:
     if mean <= 0:
         return 0
     mu = math.log(mean) - sigma * sigma / 2
@@ -444,7 +446,7 @@ def _make_call(rng: random.Random, stream: Stream, day: date, day_index: int) ->
     routing, served = "none", feature.model
     if feature.reroute_to:
         routing = "kept"
-        if cache_outcome != "app_hit" and rng.random() < REROUTE_RATE:
+        if cache_outcome != "app_hit" and rng.random() < feature.reroute_rate:
             routing, served = "rerouted", feature.reroute_to
 
     uncached = cache_read = cache_write = output = reasoning = 0

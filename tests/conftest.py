@@ -1,0 +1,74 @@
+"""Shared fixtures: a demo landing dir built once per session and materialized through the real
+`finops` command (a real DuckDB file, a real dbt build, a real Dagster run)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingest.demo import generate
+
+DEMO_START = "2026-10-01"
+DEMO_END = "2026-10-30"
+
+
+@dataclass
+class Workspace:
+    root: Path
+
+    @property
+    def landing(self) -> Path:
+        return self.root / "landing"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse" / "finops.duckdb"
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(FINOPS_LANDING_DIR=str(self.landing), FINOPS_WAREHOUSE=str(self.warehouse),
+                   DAGSTER_HOME=str(self.root / "dagster_home"))
+        return env
+
+    def finops(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "dagster_project.cli", *args], env=self.env(),
+                              capture_output=True, text=True, timeout=900)
+
+    def materialize(self, start: str = DEMO_START, end: str = DEMO_END) -> subprocess.CompletedProcess:
+        return self.finops("materialize", "--start", start, "--end", end)
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        con = duckdb.connect(str(self.warehouse), read_only=True)
+        try:
+            return con.execute(sql, params or []).fetchall()
+        finally:
+            con.close()
+
+    def copy(self, dest: Path) -> "Workspace":
+        shutil.copytree(self.root, dest, ignore=shutil.ignore_patterns("dagster_home"))
+        return Workspace(dest)
+
+
+@pytest.fixture(scope="session")
+def demo_landing(tmp_path_factory) -> Path:
+    """The default demo, generated once; tests copy it before changing anything."""
+    root = tmp_path_factory.mktemp("demo")
+    generate(root / "landing")
+    return root
+
+
+@pytest.fixture(scope="session")
+def built(demo_landing, tmp_path_factory) -> Workspace:
+    """The demo materialized end to end; read-only for tests (copy it to change it)."""
+    ws = Workspace(tmp_path_factory.mktemp("built"))
+    shutil.copytree(demo_landing / "landing", ws.landing)
+    result = ws.materialize()
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return ws

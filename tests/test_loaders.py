@@ -1,0 +1,140 @@
+"""Loaders: explicit types, UTC, quarantine with file/line/field/reason, idempotency by content."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from ingest.loaders import LoadError, load_landing
+from ingest.schemas import BILL_FIELDS
+from ingest.warehouse import connect
+
+GOOD = {"call_id": "c1", "started_at": "2026-10-01T12:00:00Z", "provider": "OpenAI", "model_requested": "gpt-4o",
+        "input_uncached_tokens": 100, "output_tokens": 20}
+
+
+def _write_jsonl(path: Path, lines: list[str]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _row(**overrides) -> str:
+    return json.dumps({**GOOD, **overrides})
+
+
+@pytest.fixture
+def landing(tmp_path) -> Path:
+    return tmp_path / "landing"
+
+
+@pytest.fixture
+def con(tmp_path):
+    con = connect(tmp_path / "wh.duckdb")
+    yield con
+    con.close()
+
+
+def _quarantine(con) -> list[tuple]:
+    return con.execute("select line, field, reason from raw.quarantine order by file_path, line").fetchall()
+
+
+def test_bad_rows_are_quarantined_with_reason_and_the_rest_loads(landing, con):
+    path = _write_jsonl(landing / "calls/canonical/2026/10/01/a.jsonl", [
+        _row(call_id="ok1"),
+        _row(call_id="bad-type", input_uncached_tokens="12x"),
+        '{"call_id": "trunc", "started_at": "2026-10',
+        _row(call_id="neg", output_tokens=-5),
+        _row(call_id="no-ts", started_at=None),
+        _row(call_id="absurd", output_tokens=10**12),
+        _row(call_id="reason", output_tokens=5, reasoning_tokens=9),
+        "[1, 2]",
+        _row(call_id="ok2"),
+    ])
+    report = load_landing(con, landing)
+    (result,) = report.files
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (9, 2, 7)
+    assert _quarantine(con) == [
+        (2, "input_uncached_tokens", "not a valid bigint: 12x"),
+        (3, "_row", "invalid JSON (truncated or malformed line)"),
+        (4, "output_tokens", "negative value: -5"),
+        (5, "started_at", "missing required field"),
+        (6, "output_tokens", f"absurd token count: {10**12}"),
+        (7, "reasoning_tokens", "reasoning_tokens exceeds output_tokens"),
+        (8, "_row", "not a JSON object"),
+    ]
+    raw_text, file_path = con.execute("select raw, file_path from raw.quarantine where line = 2").fetchone()
+    assert json.loads(raw_text)["call_id"] == "bad-type" and file_path == str(path)
+    assert con.execute("select call_id from raw.calls order by 1").fetchall() == [("ok1",), ("ok2",)]
+
+
+def test_defaults_types_and_utc(landing, con):
+    _write_jsonl(landing / "calls/canonical/a.jsonl", [
+        _row(call_id="offset", started_at="2026-10-01T01:30:00+02:00"),
+        _row(call_id="naive", started_at="2026-10-01 23:59:59"),
+        _row(call_id="midnight", started_at="2026-10-02T00:00:00.000Z", cache_read_tokens=7),
+    ])
+    load_landing(con, landing)
+    rows = con.execute(
+        "select call_id, started_at::varchar, started_at::date::varchar, tenant_id, service_tier, cache_read_tokens, "
+        "model_served from raw.calls order by started_at").fetchall()
+    assert rows == [
+        ("offset", "2026-09-30 23:30:00", "2026-09-30", "unknown", "standard", 0, None),
+        ("naive", "2026-10-01 23:59:59", "2026-10-01", "unknown", "standard", 0, None),
+        ("midnight", "2026-10-02 00:00:00", "2026-10-02", "unknown", "standard", 7, None),
+    ]
+
+
+def test_same_content_under_another_name_and_rerun_change_nothing(landing, con):
+    first = _write_jsonl(landing / "calls/canonical/a.jsonl", [_row(call_id="x1"), _row(call_id="x2")])
+    load_landing(con, landing)
+    (landing / "calls/canonical/copy of a.jsonl").write_bytes(first.read_bytes())
+    report = load_landing(con, landing)
+    assert [f.status for f in report.files] == ["skipped", "duplicate"]
+    load_landing(con, landing)
+    assert con.execute("select count(*) from raw.calls").fetchone() == (2,)
+    assert con.execute("select status, count(*) from raw.files group by 1 order by 1").fetchall() == [
+        ("duplicate", 1), ("loaded", 1)]
+
+
+def test_parquet_with_missing_optional_column_and_a_bad_row(landing, con):
+    path = landing / "calls/canonical/p.parquet"
+    path.parent.mkdir(parents=True)
+    pq.write_table(pa.table({
+        "call_id": ["p1", "p2"], "started_at": ["2026-10-01T00:00:00Z", "2026-10-01T00:00:01Z"],
+        "provider": ["anthropic", "anthropic"], "model_requested": ["claude-sonnet-4", None],
+        "input_uncached_tokens": [10, 10], "output_tokens": [1, 1],
+    }), path)
+    load_landing(con, landing)
+    assert con.execute("select call_id, cache_write_tokens from raw.calls").fetchall() == [("p1", 0)]
+    assert _quarantine(con) == [(2, "model_requested", "missing required field")]
+
+
+def test_focus_csv_with_bom_quoted_newlines_and_a_short_row(landing, con):
+    header = ",".join(f.name for f in BILL_FIELDS)
+    good = ("2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,openai,org,proj,Usage,,\"two\nlines\",sku,100,Tokens,"
+            "1.234567,1.234567,1.234567,USD,gpt-4o,input_uncached,standard")
+    path = landing / "billing/focus/b.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(("\ufeff" + header + "\n" + good + "\n" + "2026-10-01,openai,Usage\n").encode("utf-8"))
+    report = load_landing(con, landing)
+    assert (report.files[0].rows_loaded, report.files[0].rows_quarantined) == (1, 1)
+    assert con.execute('select "BilledCost"::varchar, "ChargeDescription", _line from raw.bill_lines').fetchall() == [
+        ("1.234567000000", "two\nlines", 2)]
+    assert _quarantine(con) == [(4, "_row", f"expected {len(BILL_FIELDS)} fields, got 3")]
+
+
+def test_unknown_format_and_symlink_outside_are_refused_with_the_file_named(landing, con, tmp_path):
+    _write_jsonl(landing / "calls/mystery/a.jsonl", [_row()])
+    with pytest.raises(LoadError, match=r"calls/mystery/a.jsonl: no adapter for calls/mystery"):
+        load_landing(con, landing)
+    (landing / "calls/mystery/a.jsonl").unlink()
+    outside = _write_jsonl(tmp_path / "elsewhere.jsonl", [_row()])
+    (landing / "calls/canonical").mkdir(parents=True)
+    (landing / "calls/canonical/link.jsonl").symlink_to(outside)
+    with pytest.raises(LoadError, match="symlink points outside the landing dir"):
+        load_landing(con, landing)
