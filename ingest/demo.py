@@ -72,6 +72,7 @@ SPIKE_TENANT = "t005"
 SPIKE_FEATURE = "support_triage"
 SPIKE_FACTOR = 5
 
+PROD_ONLY_MISSING = False
 MISSING_EVERY = 100  # ~1% of the non-app-hit calls of every (tenant, feature) stream are not logged
 MISSING_PHASE = 50  # ... the 50th, 150th, 250th, ... so a stream loses round(n / 100) calls
 
@@ -544,20 +545,28 @@ def simulate_calls(start: date, days: int, calls_per_day: int, seed: int, stream
     calls.sort(key=lambda c: (c.started_at, c.call_id))
     if len({c.call_id for c in calls}) != len(calls):
         raise RuntimeError("duplicate call_id generated; change the seed")
-    mark_missing(calls)
+    mark_missing(calls, seed)
     return calls
 
 
-def mark_missing(calls: Sequence[Call]) -> int:
+def missing_phase(seed: int, tenant_id: str, feature: str) -> int:
+    """1-based position (1..MISSING_EVERY) of the first lost call of a stream; streams get different phases."""
+    return random.Random(f"{seed}:missing:{tenant_id}:{feature}").randrange(MISSING_EVERY) + 1
+
+
+def mark_missing(calls: Sequence[Call], seed: int) -> int:
     """Apply the systematic missing-call rule to time-ordered calls; returns how many are lost."""
     position: dict[tuple[str, str], int] = defaultdict(int)
+    phases: dict[tuple[str, str], int] = {}
     lost = 0
     for call in calls:
-        if call.cache_outcome == "app_hit":
+        if call.cache_outcome == "app_hit" or (PROD_ONLY_MISSING and call.environment != "prod"):
             continue
         key = (call.tenant_id, call.feature)
+        if key not in phases:
+            phases[key] = missing_phase(seed, *key)
         position[key] += 1
-        call.logged = not is_missing(position[key])
+        call.logged = position[key] % MISSING_EVERY != phases[key] % MISSING_EVERY
         lost += not call.logged
     return lost
 

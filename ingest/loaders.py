@@ -4,8 +4,9 @@ How a load works, for every file under `<landing>/calls/<format>/...` and `<land
 1. The file is identified by the sha256 of its content. Content already loaded (under any name) is
    recorded as a duplicate and not loaded again, so re-running a load, or dropping a copy of a
    file, changes nothing.
-2. An adapter turns the file into a staged relation: one row per source line with every canonical
-   field as text, plus `_line` (1-based line or row number) and `_raw` (the source text of the row).
+2. An adapter (ingest/adapters/, chosen by kind, format folder and file extension) turns the file
+   into a staged relation `_staged`: one row per source record with every canonical field as text,
+   plus `_line` (1-based line or row number) and `_raw` (the source text of the row).
 3. One validation step, generated from the field list in `ingest.schemas`, casts every field with
    explicit types and gives each row either typed values or the first failing field and a reason.
 4. In one transaction: good rows go to `raw.<table>`, bad rows to `raw.quarantine` (file, line,
@@ -16,29 +17,22 @@ All SQL takes file paths and values as parameters; identifiers come only from in
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
-import pyarrow.parquet as pq
 
+from ingest.adapters import ADAPTERS, supported
 from ingest.schemas import MONEY, QUANTITY, TABLES, Field
+from ingest.staging import LoadError
 from ingest.warehouse import RAW, ensure_raw_schema
 
 KIND_TABLE = {"calls": "calls", "billing": "bill_lines"}
 # Largest token count one call may plausibly carry; above it the row is quarantined as absurd.
 MAX_TOKENS_PER_CALL = 50_000_000
 Progress = Callable[[str], None]
-
-
-class LoadError(Exception):
-    """A file could not be loaded at all (names the file and the reason)."""
 
 
 @dataclass(frozen=True)
@@ -122,122 +116,6 @@ def file_sha256(path: Path) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# adapters: file -> staged relation (all fields as text, plus _line and _raw)
-
-
-def _lines_table(path: Path) -> tuple[pa.Table, list[tuple[int, str, str]]]:
-    """Split a text file into (line number, text); lines that are not UTF-8 are returned as rejects."""
-    numbers: list[int] = []
-    texts: list[str] = []
-    rejects: list[tuple[int, str, str]] = []
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            raw = raw.rstrip(b"\r\n")
-            if not raw.strip():
-                continue
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                rejects.append((number, f"not valid UTF-8 ({exc.reason} at byte {exc.start})",
-                                raw.decode("utf-8", errors="replace")))
-                continue
-            numbers.append(number)
-            texts.append(text)
-    return pa.table({"_line": pa.array(numbers, pa.int64()), "_raw": pa.array(texts, pa.string())}), rejects
-
-
-def stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field, ...]) -> list[tuple[int, str, str]]:
-    lines, rejects = _lines_table(path)
-    con.register("_lines", lines)
-    bad = con.execute(
-        "select _line, case when not json_valid(_raw) then 'invalid JSON (truncated or malformed line)' "
-        "else 'not a JSON object' end, _raw from _lines "
-        "where not json_valid(_raw) or json_type(_raw::json) <> 'OBJECT'"
-    ).fetchall()
-    rejects.extend(bad)
-    extracts = ", ".join(f"json_extract_string(_raw, '$.\"{f.name}\"') as \"{f.name}\"" for f in fields)
-    con.execute(
-        f"create or replace temp table _staged as select _line, _raw, {extracts} from _lines "
-        "where json_valid(_raw) and json_type(_raw::json) = 'OBJECT'"
-    )
-    con.unregister("_lines")
-    return rejects
-
-
-def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field, ...]) -> list[tuple[int, str, str]]:
-    try:
-        present = set(pq.read_schema(path).names)
-    except Exception as exc:  # noqa: BLE001 - any unreadable parquet is one clear error
-        raise LoadError(f"{path}: not a readable Parquet file ({exc})") from exc
-    cols = ", ".join(
-        (f"cast(\"{f.name}\" as varchar)" if f.name in present else "null::varchar") + f" as \"{f.name}\""
-        for f in fields
-    )
-    con.execute(
-        f"create or replace temp table _staged as select file_row_number + 1 as _line, "
-        f"null::varchar as _raw, {cols} from read_parquet(?, file_row_number = true)",
-        [str(path)],
-    )
-    return []
-
-
-def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field, ...]) -> list[tuple[int, str, str]]:
-    """CSV with a header row; quoted newlines allowed; the line number is where the record starts."""
-    names = [f.name for f in fields]
-    columns: dict[str, list[str | None]] = {n: [] for n in names}
-    numbers: list[int] = []
-    raws: list[str] = []
-    rejects: list[tuple[int, str, str]] = []
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise LoadError(f"{path}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    if header is None:
-        return rejects
-    header = [h.strip() for h in header]
-    missing = [n for n in names if n not in header and any(f.required for f in fields if f.name == n)]
-    if missing:
-        raise LoadError(f"{path}: header lacks required column(s) {', '.join(missing)}")
-    index = {h: i for i, h in enumerate(header)}
-    start = reader.line_num + 1
-    for row in reader:
-        number, start = start, reader.line_num + 1
-        if not any(cell.strip() for cell in row):
-            continue
-        raw = json.dumps(dict(zip(header, row)), ensure_ascii=False)
-        if len(row) != len(header):
-            rejects.append((number, f"expected {len(header)} fields, got {len(row)}", raw))
-            continue
-        numbers.append(number)
-        raws.append(raw)
-        for n in names:
-            columns[n].append(row[index[n]] if n in index else None)
-    table = pa.table({"_line": pa.array(numbers, pa.int64()), "_raw": pa.array(raws, pa.string()),
-                      **{n: pa.array(v, pa.string()) for n, v in columns.items()}})
-    con.register("_csv", table)
-    con.execute("create or replace temp table _staged as select * from _csv")
-    con.unregister("_csv")
-    return rejects
-
-
-STAGERS = {
-    ("calls", "canonical", ".jsonl"): stage_jsonl,
-    ("calls", "canonical", ".json"): stage_jsonl,
-    ("calls", "canonical", ".parquet"): stage_parquet,
-    ("billing", "focus", ".csv"): stage_csv,
-    ("billing", "focus", ".parquet"): stage_parquet,
-}
-
-
-def supported(kind: str, fmt: str) -> list[str]:
-    return sorted(ext for k, f, ext in STAGERS if k == kind and f == fmt)
-
-
-# --------------------------------------------------------------------------------------------
 # validation, generated from the field list
 
 
@@ -304,7 +182,7 @@ def _day_range(first: str, last: str) -> list[str]:
 
 def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> FileResult:
     ext = lf.path.suffix.lower()
-    stager = STAGERS.get((lf.kind, lf.format, ext))
+    stager = ADAPTERS.get((lf.kind, lf.format, ext))
     if stager is None:
         choices = supported(lf.kind, lf.format)
         raise LoadError(

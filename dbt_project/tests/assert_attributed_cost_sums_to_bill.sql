@@ -1,3 +1,4 @@
+{{ config(meta={"dagster": {"ref": {"name": "fct_cost_daily"}}}) }}
 -- Accounting identity: for every provider x billing account x UTC day that has been built, the
 -- bill's total (usage, credits, corrections: every line) equals the attributed billed cost in
 -- fct_cost_daily exactly (calls' shares + unattributed + credit rows). Returns the days that differ.

@@ -1,3 +1,4 @@
+{{ config(meta={"dagster": {"ref": {"name": "fct_cost_daily"}}}) }}
 -- Accounting identity: per UTC day, the calls' list and attributed costs in fct_llm_calls equal the
 -- usage rows of fct_cost_daily exactly, and call counts agree.
 with

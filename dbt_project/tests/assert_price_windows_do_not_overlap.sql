@@ -1,3 +1,4 @@
+{{ config(meta={"dagster": {"ref": {"name": "model_prices"}}}) }}
 -- Every provider x model x token bucket x tier has at most one price on any day, or calls would be
 -- priced twice.
 select a.provider, a.model, a.token_bucket, a.service_tier, a.valid_from, b.valid_from as overlapping_from

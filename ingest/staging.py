@@ -1,0 +1,129 @@
+"""Staging helpers shared by the adapters: turn a file into the temp table `_staged` with one row
+per source record, every canonical field as text, `_line` (1-based line or row number) and `_raw`
+(the record's source text). Each returns the records it rejected before field validation, as
+(line, reason, raw text). The field validation itself is one step in ingest.loaders."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ingest.schemas import Field
+
+Reject = tuple[int, str, str]
+
+
+class LoadError(Exception):
+    """A file could not be loaded at all (names the file and the reason)."""
+
+
+def lines_table(path: Path) -> tuple[pa.Table, list[Reject]]:
+    """Split a text file into (line number, text); lines that are not UTF-8 are returned as rejects."""
+    numbers: list[int] = []
+    texts: list[str] = []
+    rejects: list[Reject] = []
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            raw = raw.rstrip(b"\r\n")
+            if not raw.strip():
+                continue
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                rejects.append((number, f"not valid UTF-8 ({exc.reason} at byte {exc.start})",
+                                raw.decode("utf-8", errors="replace")))
+                continue
+            numbers.append(number)
+            texts.append(text)
+    return pa.table({"_line": pa.array(numbers, pa.int64()), "_raw": pa.array(texts, pa.string())}), rejects
+
+
+def stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field, ...]) -> list[Reject]:
+    lines, rejects = lines_table(path)
+    con.register("_lines", lines)
+    bad = con.execute(
+        "select _line, case when not json_valid(_raw) then 'invalid JSON (truncated or malformed line)' "
+        "else 'not a JSON object' end, _raw from _lines "
+        "where not json_valid(_raw) or json_type(_raw::json) <> 'OBJECT'"
+    ).fetchall()
+    rejects.extend(bad)
+    extracts = ", ".join(f"json_extract_string(_raw, '$.\"{f.name}\"') as \"{f.name}\"" for f in fields)
+    con.execute(
+        f"create or replace temp table _staged as select _line, _raw, {extracts} from _lines "
+        "where json_valid(_raw) and json_type(_raw::json) = 'OBJECT'"
+    )
+    con.unregister("_lines")
+    return rejects
+
+
+def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field, ...]) -> list[Reject]:
+    try:
+        present = set(pq.read_schema(path).names)
+    except Exception as exc:  # noqa: BLE001 - any unreadable parquet is one clear error
+        raise LoadError(f"{path}: not a readable Parquet file ({exc})") from exc
+    cols = ", ".join(
+        (f"cast(\"{f.name}\" as varchar)" if f.name in present else "null::varchar") + f" as \"{f.name}\""
+        for f in fields
+    )
+    con.execute(
+        f"create or replace temp table _staged as select file_row_number + 1 as _line, "
+        f"null::varchar as _raw, {cols} from read_parquet(?, file_row_number = true)",
+        [str(path)],
+    )
+    return []
+
+
+def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field, ...]) -> list[Reject]:
+    """CSV with a header row; quoted newlines allowed; the line number is where the record starts."""
+    rejects: list[Reject] = []
+    records: list[tuple[int, str, dict[str, str]]] = []
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LoadError(f"{path}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in next(reader, [])]
+    missing = [f.name for f in fields if f.required and f.name not in header]
+    if header and missing:
+        raise LoadError(f"{path}: header lacks required column(s) {', '.join(missing)}")
+    start = reader.line_num + 1
+    for row in reader:
+        number, start = start, reader.line_num + 1
+        if not any(cell.strip() for cell in row):
+            continue
+        raw = json.dumps(dict(zip(header, row)), ensure_ascii=False)
+        if len(row) != len(header):
+            rejects.append((number, f"expected {len(header)} fields, got {len(row)}", raw))
+            continue
+        records.append((number, raw, dict(zip(header, row))))
+    stage_records(con, records, fields)
+    return rejects
+
+
+def stage_records(con: duckdb.DuckDBPyConnection, records: Iterable[tuple[int, str, Mapping[str, object]]],
+                  fields: tuple[Field, ...]) -> None:
+    """Stage records an adapter mapped in Python: (line, raw text, {canonical field: value})."""
+    names = [f.name for f in fields]
+    numbers: list[int] = []
+    raws: list[str] = []
+    columns: dict[str, list[str | None]] = {n: [] for n in names}
+    for number, raw, values in records:
+        numbers.append(number)
+        raws.append(raw)
+        for n in names:
+            value = values.get(n)
+            columns[n].append(None if value is None else str(value))
+    table = pa.table({"_line": pa.array(numbers, pa.int64()), "_raw": pa.array(raws, pa.string()),
+                      **{n: pa.array(v, pa.string()) for n, v in columns.items()}})
+    con.register("_records", table)
+    con.execute("create or replace temp table _staged as select * from _records")
+    con.unregister("_records")
