@@ -1,17 +1,21 @@
 -- Bill amounts that are not allocated onto calls, as explicit rows so that attributed cost sums
--- to the bill exactly: usage billed for a grain with no priced logged call (unattributed_usage),
--- and every non-usage line (credits, refunds, corrections, adjustments, taxes) kept visible with
--- its own kind. Only the partition window's days.
+-- to the bill exactly: billed usage grains that cover no priced logged call bucket
+-- (unattributed_usage), and every non-usage line (credits, refunds, corrections, adjustments,
+-- taxes) kept visible with its own kind. Only the partition window's days.
 with
 
-grains as (
-    select * from {{ ref('int_bill_grains_matched') }}
-    where match_status = 'bill_without_calls'
+bill_grains as (
+    select * from {{ ref('int_bill_usage_grains') }}
+),
+
+buckets as (
+    select * from {{ ref('int_call_buckets_priced') }}
+    where list_cost is not null and list_cost <> 0
 ),
 
 other_lines as (
     select * from {{ ref('stg_raw__bill_lines') }}
-    where not is_usage and {{ in_window('charge_day') }}
+    where not is_usage and not is_usage_report and {{ in_window('charge_day') }}
 ),
 
 unattributed_usage as (
@@ -19,7 +23,11 @@ unattributed_usage as (
         provider, billing_account, cost_day, model, token_bucket, service_tier,
         'unattributed_usage' as cost_kind,
         billed_cost
-    from grains
+    from bill_grains
+    where not exists (
+        select 1 from buckets
+        where {{ bill_grain_covers('bill_grains', 'buckets') }}
+    )
 ),
 
 non_usage as (

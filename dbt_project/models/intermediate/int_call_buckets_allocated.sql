@@ -1,80 +1,89 @@
--- Allocation rule, in plain words: within one grain (provider x billing account x UTC day x served
--- model x token bucket x service tier) the billed usage is split over the logged calls in
--- proportion to their computed list cost. The split runs on integer pico-dollars with floor
--- division; the few pico-dollars left over go to the grain's largest call, so the parts sum to
--- the bill exactly. Grains with no bill line yet keep the list cost as an estimate (kept apart in
--- attributed_estimated_cost). Unpriced buckets get no share; their grain's bill, if no priced call
--- shares it, is reported as unattributed by int_bill_unattributed.
+{{ config(materialized='table') }}
+-- Allocation rule, in plain words: every billed usage grain (int_bill_usage_grains) is split over
+-- the logged call buckets it covers (same provider, billing account, UTC day and service tier; same
+-- model and token bucket unless the bill line leaves them 'unknown') in proportion to their list
+-- cost. The split runs on integer pico-dollars with floor division; the pico-dollars left over go
+-- to the grain's largest bucket, so the parts sum to the bill line exactly. A call bucket that no
+-- bill line covers keeps its list cost as an estimate (attributed_estimated_cost) until the bill
+-- arrives and the day is re-run. Unpriced buckets get no share: a bill grain with no priced bucket
+-- is reported as unattributed by int_bill_unattributed.
 with
 
 buckets as (
     select * from {{ ref('int_call_buckets_priced') }}
 ),
 
-grains as (
-    select * from {{ ref('int_bill_grains_matched') }}
+bill_grains as (
+    select * from {{ ref('int_bill_usage_grains') }}
 ),
 
-joined as (
+matches as (
     select
-        buckets.*,
+        buckets.call_id,
+        buckets.token_bucket,
+        bill_grains.bill_grain_id,
         {{ to_pico('buckets.list_cost') }} as cost_pico,
-        grains.computed_pico as grain_pico,
-        {{ to_pico('grains.billed_cost') }} as bill_pico,
-        grains.match_status
+        {{ to_pico('bill_grains.billed_cost') }} as bill_pico
     from buckets
-    inner join grains
-        on grains.provider = buckets.provider
-        and grains.billing_account = buckets.billing_account
-        and grains.cost_day = buckets.call_day
-        and grains.model = buckets.model_served
-        and grains.token_bucket = buckets.token_bucket
-        and grains.service_tier = buckets.service_tier
+    inner join bill_grains
+        on {{ bill_grain_covers('bill_grains', 'buckets') }}
+    where buckets.list_cost is not null
 ),
 
 shares as (
     select
         *,
-        case when match_status = 'matched' and cost_pico is not null
-            then bill_pico * cost_pico // grain_pico
-        end as share_pico
-    from joined
+        sum(cost_pico) over (partition by bill_grain_id) as base_pico
+    from matches
+),
+
+split as (
+    select
+        *,
+        case when base_pico <> 0 then bill_pico * cost_pico // base_pico end as share_pico
+    from shares
 ),
 
 with_remainder as (
     select
-        *,
-        case
-            when share_pico is not null and row_number() over (
-                partition by provider, billing_account, call_day, model_served, token_bucket, service_tier,
-                    share_pico is null
-                order by cost_pico desc, call_id
-            ) = 1
-            then bill_pico - sum(share_pico) over (
-                partition by provider, billing_account, call_day, model_served, token_bucket, service_tier
-            )
+        call_id,
+        token_bucket,
+        share_pico + case
+            when row_number() over (partition by bill_grain_id order by cost_pico desc, call_id, token_bucket) = 1
+                then bill_pico - sum(share_pico) over (partition by bill_grain_id)
             else 0
-        end as remainder_pico
-    from shares
+        end as allocated_pico
+    from split
+    where share_pico is not null
+),
+
+per_bucket as (
+    select call_id, token_bucket, sum(allocated_pico) as allocated_pico, count(*) as bill_grains
+    from with_remainder
+    group by all
 ),
 
 final as (
     select
-        call_id,
-        call_day,
-        token_bucket,
-        tokens,
-        price_per_mtok,
-        list_cost,
-        case when share_pico is not null then {{ from_pico('share_pico + remainder_pico') }} end
+        buckets.call_id,
+        buckets.call_day,
+        buckets.token_bucket,
+        buckets.tokens,
+        buckets.price_per_mtok,
+        buckets.list_cost,
+        case when per_bucket.call_id is not null then {{ from_pico('per_bucket.allocated_pico') }} end
             as attributed_billed_cost,
-        case when match_status = 'calls_without_bill' then list_cost end as attributed_estimated_cost,
+        case when per_bucket.call_id is null and buckets.list_cost is not null then buckets.list_cost end
+            as attributed_estimated_cost,
         case
-            when list_cost is null then 'unpriced'
-            when match_status = 'calls_without_bill' then 'no_bill_line'
+            when buckets.list_cost is null then 'unpriced'
+            when per_bucket.call_id is null then 'no_bill_line'
             else 'bill'
         end as allocation_status
-    from with_remainder
+    from buckets
+    left join per_bucket
+        on per_bucket.call_id = buckets.call_id
+        and per_bucket.token_bucket = buckets.token_bucket
 )
 
 select * from final

@@ -36,6 +36,7 @@ billed as (
         {{ money('sum(billed_cost) filter (where not is_usage)') }} as credits_and_adjustments_cost,
         {{ money('sum(billed_cost)') }} as billed_total_cost
     from bill_lines
+    where not is_usage_report
     group by all
 ),
 

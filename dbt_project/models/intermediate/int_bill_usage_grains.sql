@@ -1,0 +1,35 @@
+{{ config(materialized='table') }}
+-- Billed usage for the partition window at the finest grain the bill has: provider x billing
+-- account x UTC day x model x token bucket x service tier. A bill that does not say the model or
+-- the bucket carries 'unknown' there, and that part of the key matches every call (allocation then
+-- falls back to the coarser grain). Usage-report lines (quantities, no cost) are not billed cost.
+with
+
+bill_lines as (
+    select * from {{ ref('stg_raw__bill_lines') }}
+    where is_usage and {{ in_window('charge_day') }}
+),
+
+grains as (
+    select
+        provider,
+        billing_account,
+        charge_day as cost_day,
+        model,
+        token_bucket,
+        service_tier,
+        {{ money('sum(billed_cost)') }} as billed_cost,
+        sum(consumed_quantity) as billed_quantity,
+        count(*) as bill_lines
+    from bill_lines
+    group by all
+),
+
+final as (
+    select
+        md5(concat_ws('|', provider, billing_account, cost_day, model, token_bucket, service_tier)) as bill_grain_id,
+        *
+    from grains
+)
+
+select * from final
