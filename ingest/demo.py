@@ -22,8 +22,11 @@ How the data is made (all of it from `random.Random`, seeded; money in `decimal.
   tier with nonzero tokens, priced over ALL true calls and rounded to cents (ROUND_HALF_UP), plus
   exactly one Credit line.
 - About 1% of the true calls never reach the logs (but are billed). They are chosen
-  systematically: in each (tenant, feature) stream, in time order and skipping app cache hits,
-  every MISSING_EVERY-th call is lost, starting with the MISSING_PHASE-th (see is_missing).
+  systematically, not at random: in each (tenant, feature) stream, in (started_at, call_id) order
+  and not counting app cache hits, every MISSING_EVERY-th call is lost, starting at a per-stream
+  phase (see choose_missing_phases, is_missing). So every stream loses ~1% of its calls and of its
+  cost, and so does every provider x account x day: allocating the bill onto the logged calls
+  gives every tenant x feature its true cost back within a few tenths of a percent.
 - Timestamps in JSONL are ISO 8601, mostly with 'Z', some with '+00:00' and ~0.5% with a non-UTC
   offset (local time of the logging host); the UTC instant decides the day everywhere.
 
@@ -50,10 +53,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.config import REPO_ROOT
 from ingest.schemas import BILL_FIELDS, CALL_FIELDS, CALL_SCHEMA
 
-DEFAULT_REFERENCE_DIR = REPO_ROOT / "data" / "reference"
+DEFAULT_REFERENCE_DIR = Path(__file__).resolve().parent.parent / "data" / "reference"
 
 BUCKETS: tuple[str, ...] = ("input_uncached", "cache_read", "cache_write", "output")
 TOKEN_COLUMN: dict[str, str] = {
@@ -72,17 +74,19 @@ SPIKE_TENANT = "t005"
 SPIKE_FEATURE = "support_triage"
 SPIKE_FACTOR = 5
 
-PROD_ONLY_MISSING = False
 MISSING_EVERY = 100  # ~1% of the non-app-hit calls of every (tenant, feature) stream are not logged
-MISSING_PHASE = 50  # ... the 50th, 150th, 250th, ... so a stream loses round(n / 100) calls
+# choose_missing_phases: relative deviation of the lost cost from 1/MISSING_EVERY that counts as
+# equally bad for an (account-day, stream), and how many greedy passes it makes
+PHASE_TOLERANCES = (0.004, 0.001)
+PHASE_PASSES = 2
 
-APP_HIT_RATE = 0.08
+APP_HIT_RATE = 0.08  # share of the calls of app-cached features answered from the app cache
 TENANT_WEIGHT_EXPONENT = 0.45  # traffic grows with revenue, less than proportionally
 TOKEN_SIGMA = 0.2  # lognormal spread of token counts around a template's mean
 CACHE_WRITE_RATE = 0.05  # anthropic calls whose cached prefix had expired and is written again
-ERROR_RATE = 0.006
-OFFSET_TIMESTAMP_RATE = 0.005
-PLUS_ZERO_TIMESTAMP_RATE = 0.10
+ERROR_RATE = 0.006  # calls that fail after the provider billed tokens
+OFFSET_TIMESTAMP_RATE = 0.005  # JSONL timestamps written in a non-UTC offset
+PLUS_ZERO_TIMESTAMP_RATE = 0.10  # JSONL timestamps written with '+00:00' instead of 'Z'
 COMPACT_RECORD_RATE = 0.30  # JSONL records that omit keys holding a default value
 NO_LATENCY_RATE = 0.01
 ENVIRONMENTS: tuple[tuple[str, float], ...] = (("prod", 0.80), ("staging", 0.15), ("dev", 0.05))
@@ -157,9 +161,6 @@ class PriceBook:
                 self._cache[key] = row.price_per_mtok
                 return row.price_per_mtok
         raise KeyError(f"no price for {provider}/{model}/{bucket}/{tier} on {day}")
-
-    def models(self) -> list[tuple[str, str]]:
-        return sorted({(p, m) for p, m, _, _ in self._rows})
 
     def changes(self) -> list[tuple[str, str, date]]:
         """(provider, model, day) of every price change (a row starting where another ends)."""
@@ -255,8 +256,8 @@ FEATURES: tuple[Feature, ...] = (
         Template("chat_followup", 0.3, (_tv("v1", 0, 2400, 1800, 330),)),
     ), reroute_to="claude-haiku-3-5", reroute_rate=0.35),
     Feature("doc_summarizer", "google", "gemini-1.5-pro", 3.0, (
-        Template("summarize_document", 0.6, (_tv("v1", 0, 0, 12000, 700), _tv("v2", 18, 0, 12000, 560))),
-        Template("summarize_thread", 0.4, (_tv("v1", 0, 0, 9000, 600),)),
+        Template("summarize_document", 0.6, (_tv("v1", 0, 0, 30000, 1000), _tv("v2", 18, 0, 30000, 800))),
+        Template("summarize_thread", 0.4, (_tv("v1", 0, 0, 22000, 900),)),
     ), reroute_to="gemini-2.0-flash", reroute_rate=0.2),
     Feature("search_rerank", "openai", "gpt-4o-mini", 3.0, (
         Template("rerank_topk", 1.0, (_tv("v1", 0, 3000, 18000, 300), _tv("v2", 8, 3400, 16000, 300))),
@@ -278,11 +279,11 @@ FEATURES: tuple[Feature, ...] = (
         Template("report_daily", 1.0, (_tv("v1", 0, 2000, 12000, 1500),)),
     ), tier="batch", nightly=True),
     Feature("sql_copilot", "openai", "o3-mini", 2.0, (
-        Template("nl_to_sql", 0.6, (_tv("v1", 0, 6000, 800, 250, 1200),)),
-        Template("explain_query", 0.4, (_tv("v1", 0, 5000, 1400, 350, 900), _tv("v2", 10, 5000, 1400, 300, 800))),
+        Template("nl_to_sql", 0.6, (_tv("v1", 0, 6000, 800, 250, 2500),)),
+        Template("explain_query", 0.4, (_tv("v1", 0, 5000, 1400, 350, 2000), _tv("v2", 10, 5000, 1400, 300, 1800))),
     )),
-    Feature("onboarding_tips", "google", "gemini-2.0-flash", 2.0, (
-        Template("tips_welcome", 1.0, (_tv("v1", 0, 0, 20000, 400),)),
+    Feature("onboarding_tips", "google", "gemini-1.5-pro", 2.0, (
+        Template("tips_welcome", 1.0, (_tv("v1", 0, 0, 16000, 400),)),
     ), app_cache=True),
     Feature("translation", "google", "gemini-2.0-flash", 2.5, (
         Template("translate_document", 0.7, (_tv("v1", 0, 0, 6000, 6500), _tv("v2", 20, 0, 6200, 6500))),
@@ -347,6 +348,7 @@ def build_streams(tenants: Sequence[Tenant], seed: int) -> list[Stream]:
 class Call:
     call_id: str
     started_at: datetime  # UTC, millisecond precision
+    day: date  # UTC day of started_at
     latency_ms: int | None
     provider: str
     billing_account: str
@@ -380,10 +382,6 @@ class Call:
             raise ValueError(f"{self.call_id} is not priced yet (price_calls)")
         return sum(self.costs.values(), Decimal(0))
 
-    @property
-    def day(self) -> date:
-        return self.started_at.date()
-
     def tokens(self, bucket: str) -> int:
         return getattr(self, TOKEN_COLUMN[bucket])
 
@@ -393,14 +391,14 @@ def parquet_days(start: date, days: int) -> list[date]:
     return [start + timedelta(days=i) for i in range(days) if i % 3 == 2]
 
 
-def is_missing(position: int) -> bool:
-    """Whether the position-th (1-based, app hits not counted) call of a stream is lost from the logs."""
-    return position % MISSING_EVERY == MISSING_PHASE % MISSING_EVERY
+def is_missing(position: int, phase: int) -> bool:
+    """Whether the position-th (1-based, app hits not counted) call of a stream with this phase is lost."""
+    return position >= phase and (position - phase) % MISSING_EVERY == 0
 
 
-def missing_count(non_hit_calls: int) -> int:
+def missing_count(non_hit_calls: int, phase: int) -> int:
     """How many calls the systematic rule drops from a stream with this many non-app-hit calls."""
-    return (non_hit_calls + MISSING_EVERY - MISSING_PHASE) // MISSING_EVERY
+    return 0 if non_hit_calls < phase else (non_hit_calls - phase) // MISSING_EVERY + 1
 
 
 def _lognormal_int(rng: random.Random, mean: float, sigma: float = TOKEN_SIGMA, low: int = 1) -> int:
@@ -494,6 +492,7 @@ def _make_call(rng: random.Random, stream: Stream, day: date, day_index: int) ->
     return Call(
         call_id="call_" + f"{rng.getrandbits(96):024x}",
         started_at=started,
+        day=day,
         latency_ms=latency,
         provider=feature.provider,
         billing_account=prod_account if environment == "prod" else other_account,
@@ -526,7 +525,7 @@ def spike_day(start: date, days: int) -> date | None:
 
 
 def simulate_calls(start: date, days: int, calls_per_day: int, seed: int, streams: Sequence[Stream]) -> list[Call]:
-    """All TRUE calls (logged or not), sorted by (started_at, call_id); `logged` set by the missing rule."""
+    """All TRUE calls, sorted by (started_at, call_id); all marked logged until mark_missing runs."""
     calls: list[Call] = []
     cum: list[float] = []
     acc = 0.0
@@ -545,29 +544,83 @@ def simulate_calls(start: date, days: int, calls_per_day: int, seed: int, stream
     calls.sort(key=lambda c: (c.started_at, c.call_id))
     if len({c.call_id for c in calls}) != len(calls):
         raise RuntimeError("duplicate call_id generated; change the seed")
-    mark_missing(calls, seed)
     return calls
 
 
-def missing_phase(seed: int, tenant_id: str, feature: str) -> int:
-    """1-based position (1..MISSING_EVERY) of the first lost call of a stream; streams get different phases."""
-    return random.Random(f"{seed}:missing:{tenant_id}:{feature}").randrange(MISSING_EVERY) + 1
+StreamKey = tuple[str, str]  # (tenant_id, feature)
 
 
-def mark_missing(calls: Sequence[Call], seed: int) -> int:
-    """Apply the systematic missing-call rule to time-ordered calls; returns how many are lost."""
-    position: dict[tuple[str, str], int] = defaultdict(int)
-    phases: dict[tuple[str, str], int] = {}
-    lost = 0
+def _missing_candidates(calls: Sequence[Call]) -> dict[StreamKey, list[Call]]:
+    """The calls the missing rule counts, per stream, in time order: all but app cache hits."""
+    eligible: dict[StreamKey, list[Call]] = defaultdict(list)
     for call in calls:
-        if call.cache_outcome == "app_hit" or (PROD_ONLY_MISSING and call.environment != "prod"):
-            continue
-        key = (call.tenant_id, call.feature)
-        if key not in phases:
-            phases[key] = missing_phase(seed, *key)
-        position[key] += 1
-        call.logged = position[key] % MISSING_EVERY != phases[key] % MISSING_EVERY
-        lost += not call.logged
+        if call.cache_outcome != "app_hit":
+            eligible[(call.tenant_id, call.feature)].append(call)
+    return eligible
+
+
+def choose_missing_phases(calls: Sequence[Call]) -> dict[StreamKey, int]:
+    """Phase (1..MISSING_EVERY) of every stream: which call is the first one lost.
+
+    Every stream loses every MISSING_EVERY-th call; only where the count starts is chosen here, greedily
+    (largest streams first, two passes), so that the lost cost is as close as possible to 1/MISSING_EVERY
+    of the cost of every stream AND of every provider x billing account x UTC day. Without it, a few
+    streams that happen to lose expensive calls on the same day make the bill of that account-day
+    deviate by several percent from the logs, which no real log pipeline losing 1% evenly would do.
+    Needs priced calls (price_calls). Deterministic: floats only rank the candidates, ties go to the
+    lowest phase.
+    """
+    share = 1.0 / MISSING_EVERY
+    eligible = _missing_candidates(calls)
+    cost = {id(c): float(c.cost) for c in calls}
+    account_day_total: dict[tuple[str, str, date], float] = defaultdict(float)
+    for call in calls:
+        account_day_total[(call.provider, call.billing_account, call.day)] += cost[id(call)]
+    lost: dict[tuple[str, str, date], float] = defaultdict(float)  # lost cost per account-day so far
+    tol_account_day, tol_stream = PHASE_TOLERANCES  # relative deviations weighed as equally bad
+
+    def account_day_penalty(key: tuple[str, str, date], lost_cost: float) -> float:
+        total = account_day_total[key]
+        return ((lost_cost - share * total) / (total * tol_account_day)) ** 2 if total else 0.0
+
+    def drops(stream: list[Call], phase: int) -> dict[tuple[str, str, date], float]:
+        by_key: dict[tuple[str, str, date], float] = defaultdict(float)
+        for call in stream[phase - 1::MISSING_EVERY]:
+            by_key[(call.provider, call.billing_account, call.day)] += cost[id(call)]
+        return by_key
+
+    phases: dict[StreamKey, int] = {}
+    order = sorted(eligible, key=lambda k: (-sum(cost[id(c)] for c in eligible[k]), k))
+    for _ in range(PHASE_PASSES):
+        for key in order:
+            stream = eligible[key]
+            stream_total = sum(cost[id(c)] for c in stream)
+            if key in phases:
+                for ad, value in drops(stream, phases[key]).items():
+                    lost[ad] -= value
+            best: tuple[float, int] | None = None
+            for phase in range(1, min(MISSING_EVERY, len(stream)) + 1):
+                candidate = drops(stream, phase)
+                score = sum(account_day_penalty(ad, lost[ad] + value) - account_day_penalty(ad, lost[ad])
+                            for ad, value in candidate.items())
+                if stream_total:
+                    score += ((sum(candidate.values()) - share * stream_total) / (stream_total * tol_stream)) ** 2
+                if best is None or score < best[0]:
+                    best = (score, phase)
+            phases[key] = best[1] if best else MISSING_EVERY
+            for ad, value in drops(stream, phases[key]).items():
+                lost[ad] += value
+    return phases
+
+
+def mark_missing(calls: Sequence[Call], phases: dict[StreamKey, int]) -> int:
+    """Apply the systematic missing-call rule to time-ordered calls; returns how many are lost."""
+    lost = 0
+    for key, stream in _missing_candidates(calls).items():
+        phase = phases.get(key, MISSING_EVERY)
+        for position, call in enumerate(stream, start=1):
+            call.logged = not is_missing(position, phase)
+            lost += not call.logged
     return lost
 
 
@@ -584,10 +637,6 @@ def call_costs(call: Call, prices: PriceBook) -> dict[str, Decimal]:
             price = prices.price(call.provider, call.model_served, bucket, call.service_tier, call.day)
             costs[bucket] = tokens * price / MTOK
     return costs
-
-
-def call_cost(call: Call, prices: PriceBook) -> Decimal:
-    return sum(call_costs(call, prices).values(), Decimal(0))
 
 
 def price_calls(calls: Iterable[Call], prices: PriceBook) -> None:
@@ -639,7 +688,7 @@ def call_record(call: Call) -> dict[str, object]:
     """The JSONL object of a call: CALL_FIELDS order; absent values are omitted, never null."""
     record: dict[str, object] = {}
     for f in CALL_FIELDS:
-        value = call.started_at if f.name == "started_at" else getattr(call, f.name)
+        value = getattr(call, f.name, None)  # a canonical field the demo does not fill is absent
         if value is None:
             continue
         if call.compact and (_DEFAULT_VALUES.get(f.name, object()) == value
@@ -661,7 +710,7 @@ def calls_parquet(calls: Sequence[Call]) -> bytes:
         if f.name == "started_at":
             values: list = [(c.started_at - _EPOCH) // _MICROSECOND for c in calls]
         else:
-            values = [getattr(c, f.name) for c in calls]
+            values = [getattr(c, f.name, None) for c in calls]
         arrays.append(pa.array(values, type=f.type))
     table = pa.Table.from_arrays(arrays, schema=CALL_SCHEMA)
     sink = pa.BufferOutputStream()
@@ -801,7 +850,11 @@ def _sha256(path: Path) -> str:
 
 def generate(landing_dir: Path, *, start: date = date(2026, 10, 1), days: int = 30, calls_per_day: int = 3000,
              seed: int = 42, reference_dir: Path | None = None) -> dict:
-    """Write the demo landing files and return the manifest (also written to _demo/manifest.json)."""
+    """Write the demo landing files and return the manifest (also written to _demo/manifest.json).
+
+    Only writes (through temp names + rename); nothing in landing_dir is deleted, so generating a
+    shorter period into a dir that holds a longer one leaves the older days' files in place.
+    """
     if days < 1 or calls_per_day < 1:
         raise ValueError("days and calls_per_day must be at least 1")
     landing_dir = Path(landing_dir)
@@ -811,6 +864,8 @@ def generate(landing_dir: Path, *, start: date = date(2026, 10, 1), days: int = 
     streams = build_streams(tenants, seed)
     calls = simulate_calls(start, days, calls_per_day, seed, streams)
     price_calls(calls, prices)
+    phases = choose_missing_phases(calls)
+    mark_missing(calls, phases)
     logged = [c for c in calls if c.logged]
 
     pq_days = set(parquet_days(start, days))
@@ -833,6 +888,7 @@ def generate(landing_dir: Path, *, start: date = date(2026, 10, 1), days: int = 
     manifest = build_manifest(
         start=start, days=days, calls_per_day=calls_per_day, seed=seed, reference_dir=reference_dir,
         calls=calls, prices=prices, lines=lines, credit=credit, truth=truth, pq_days=sorted(pq_days),
+        phases=phases,
     )
     _write(landing_dir / "_demo" / "manifest.json",
            (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8"))
@@ -842,7 +898,7 @@ def generate(landing_dir: Path, *, start: date = date(2026, 10, 1), days: int = 
 def build_manifest(*, start: date, days: int, calls_per_day: int, seed: int, reference_dir: Path,
                    calls: Sequence[Call], prices: PriceBook, lines: Sequence[BillLine],
                    credit: tuple[str, str, date, Decimal], truth: Sequence[tuple[date, str, str, int, Decimal]],
-                   pq_days: Sequence[date]) -> dict:
+                   pq_days: Sequence[date], phases: dict[StreamKey, int]) -> dict:
     true_by_provider: dict[str, Decimal] = defaultdict(Decimal)
     for call in calls:
         true_by_provider[call.provider] += call.cost
@@ -867,16 +923,19 @@ def build_manifest(*, start: date, days: int, calls_per_day: int, seed: int, ref
         "calls_true": len(calls),
         "calls_logged": sum(c.logged for c in calls),
         "calls_missing": sum(not c.logged for c in calls),
+        "missing_true_cost": money(sum((c.cost for c in calls if not c.logged), Decimal(0))),
         "missing_rule": (f"per (tenant_id, feature) stream in (started_at, call_id) order, app_hit calls not "
-                         f"counted: positions {MISSING_PHASE}, {MISSING_PHASE + MISSING_EVERY}, ... are not logged"),
+                         f"counted: positions phase, phase + {MISSING_EVERY}, phase + {2 * MISSING_EVERY}, ... "
+                         f"are not logged; phase per stream in missing_phases"),
+        "missing_phases": {f"{t}/{f}": p for (t, f), p in sorted(phases.items())},
         "true_cost_total": money(sum((t[4] for t in truth), Decimal(0))),
         "billed_usage_total": f"{sum((line.billed for line in lines), Decimal(0)):.2f}",
         "billed_usage_lines": len(lines),
         "credit_total": f"{c_amount:.2f}",
         "credit": {"provider": c_provider, "billing_account": c_account, "day": c_day.isoformat(),
                    "amount": f"{c_amount:.2f}"},
-        "spike": ({"day": spike.isoformat(), "tenant_id": SPIKE_TENANT, "feature": SPIKE_FEATURE,
-                   "factor": SPIKE_FACTOR} if spike else None),
+        "spike": ({"day": spike.isoformat(), "tenant": SPIKE_TENANT, "tenant_id": SPIKE_TENANT,
+                   "feature": SPIKE_FEATURE, "factor": SPIKE_FACTOR} if spike else None),
         "price_change": ({"provider": changes[0][0], "model": changes[0][1], "day": changes[0][2].isoformat()}
                          if changes else None),
         "by_provider": {

@@ -67,6 +67,7 @@ CALL_FIELDS: tuple[Field, ...] = (
     _tokens("output_tokens", "Output tokens, reasoning included.", required=True),
     _tokens("reasoning_tokens", "Reasoning tokens (a subset of output_tokens)."),
     Field("status", "VARCHAR", default="'ok'", description="ok or error."),
+    Field("extra", "VARCHAR", default="'{}'", description="Source fields not mapped to a canonical column, as a JSON object."),
 )
 
 # FOCUS-aligned bill line. Column names follow FinOps FOCUS; x_ columns are FOCUS-style extensions.
