@@ -3,7 +3,8 @@ SHELL := /bin/bash
 export FINOPS_LANDING_DIR ?= $(CURDIR)/data/landing
 export FINOPS_WAREHOUSE ?= $(CURDIR)/data/warehouse/finops.duckdb
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# uv from PATH, else installed with pip into .tools/ (a private venv, so no system pip is touched).
+UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 DBT := cd dbt_project && $(UV) run --frozen dbt
 
 .PHONY: install run test dev docs demo reconcile clean
@@ -11,7 +12,7 @@ DBT := cd dbt_project && $(UV) run --frozen dbt
 install: .venv/.installed dbt_project/target/manifest.json
 
 $(UV):
-	python3 -m pip install --user --quiet uv || python3 -m pip install --quiet uv
+	python3 -m venv .tools && .tools/bin/python -m pip install --quiet uv
 
 .venv/.installed: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --all-groups
@@ -45,4 +46,4 @@ reconcile: install
 	$(UV) run --frozen finops reconcile
 
 clean:
-	rm -rf data/warehouse data/dagster_home dbt_project/target .venv
+	rm -rf data/warehouse data/dagster_home dbt_project/target .venv .tools
