@@ -9,6 +9,7 @@ from dagster import (
     in_process_executor,
 )
 
+from dagster_project.catalog_assets import raw_model_aliases, raw_price_catalog
 from dagster_project.dbt_assets import finops_dbt_assets
 from dagster_project.ingest_assets import raw_bill_lines, raw_calls
 from dagster_project.resources import WarehouseResource, dbt_resource
@@ -25,7 +26,7 @@ DAILY_SCHEDULE = build_schedule_from_partitioned_job(
 )
 
 defs = Definitions(
-    assets=[raw_calls, raw_bill_lines, finops_dbt_assets],
+    assets=[raw_calls, raw_bill_lines, raw_price_catalog, raw_model_aliases, finops_dbt_assets],
     jobs=[DAILY_JOB],
     schedules=[DAILY_SCHEDULE],
     resources={"warehouse": WarehouseResource.from_env(), "dbt": dbt_resource()},

@@ -53,6 +53,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ingest.catalog import catalog_table, price_for, resolve_model
 from ingest.schemas import BILL_FIELDS, CALL_FIELDS, CALL_SCHEMA
 
 DEFAULT_REFERENCE_DIR = Path(__file__).resolve().parent.parent / "data" / "reference"
@@ -115,10 +116,15 @@ CREDIT = ("anthropic", "wrk_prod", 9, Decimal("-25.00"))
 # latency model per served model: (base ms, ms per output token)
 LATENCY: dict[str, tuple[int, float]] = {
     "gpt-4o": (420, 9.0), "gpt-4o-mini": (260, 5.0), "o3-mini": (900, 6.0),
-    "claude-opus-4": (950, 22.0), "claude-sonnet-4": (620, 12.0), "claude-haiku-3-5": (310, 6.0),
+    "claude-opus-4-20250514": (950, 22.0), "claude-sonnet-4-20250514": (620, 12.0), "claude-3-5-haiku-20241022": (310, 6.0),
     "gemini-1.5-pro": (700, 10.0), "gemini-2.0-flash": (240, 4.0),
 }
 REASONING_MODELS = frozenset({"o3-mini"})
+# Vendors bill dated snapshot ids where apps log the alias: the warehouse resolves both to one model.
+BILL_MODEL_IDS: dict[str, str] = {
+    "gpt-4o": "gpt-4o-2024-08-06", "gpt-4o-mini": "gpt-4o-mini-2024-07-18", "o3-mini": "o3-mini-2025-01-31",
+    "gemini-2.0-flash": "gemini-2.0-flash-001", "gemini-1.5-pro": "gemini-1.5-pro-002",
+}
 _HOURS = tuple(range(24))
 
 
@@ -127,9 +133,9 @@ _HOURS = tuple(range(24))
 
 
 @dataclass(frozen=True)
-class PriceRow:
+class Override:
     provider: str
-    model: str
+    model: str  # catalog model id
     bucket: str
     tier: str
     price_per_mtok: Decimal
@@ -138,37 +144,36 @@ class PriceRow:
 
 
 class PriceBook:
-    """Price rows by (provider, model, bucket, tier), looked up by UTC date."""
+    """The vendor's truth for the demo: a negotiated override valid that day, else the list price of
+    the genai-prices catalog (ingest.catalog.price_for), for the catalog model a name resolves to."""
 
-    def __init__(self, rows: Iterable[PriceRow]) -> None:
-        self._rows: dict[tuple[str, str, str, str], list[PriceRow]] = defaultdict(list)
-        for row in rows:
-            self._rows[(row.provider, row.model, row.bucket, row.tier)].append(row)
-        for key, found in self._rows.items():
-            found.sort(key=lambda r: r.valid_from)
-            for a, b in zip(found, found[1:]):
-                if a.valid_to is None or a.valid_to > b.valid_from:
-                    raise ValueError(f"overlapping price rows for {key}: {a.valid_from} and {b.valid_from}")
-        self._cache: dict[tuple[str, str, str, str, date], Decimal] = {}
+    def __init__(self, overrides: Iterable[Override]) -> None:
+        self._overrides: dict[tuple[str, str, str, str], list[Override]] = defaultdict(list)
+        for row in overrides:
+            self._overrides[(row.provider, row.model, row.bucket, row.tier)].append(row)
+        self._catalog = catalog_table()
+        self._cache: dict[tuple[str, str, str, str, date, int], Decimal] = {}
 
-    def price(self, provider: str, model: str, bucket: str, tier: str, day: date) -> Decimal:
-        key = (provider, model, bucket, tier, day)
+    def price(self, provider: str, model: str, bucket: str, tier: str, day: date, input_tokens: int = 0) -> Decimal:
+        key = (provider, model, bucket, tier, day, input_tokens)
         cached = self._cache.get(key)
         if cached is not None:
             return cached
-        for row in self._rows.get(key[:4], ()):
+        catalog_model = resolve_model(provider, model) or model
+        found = None
+        for row in self._overrides.get((provider, catalog_model, bucket, tier), ()):
             if row.valid_from <= day and (row.valid_to is None or day < row.valid_to):
-                self._cache[key] = row.price_per_mtok
-                return row.price_per_mtok
-        raise KeyError(f"no price for {provider}/{model}/{bucket}/{tier} on {day}")
+                found = row.price_per_mtok
+        if found is None:
+            found = price_for(self._catalog, provider, catalog_model, bucket, tier, day, input_tokens)
+        if found is None:
+            raise KeyError(f"no price for {provider}/{model}/{bucket}/{tier} on {day}")
+        self._cache[key] = found
+        return found
 
     def changes(self) -> list[tuple[str, str, date]]:
-        """(provider, model, day) of every price change (a row starting where another ends)."""
-        found = set()
-        for rows in self._rows.values():
-            for a, b in zip(rows, rows[1:]):
-                found.add((b.provider, b.model, b.valid_from))
-        return sorted(found)
+        """(provider, model, day) of every override start: the demo's mid-period price change."""
+        return sorted({(r.provider, r.model, r.valid_from) for rows in self._overrides.values() for r in rows})
 
 
 @dataclass(frozen=True)
@@ -186,10 +191,10 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 
 def load_prices(reference_dir: Path) -> PriceBook:
     rows = []
-    for r in _read_csv(reference_dir / "model_prices.csv"):
+    for r in _read_csv(reference_dir / "price_overrides.csv"):
         if r["token_bucket"] not in BUCKETS or r["service_tier"] not in TIERS:
-            raise ValueError(f"model_prices.csv: unknown bucket or tier in {r}")
-        rows.append(PriceRow(
+            raise ValueError(f"price_overrides.csv: unknown bucket or tier in {r}")
+        rows.append(Override(
             provider=r["provider"], model=r["model"], bucket=r["token_bucket"], tier=r["service_tier"],
             price_per_mtok=Decimal(r["price_per_mtok"]), valid_from=date.fromisoformat(r["valid_from"]),
             valid_to=date.fromisoformat(r["valid_to"]) if r["valid_to"] else None,
@@ -251,10 +256,10 @@ def _tv(version: str, from_day: int, prefix: int, inp: int, out: int, reasoning:
 
 
 FEATURES: tuple[Feature, ...] = (
-    Feature("chat_assistant", "anthropic", "claude-sonnet-4", 3.0, (
+    Feature("chat_assistant", "anthropic", "claude-sonnet-4-20250514", 3.0, (
         Template("chat_system", 0.7, (_tv("v1", 0, 2400, 1400, 380), _tv("v2", 12, 3100, 1400, 340))),
         Template("chat_followup", 0.3, (_tv("v1", 0, 2400, 1800, 330),)),
-    ), reroute_to="claude-haiku-3-5", reroute_rate=0.35),
+    ), reroute_to="claude-3-5-haiku-20241022", reroute_rate=0.35),
     Feature("doc_summarizer", "google", "gemini-1.5-pro", 3.0, (
         Template("summarize_document", 0.6, (_tv("v1", 0, 0, 30000, 1000), _tv("v2", 18, 0, 30000, 800))),
         Template("summarize_thread", 0.4, (_tv("v1", 0, 0, 22000, 900),)),
@@ -262,7 +267,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("search_rerank", "openai", "gpt-4o-mini", 3.0, (
         Template("rerank_topk", 1.0, (_tv("v1", 0, 3000, 18000, 300), _tv("v2", 8, 3400, 16000, 300))),
     ), app_cache=True),
-    Feature("code_review", "anthropic", "claude-opus-4", 2.0, (
+    Feature("code_review", "anthropic", "claude-opus-4-20250514", 2.0, (
         Template("review_diff", 0.7, (_tv("v1", 0, 4000, 3500, 900),)),
         Template("review_security", 0.3, (_tv("v1", 0, 5200, 3000, 800),)),
     )),
@@ -270,7 +275,7 @@ FEATURES: tuple[Feature, ...] = (
         Template("draft_reply", 0.6, (_tv("v1", 0, 1100, 4000, 550), _tv("v2", 5, 1300, 4000, 520))),
         Template("draft_outreach", 0.4, (_tv("v1", 0, 1100, 3200, 650),)),
     ), reroute_to="gpt-4o-mini", reroute_rate=0.2),
-    Feature("support_triage", "anthropic", "claude-haiku-3-5", 2.5, (
+    Feature("support_triage", "anthropic", "claude-3-5-haiku-20241022", 2.5, (
         Template("triage_ticket", 0.6, (_tv("v1", 0, 1800, 5000, 260), _tv("v2", 15, 2000, 5000, 240),
                                          _tv("v3", 25, 2000, 4600, 220))),
         Template("suggest_macro", 0.4, (_tv("v1", 0, 1500, 4200, 300),)),
@@ -634,7 +639,8 @@ def call_costs(call: Call, prices: PriceBook) -> dict[str, Decimal]:
     for bucket in BUCKETS:
         tokens = call.tokens(bucket)
         if tokens:
-            price = prices.price(call.provider, call.model_served, bucket, call.service_tier, call.day)
+            input_tokens = call.input_uncached_tokens + call.cache_read_tokens + call.cache_write_tokens
+            price = prices.price(call.provider, call.model_served, bucket, call.service_tier, call.day, input_tokens)
             costs[bucket] = tokens * price / MTOK
     return costs
 
@@ -771,14 +777,15 @@ def _bill_row(values: dict[str, str]) -> list[str]:
 
 def usage_row(line: BillLine) -> list[str]:
     amount = f"{line.billed:.2f}"
+    billed_model = BILL_MODEL_IDS.get(line.model, line.model)
     return _bill_row({
         "ChargePeriodStart": _ts(line.day), "ChargePeriodEnd": _ts(line.day + timedelta(days=1)),
         "ProviderName": line.provider, "BillingAccountId": BILLING_ACCOUNT_IDS[line.provider],
         "SubAccountId": line.account, "ChargeCategory": "Usage", "ChargeClass": "",
-        "ChargeDescription": f"{line.model} {line.bucket.replace('_', ' ')} tokens, {line.tier} tier",
-        "SkuId": f"{line.model}:{line.bucket}:{line.tier}", "ConsumedQuantity": str(line.tokens),
+        "ChargeDescription": f"{billed_model} {line.bucket.replace('_', ' ')} tokens, {line.tier} tier",
+        "SkuId": f"{billed_model}:{line.bucket}:{line.tier}", "ConsumedQuantity": str(line.tokens),
         "ConsumedUnit": "Tokens", "BilledCost": amount, "EffectiveCost": amount, "ListCost": amount,
-        "BillingCurrency": "USD", "x_Model": line.model, "x_TokenBucket": line.bucket, "x_ServiceTier": line.tier,
+        "BillingCurrency": "USD", "x_Model": billed_model, "x_TokenBucket": line.bucket, "x_ServiceTier": line.tier,
     })
 
 
@@ -918,7 +925,7 @@ def build_manifest(*, start: date, days: int, calls_per_day: int, seed: int, ref
             "start": start.isoformat(), "days": days, "calls_per_day": calls_per_day, "seed": seed,
             "end_exclusive": (start + timedelta(days=days)).isoformat(),
             "parquet_days": [d.isoformat() for d in pq_days],
-            "reference": {name: _sha256(reference_dir / name) for name in ("model_prices.csv", "tenants.csv")},
+            "reference": {name: _sha256(reference_dir / name) for name in ("price_overrides.csv", "tenants.csv")},
         },
         "calls_true": len(calls),
         "calls_logged": sum(c.logged for c in calls),

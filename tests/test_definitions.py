@@ -11,7 +11,7 @@ def test_definitions_asset_graph_checks_job_and_schedule():
     assert {"raw/calls", "raw/bill_lines", "staging/stg_raw__calls", "staging/stg_raw__bill_lines",
             "intermediate/int_call_buckets_priced", "intermediate/int_call_buckets_allocated",
             "marts/fct_llm_calls", "marts/fct_cost_daily", "marts/fct_reconciliation", "marts/dim_tenants",
-            "reference/model_prices", "reference/tenants"} <= keys
+            "reference/price_overrides", "reference/tenants", "raw/price_catalog", "raw/model_aliases", "marts/dim_models"} <= keys
     # dbt models depend on the ingest assets through the raw sources
     assert AssetKey(["raw", "calls"]) in graph.get(AssetKey(["staging", "stg_raw__calls"])).parent_keys
     checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}

@@ -46,20 +46,12 @@ def manifest(landing: Path) -> dict:
     return json.loads((landing / "_demo" / "manifest.json").read_text())
 
 
-def read_prices() -> dict[tuple[str, str, str, str], list[tuple[date, date | None, Decimal]]]:
-    prices: dict[tuple[str, str, str, str], list[tuple[date, date | None, Decimal]]] = defaultdict(list)
-    with (demo.DEFAULT_REFERENCE_DIR / "model_prices.csv").open(newline="") as handle:
-        for r in csv.DictReader(handle):
-            prices[(r["provider"], r["model"], r["token_bucket"], r["service_tier"])].append(
-                (date.fromisoformat(r["valid_from"]), date.fromisoformat(r["valid_to"]) if r["valid_to"] else None,
-                 Decimal(r["price_per_mtok"])))
-    return prices
+def read_prices() -> demo.PriceBook:
+    return demo.load_prices(demo.DEFAULT_REFERENCE_DIR)
 
 
-def price(prices: dict, provider: str, model: str, bucket: str, tier: str, day: date) -> Decimal:
-    found = [p for start, end, p in prices[(provider, model, bucket, tier)] if start <= day and (end is None or day < end)]
-    assert len(found) == 1, (provider, model, bucket, tier, day, found)
-    return found[0]
+def price(prices: demo.PriceBook, provider: str, model: str, bucket: str, tier: str, day: date) -> Decimal:
+    return prices.price(provider, model, bucket, tier, day)
 
 
 def normalize(record: dict) -> dict:
@@ -138,39 +130,30 @@ def true_calls() -> list[demo.Call]:
     return result
 
 
+LOGGED_MODEL = {billed: logged for logged, billed in demo.BILL_MODEL_IDS.items()}
+
+
 def usage_grain(row: dict) -> tuple[str, str, date, str, str, str]:
+    """A bill line's grain in the logs' model names (bills carry dated snapshot ids)."""
     return (row["ProviderName"], row["SubAccountId"], datetime.fromisoformat(row["ChargePeriodStart"]).date(),
-            row["x_Model"], row["x_TokenBucket"], row["x_ServiceTier"])
+            LOGGED_MODEL.get(row["x_Model"], row["x_Model"]), row["x_TokenBucket"], row["x_ServiceTier"])
 
 
 # --------------------------------------------------------------------------------------------
 # seeds
 
 
-def test_price_seed_is_complete_and_consistent() -> None:
-    with (demo.DEFAULT_REFERENCE_DIR / "model_prices.csv").open(newline="") as handle:
-        reader = csv.DictReader(handle)
-        assert reader.fieldnames == ["provider", "model", "token_bucket", "service_tier", "price_per_mtok",
-                                     "valid_from", "valid_to"]
-        rows = list(reader)
+def test_vendor_prices_are_the_catalog_with_the_negotiated_override() -> None:
     prices = read_prices()
-    models = sorted({(r["provider"], r["model"]) for r in rows})
-    assert len(models) == 8 and {p for p, _ in models} == {"openai", "anthropic", "google"}
-    for r in rows:
-        assert -Decimal(r["price_per_mtok"]).as_tuple().exponent <= 6
-    for day in (date(2024, 1, 1), date(2026, 10, 14), date(2026, 10, 15), date(2027, 6, 1)):
-        for provider, model in models:
-            for bucket in BUCKET_COLUMN:
-                standard = price(prices, provider, model, bucket, "standard", day)
-                assert price(prices, provider, model, bucket, "batch", day) == standard / 2
-                assert standard > 0
-    assert price(prices, "anthropic", "claude-sonnet-4", "cache_write", "standard", START) == Decimal("3.75")
-    assert price(prices, "anthropic", "claude-sonnet-4", "cache_read", "standard", START) == Decimal("0.30")
+    sonnet = "claude-sonnet-4-20250514"
+    assert price(prices, "anthropic", sonnet, "cache_write", "standard", START) == Decimal("3.75")
+    assert price(prices, "anthropic", sonnet, "cache_read", "standard", START) == Decimal("0.30")
+    assert price(prices, "anthropic", sonnet, "output", "standard", date(2026, 10, 14)) == Decimal("15")
+    assert price(prices, "anthropic", sonnet, "output", "standard", date(2026, 10, 15)) == Decimal("12")
     assert price(prices, "openai", "gpt-4o", "cache_write", "standard", START) == \
-        price(prices, "openai", "gpt-4o", "input_uncached", "standard", START)
-    changed = {(r["provider"], r["model"], r["valid_to"]) for r in rows if r["valid_to"]}
-    assert changed == {("google", "gemini-2.0-flash", "2026-10-15")}
-    assert {r["valid_from"] for r in rows} == {"2024-01-01", "2026-10-15"}
+        price(prices, "openai", "gpt-4o", "input_uncached", "standard", START) == Decimal("2.5")
+    assert price(prices, "openai", "gpt-4o", "input_uncached", "batch", START) == Decimal("1.25")
+    assert prices.changes() == [("anthropic", "claude-sonnet-4-0", date(2026, 10, 15))]
 
 
 def test_tenant_seed() -> None:
@@ -247,7 +230,7 @@ def test_bill_lines_are_rounded_true_costs(bill_rows: list[dict], true_calls: li
         rounded = exact[key].quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         assert Decimal(row["BilledCost"]) == Decimal(row["EffectiveCost"]) == Decimal(row["ListCost"]) == rounded
         assert int(row["ConsumedQuantity"]) == tokens[key] > 0
-        assert row["SkuId"] == f"{key[3]}:{key[4]}:{key[5]}" and row["ConsumedUnit"] == "Tokens"
+        assert row["SkuId"] == f"{row['x_Model']}:{key[4]}:{key[5]}" and row["ConsumedUnit"] == "Tokens"
         assert row["BillingCurrency"] == "USD"
         assert row["ChargePeriodStart"].endswith("T00:00:00Z")
         assert datetime.fromisoformat(row["ChargePeriodEnd"]) - datetime.fromisoformat(row["ChargePeriodStart"]) \
@@ -475,7 +458,7 @@ def test_spike_day_has_five_times_the_usual_traffic(truth: list[dict], manifest:
 
 
 def test_manifest_totals(manifest: dict, calls: list[dict]) -> None:
-    assert manifest["price_change"] == {"provider": "google", "model": "gemini-2.0-flash", "day": "2026-10-15"}
+    assert manifest["price_change"] == {"provider": "anthropic", "model": "claude-sonnet-4-0", "day": "2026-10-15"}
     assert manifest["app_cache_hits"] == sum(c["cache_outcome"] == "app_hit" for c in calls) > 0
     logged_rerouted = sum(c["routing_decision"] == "rerouted" for c in calls)
     assert logged_rerouted <= manifest["rerouted_calls"] < logged_rerouted * 1.02

@@ -2,7 +2,8 @@
 -- Billed usage for the partition window at the finest grain the bill has: provider x billing
 -- account x UTC day x model x token bucket x service tier. A bill that does not say the model or
 -- the bucket carries 'unknown' there, and that part of the key matches every call (allocation then
--- falls back to the coarser grain). Usage-report lines (quantities, no cost) are not billed cost.
+-- falls back to the coarser grain). Models are resolved to the catalog model key, like calls'.
+-- Usage-report lines (quantities, no cost) are not billed cost.
 with
 
 bill_lines as (
@@ -10,18 +11,34 @@ bill_lines as (
     where is_usage and {{ in_window('charge_day') }}
 ),
 
+aliases as (
+    select * from {{ ref('stg_raw__model_aliases') }}
+),
+
+keyed as (
+    select
+        bill_lines.*,
+        case when bill_lines.model = 'unknown' then 'unknown'
+            else coalesce(aliases.model_key, bill_lines.model)
+        end as model_key
+    from bill_lines
+    left join aliases
+        on aliases.provider = bill_lines.provider
+        and aliases.model_name = bill_lines.model
+),
+
 grains as (
     select
         provider,
         billing_account,
         charge_day as cost_day,
-        model,
+        model_key as model,
         token_bucket,
         service_tier,
         {{ money('sum(billed_cost)') }} as billed_cost,
         sum(consumed_quantity) as billed_quantity,
         count(*) as bill_lines
-    from bill_lines
+    from keyed
     group by all
 ),
 

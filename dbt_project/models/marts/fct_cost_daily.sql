@@ -27,7 +27,7 @@ call_rows as (
         call_day as cost_day,
         provider,
         billing_account,
-        model_served as model,
+        model_key as model,
         environment,
         tenant_id,
         feature,

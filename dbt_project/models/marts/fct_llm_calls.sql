@@ -14,8 +14,7 @@
 with
 
 calls as (
-    select * from {{ ref('stg_raw__calls') }}
-    where {{ in_window('call_day') }}
+    select * from {{ ref('int_calls_keyed') }}
 ),
 
 buckets as (
@@ -45,6 +44,8 @@ final as (
         calls.billing_account,
         calls.model_requested,
         calls.model_served,
+        calls.model_key,
+        calls.is_catalog_model,
         calls.environment,
         calls.region,
         calls.tenant_id,
