@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from ingest.schemas import Field
 
 Reject = tuple[int, str, str]
+EXTRA = "extra"  # the canonical field that keeps source fields with no canonical column
 
 
 class LoadError(Exception):
@@ -56,13 +57,25 @@ def stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field,
         "where not json_valid(_raw) or json_type(_raw::json) <> 'OBJECT'"
     ).fetchall()
     rejects.extend(bad)
-    extracts = ", ".join(f"json_extract_string(_raw, '$.\"{f.name}\"') as \"{f.name}\"" for f in fields)
+    extracts = ", ".join(
+        _extra_sql(fields) if f.name == EXTRA else f"json_extract_string(_raw, '$.\"{f.name}\"') as \"{f.name}\""
+        for f in fields
+    )
     con.execute(
         f"create or replace temp table _staged as select _line, _raw, {extracts} from _lines "
         "where json_valid(_raw) and json_type(_raw::json) = 'OBJECT'"
     )
     con.unregister("_lines")
     return rejects
+
+
+def _extra_sql(fields: tuple[Field, ...]) -> str:
+    """Schema drift: keys of a JSON record that are not canonical fields are kept, as a JSON object,
+    merged into the record's own `extra` object. JSON merge-patch with null values removes the known
+    keys (RFC 7396), so this stays one vectorized expression."""
+    known = json.dumps({f.name: None for f in fields})
+    return (f"nullif(json_merge_patch(coalesce(json_extract(_raw, '$.{EXTRA}'), '{{}}'), "
+            f"json_merge_patch(_raw, '{known}'))::varchar, '{{}}') as \"{EXTRA}\"")
 
 
 def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field, ...]) -> list[Reject]:

@@ -138,3 +138,14 @@ def test_unknown_format_and_symlink_outside_are_refused_with_the_file_named(land
     (landing / "calls/canonical/link.jsonl").symlink_to(outside)
     with pytest.raises(LoadError, match="symlink points outside the landing dir"):
         load_landing(con, landing)
+
+
+def test_unknown_fields_are_kept_in_extra(landing, con):
+    _write_jsonl(landing / "calls/canonical/a.jsonl", [
+        _row(call_id="drift", new_field={"x": 1}, extra={"y": 2}, region="eu"),
+        _row(call_id="plain"),
+    ])
+    load_landing(con, landing)
+    rows = dict(con.execute("select call_id, extra from raw.calls").fetchall())
+    assert json.loads(rows["drift"]) == {"y": 2, "new_field": {"x": 1}}
+    assert rows["plain"] == "{}"

@@ -39,6 +39,7 @@ final as (
         output_tokens,
         reasoning_tokens,
         lower(status) as status,
+        extra,
         _file_id as source_file_id,
         _line as source_line
     from deduplicated
