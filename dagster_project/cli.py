@@ -26,10 +26,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if landing.exists() and any(landing.iterdir()) and not args.force:
         print(f"{landing} is not empty; pass --force to write the demo into it anyway", file=sys.stderr)
         return 2
-    manifest = generate(landing, start=args.start, days=args.days, calls_per_day=args.calls_per_day, seed=args.seed)
-    totals = manifest["totals"] if "totals" in manifest else manifest
-    print(f"demo written to {landing}: {totals.get('calls_logged')} logged calls over {args.days} days "
-          f"from {args.start}, billed usage ${Decimal(str(totals.get('billed_usage_total', 0))):,.2f}")
+    manifest = generate(landing, start=args.start, days=args.days, calls_per_day=args.calls_per_day, seed=args.seed,
+                        formats=args.formats)
+    print(f"demo written to {landing} ({args.formats} formats): {manifest['calls_logged']:,} logged calls over "
+          f"{args.days} days from {args.start}, billed usage ${Decimal(manifest['billed_usage_total']):,.2f}")
     return 0
 
 
@@ -159,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--days", type=int, default=30)
     demo.add_argument("--calls-per-day", type=int, default=3000)
     demo.add_argument("--seed", type=int, default=42)
+    demo.add_argument("--formats", choices=["canonical", "real"], default="canonical",
+                      help="canonical files, or real formats: LiteLLM / Langfuse / OTel call logs, OpenAI and "
+                           "Anthropic cost and usage reports, FOCUS")
     demo.add_argument("--force", action="store_true", help="write even if the landing dir is not empty")
     demo.set_defaults(func=cmd_demo)
 

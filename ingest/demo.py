@@ -828,6 +828,58 @@ def write_bills(landing_dir: Path, lines: Sequence[BillLine], credit: tuple[str,
     return written
 
 
+# --------------------------------------------------------------------------------------------
+# real formats (finops demo --formats real): the same calls and bills in the formats people have
+
+# provider -> (call-log format, cost-report format, usage-report format or None)
+REAL_FORMATS: dict[str, tuple[str, str, str | None]] = {
+    "openai": ("litellm", "openai_costs", "openai_usage"),
+    "anthropic": ("langfuse", "anthropic_cost", "anthropic_usage"),
+    "google": ("otel", "focus", None),
+}
+
+
+def full_record(call: Call) -> dict[str, object]:
+    """A call as a canonical dict with every field the demo fills and the UTC instant."""
+    record = {f.name: getattr(call, f.name, None) for f in CALL_FIELDS}
+    record["started_at"] = call.started_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    record["model_served"] = call.model_served
+    return {k: v for k, v in record.items() if v is not None}
+
+
+def write_real_formats(landing_dir: Path, logged: Sequence[Call], lines: Sequence[BillLine],
+                       credit: tuple[str, str, date, Decimal]) -> None:
+    from ingest.adapters import anthropic_billing, langfuse, litellm, openai_billing, otel
+
+    call_writers = {"litellm": litellm.write, "langfuse": langfuse.write, "otel": otel.write}
+    bill_writers = {**openai_billing.WRITERS, **anthropic_billing.WRITERS}
+    names = [f.name for f in BILL_FIELDS]
+    by_day: dict[tuple[str, date], list[Call]] = defaultdict(list)
+    for call in logged:
+        by_day[(call.provider, call.day)].append(call)
+    for (provider, day), calls in sorted(by_day.items()):
+        fmt = REAL_FORMATS[provider][0]
+        path = landing_dir / "calls" / fmt / f"{day:%Y/%m/%d}" / f"{provider}-{day.isoformat()}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        call_writers[fmt]([full_record(c) for c in calls], path)
+    by_month: dict[tuple[str, int, int], list[dict[str, str]]] = defaultdict(list)
+    for line in lines:
+        by_month[(line.provider, line.day.year, line.day.month)].append(dict(zip(names, usage_row(line))))
+    for (provider, year, month), rows in sorted(by_month.items()):
+        _, cost_fmt, usage_fmt = REAL_FORMATS[provider]
+        if cost_fmt == "focus":
+            _write(landing_dir / "billing" / "focus" / provider / f"{provider}-{year:04d}-{month:02d}.csv",
+                   _csv_bytes([list(r.values()) for r in rows]))
+            continue
+        for fmt in (cost_fmt, usage_fmt):
+            path = landing_dir / "billing" / fmt / f"{provider}-{year:04d}-{month:02d}.json"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            bill_writers[fmt](rows, path)
+    c_provider, c_account, c_day, c_amount = credit
+    _write(landing_dir / "billing" / "focus" / c_provider / f"credits-{c_day:%Y-%m}.csv",
+           _csv_bytes([credit_row(c_provider, c_account, c_day, c_amount)]))
+
+
 def ground_truth_rows(calls: Iterable[Call]) -> list[tuple[date, str, str, int, Decimal]]:
     """TRUE cost per UTC day x tenant x feature over all true (priced) calls, logged or not."""
     acc: dict[tuple[date, str, str], list] = {}
@@ -856,7 +908,7 @@ def _sha256(path: Path) -> str:
 
 
 def generate(landing_dir: Path, *, start: date = date(2026, 10, 1), days: int = 30, calls_per_day: int = 3000,
-             seed: int = 42, reference_dir: Path | None = None) -> dict:
+             seed: int = 42, reference_dir: Path | None = None, formats: str = "canonical") -> dict:
     """Write the demo landing files and return the manifest (also written to _demo/manifest.json).
 
     Only writes (through temp names + rename); nothing in landing_dir is deleted, so generating a
@@ -864,6 +916,8 @@ def generate(landing_dir: Path, *, start: date = date(2026, 10, 1), days: int = 
     """
     if days < 1 or calls_per_day < 1:
         raise ValueError("days and calls_per_day must be at least 1")
+    if formats not in ("canonical", "real"):
+        raise ValueError(f"formats must be 'canonical' or 'real', not {formats!r}")
     landing_dir = Path(landing_dir)
     reference_dir = Path(reference_dir) if reference_dir else DEFAULT_REFERENCE_DIR
     prices = load_prices(reference_dir)
@@ -876,18 +930,20 @@ def generate(landing_dir: Path, *, start: date = date(2026, 10, 1), days: int = 
     logged = [c for c in calls if c.logged]
 
     pq_days = set(parquet_days(start, days))
-    by_day: dict[date, list[Call]] = defaultdict(list)
-    for call in logged:
-        by_day[call.day].append(call)
-    for i in range(days):
-        day = start + timedelta(days=i)
-        rows = by_day.get(day, [])
-        data = calls_parquet(rows) if day in pq_days else calls_jsonl(rows)
-        _write(calls_path(landing_dir, day, day in pq_days), data)
-
     lines = bill_lines(calls)
     credit = credit_line(start, days)
-    write_bills(landing_dir, lines, credit)
+    if formats == "real":
+        write_real_formats(landing_dir, logged, lines, credit)
+    else:
+        by_day: dict[date, list[Call]] = defaultdict(list)
+        for call in logged:
+            by_day[call.day].append(call)
+        for i in range(days):
+            day = start + timedelta(days=i)
+            rows = by_day.get(day, [])
+            data = calls_parquet(rows) if day in pq_days else calls_jsonl(rows)
+            _write(calls_path(landing_dir, day, day in pq_days), data)
+        write_bills(landing_dir, lines, credit)
 
     truth = ground_truth_rows(calls)
     _write(landing_dir / "_demo" / "ground_truth.csv", _ground_truth_bytes(truth))

@@ -64,11 +64,30 @@ def demo_landing(tmp_path_factory) -> Path:
     return root
 
 
+def _materialized(ws: Workspace) -> Workspace:
+    result = ws.materialize()
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return ws
+
+
 @pytest.fixture(scope="session")
 def built(demo_landing, tmp_path_factory) -> Workspace:
     """The demo materialized end to end; read-only for tests (copy it to change it)."""
     ws = Workspace(tmp_path_factory.mktemp("built"))
     shutil.copytree(demo_landing / "landing", ws.landing)
-    result = ws.materialize()
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    return ws
+    return _materialized(ws)
+
+
+@pytest.fixture(scope="session")
+def built_real(tmp_path_factory) -> Workspace:
+    """The same demo written in real formats (LiteLLM, Langfuse, OTel call logs; OpenAI and Anthropic
+    cost and usage reports; FOCUS), materialized end to end."""
+    ws = Workspace(tmp_path_factory.mktemp("built_real"))
+    generate(ws.landing, formats="real")
+    return _materialized(ws)
+
+
+@pytest.fixture(scope="session", params=["canonical", "real"])
+def built_any(request) -> Workspace:
+    """Each demo flavour in turn: tests using it must hold for both."""
+    return request.getfixturevalue("built" if request.param == "canonical" else "built_real")

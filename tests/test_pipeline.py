@@ -24,10 +24,10 @@ def _manifest(ws: Workspace) -> dict:
     return json.loads((ws.landing / "_demo" / "manifest.json").read_text())
 
 
-def test_attributed_cost_matches_ground_truth_per_tenant_and_feature(built):
-    truth = _truth(built.landing)
+def test_attributed_cost_matches_ground_truth_per_tenant_and_feature(built_any):
+    truth = _truth(built_any.landing)
     attributed = {
-        (t, f): c for t, f, c in built.query(
+        (t, f): c for t, f, c in built_any.query(
             "select tenant_id, feature, sum(attributed_cost) from marts.fct_cost_daily "
             "where cost_kind = 'usage' group by all")
     }
@@ -37,33 +37,33 @@ def test_attributed_cost_matches_ground_truth_per_tenant_and_feature(built):
     assert errors[worst] < Decimal("0.005"), f"{worst}: attributed {attributed[worst]} vs true {truth[worst]}"
 
 
-def test_attributed_cost_sums_to_the_bill_exactly(built):
-    manifest = _manifest(built)
+def test_attributed_cost_sums_to_the_bill_exactly(built_any):
+    manifest = _manifest(built_any)
     billed = Decimal(manifest["billed_usage_total"]) + Decimal(manifest["credit_total"])
-    (attributed_billed,) = built.query("select sum(attributed_billed_cost) from marts.fct_cost_daily")[0:1][0]
+    (attributed_billed,) = built_any.query("select sum(attributed_billed_cost) from marts.fct_cost_daily")[0]
     assert attributed_billed == billed
-    kinds = dict(built.query("select cost_kind, sum(attributed_cost) from marts.fct_cost_daily group by 1"))
+    kinds = dict(built_any.query("select cost_kind, sum(attributed_cost) from marts.fct_cost_daily group by 1"))
     assert kinds["credit"] == Decimal(manifest["credit_total"]) == Decimal("-25.00")
-    calls = built.query("select count(*), count(*) filter (where cache_outcome = 'app_hit') from marts.fct_llm_calls")[0]
+    calls = built_any.query("select count(*), count(*) filter (where cache_outcome = 'app_hit') from marts.fct_llm_calls")[0]
     assert calls == (manifest["calls_logged"], manifest["app_cache_hits"])
 
 
-def test_list_cost_equals_true_cost_of_logged_calls(built):
+def test_list_cost_equals_true_cost_of_logged_calls(built_any):
     """Pricing in SQL agrees with the generator's Decimal pricing: the bill's true usage cost minus
     the missing calls' cost is what the logged calls must price to."""
-    manifest = _manifest(built)
-    (list_total,) = built.query("select sum(list_cost) from marts.fct_llm_calls")[0]
-    (unpriced,) = built.query("select count(*) from marts.fct_llm_calls where not is_priced")[0]
+    manifest = _manifest(built_any)
+    (list_total,) = built_any.query("select sum(list_cost) from marts.fct_llm_calls")[0]
+    (unpriced,) = built_any.query("select count(*) from marts.fct_llm_calls where not is_priced")[0]
     assert unpriced == 0
     expected = Decimal(manifest["true_cost_total"]) - Decimal(manifest["missing_true_cost"])
     assert list_total == expected
 
 
-def test_honest_bills_reconcile(built):
-    statuses = dict(built.query(
+def test_honest_bills_reconcile(built_any):
+    statuses = dict(built_any.query(
         "select reconciliation_status, count(*) from marts.fct_reconciliation group by 1"))
     assert statuses == {"reconciled": 186}  # 6 accounts x 30 days + 6 month rows
-    result = built.finops("reconcile")
+    result = built_any.finops("reconcile")
     assert result.returncode == 0, result.stdout
     assert "0 out of tolerance" in result.stdout
 
