@@ -13,6 +13,7 @@ from dagster_project.catalog_assets import raw_model_aliases, raw_price_catalog
 from dagster_project.dbt_assets import finops_dbt_assets
 from dagster_project.ingest_assets import raw_bill_lines, raw_calls
 from dagster_project.resources import WarehouseResource, dbt_resource
+from dagster_project.sensors import alert_webhook_sensor
 
 DAILY_JOB = define_asset_job(
     "daily_finops",
@@ -29,5 +30,6 @@ defs = Definitions(
     assets=[raw_calls, raw_bill_lines, raw_price_catalog, raw_model_aliases, finops_dbt_assets],
     jobs=[DAILY_JOB],
     schedules=[DAILY_SCHEDULE],
+    sensors=[alert_webhook_sensor],
     resources={"warehouse": WarehouseResource.from_env(), "dbt": dbt_resource()},
 )

@@ -12,13 +12,16 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 @dataclass(frozen=True)
 class Settings:
     landing_dir: Path
-    warehouse: Path
+    warehouse: Path  # the build file: only the pipeline opens it
+    serving: Path  # the published copy that readers (BI, SQL, the alert sensor) open
 
     @classmethod
     def from_env(cls) -> "Settings":
         landing = os.environ.get("FINOPS_LANDING_DIR") or "data/landing"
-        warehouse = os.environ.get("FINOPS_WAREHOUSE") or "data/warehouse/finops.duckdb"
-        return cls(landing_dir=_absolute(landing), warehouse=_absolute(warehouse))
+        warehouse = _absolute(os.environ.get("FINOPS_WAREHOUSE") or "data/warehouse/finops.duckdb")
+        serving = os.environ.get("FINOPS_SERVING")
+        return cls(landing_dir=_absolute(landing), warehouse=warehouse,
+                   serving=_absolute(serving) if serving else warehouse.with_name("serving.duckdb"))
 
 
 def _absolute(value: str) -> Path:
