@@ -120,6 +120,18 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     waiting = sum(1 for r in rows if r[-1] == "awaiting_bill")
     print(f"\n{len(rows)} {args.grain} rows: {len(rows) - len(bad) - waiting} reconciled, "
           f"{len(bad)} out of tolerance, {waiting} awaiting bill")
+    gaps = con.execute(
+        "select provider, model_key, count(*), sum(total_tokens) from marts.fct_llm_calls where not is_priced "
+        "group by all order by 3 desc"
+    ).fetchall()
+    unattributed = con.execute(
+        "select sum(attributed_billed_cost) from marts.fct_cost_daily where cost_kind = 'unattributed_usage'"
+    ).fetchone()[0]
+    for provider, model, calls, tokens in gaps:
+        print(f"part of the gap: {calls:,} calls ({tokens:,} tokens) of {provider}/{model} have no price "
+              f"(add it to data/reference/price_overrides.csv)")
+    if unattributed:
+        print(f"part of the gap: ${unattributed:,.2f} billed with no priced logged call (unattributed)")
     return 1 if bad else 0
 
 

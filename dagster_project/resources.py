@@ -1,6 +1,7 @@
 """Resources, configured from the environment (FINOPS_LANDING_DIR, FINOPS_WAREHOUSE)."""
 
 
+import os
 from pathlib import Path
 
 from dagster import ConfigurableResource
@@ -8,7 +9,10 @@ from dagster_dbt import DbtCliResource, DbtProject
 
 from ingest.config import REPO_ROOT, Settings
 
-DBT_PROJECT = DbtProject(project_dir=REPO_ROOT / "dbt_project", profiles_dir=REPO_ROOT / "dbt_project")
+# FINOPS_DBT_PROJECT_DIR points at another copy of the dbt project (its seeds are ../data/reference
+# from there); tests use it to change a seed without touching the repository.
+_DBT_DIR = Path(os.environ.get("FINOPS_DBT_PROJECT_DIR") or REPO_ROOT / "dbt_project").resolve()
+DBT_PROJECT = DbtProject(project_dir=_DBT_DIR, profiles_dir=_DBT_DIR)
 
 
 class WarehouseResource(ConfigurableResource):

@@ -6,9 +6,13 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import subprocess
+import sys
 from collections import defaultdict
 from decimal import Decimal
+from pathlib import Path
 
+from ingest.schemas import BILL_FIELDS
 from tests.conftest import Workspace
 
 
@@ -112,3 +116,58 @@ def test_rerun_and_duplicate_file_change_nothing(built, tmp_path):
     result = ws.materialize("2026-10-05", "2026-10-06")
     assert result.returncode == 0
     assert ws.query(totals_sql) == before
+
+
+def test_unknown_model_is_flagged_and_an_override_reprices_history(built, tmp_path):
+    """A model the catalog lacks: flagged, counted, never $0, its bill unattributed and reported by
+    `finops reconcile`; adding an override and re-running the days prices it, and changing an
+    existing override re-prices the calls of those days."""
+    ws = built.copy(tmp_path / "ws")
+    repo = Path(__file__).resolve().parent.parent
+    shutil.copytree(repo / "dbt_project", tmp_path / "repo" / "dbt_project",
+                    ignore=shutil.ignore_patterns("target", "logs"))
+    shutil.copytree(repo / "data" / "reference", tmp_path / "repo" / "data" / "reference")
+    seed = tmp_path / "repo" / "data" / "reference" / "price_overrides.csv"
+    env = {"FINOPS_DBT_PROJECT_DIR": str(tmp_path / "repo" / "dbt_project")}
+    parse = subprocess.run([sys.executable, "-m", "dbt.cli.main", "parse", "--quiet", "--project-dir",
+                            env["FINOPS_DBT_PROJECT_DIR"], "--profiles-dir", env["FINOPS_DBT_PROJECT_DIR"]],
+                           env={**ws.env(), **env}, capture_output=True, text=True)
+    assert parse.returncode == 0, parse.stdout + parse.stderr
+    calls = [{"call_id": f"acme-{i}", "started_at": f"2026-10-05T12:00:0{i}Z", "provider": "openai",
+              "billing_account": "proj_prod", "model_requested": "acme-llm-9", "input_uncached_tokens": 1_000_000,
+              "output_tokens": 0, "tenant_id": "t001", "feature": "chat_assistant", "environment": "prod"}
+             for i in range(3)]
+    (ws.landing / "calls" / "canonical" / "late").mkdir()
+    (ws.landing / "calls" / "canonical" / "late" / "acme.jsonl").write_text("\n".join(json.dumps(c) for c in calls))
+    header = ",".join(f.name for f in BILL_FIELDS)
+    (ws.landing / "billing" / "focus" / "acme.csv").write_text(
+        header + "\n2026-10-05T00:00:00Z,2026-10-06T00:00:00Z,openai,org,proj_prod,Usage,,acme,acme:in,3000000,"
+        "Tokens,30.00,30.00,30.00,USD,acme-llm-9,input_uncached,standard\n")
+
+    def run(start: str, end: str) -> None:
+        result = subprocess.run([sys.executable, "-m", "dagster_project.cli", "materialize", "--start", start,
+                                 "--end", end], env={**ws.env(), **env}, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    run("2026-10-05", "2026-10-05")
+    assert ws.query("select is_priced, list_cost, attributed_cost, attribution_status from marts.fct_llm_calls "
+                    "where model_served = 'acme-llm-9'") == [(False, None, Decimal(0), "unpriced")] * 3
+    assert ws.query("select unpriced_calls, unattributed_usage_cost from marts.fct_reconciliation where "
+                    "period_grain = 'day' and period_start = '2026-10-05' and billing_account = 'proj_prod'") == \
+        [(3, Decimal("30"))]
+    report = subprocess.run([sys.executable, "-m", "dagster_project.cli", "reconcile"], env={**ws.env(), **env},
+                            capture_output=True, text=True)
+    assert "3 calls (3,000,000 tokens) of openai/acme-llm-9 have no price" in report.stdout
+
+    sonnet_before = ws.query("select sum(list_cost) from marts.fct_llm_calls where call_day = '2026-10-16' "
+                             "and model_key = 'claude-sonnet-4-0'")[0][0]
+    text = seed.read_text().replace("anthropic,claude-sonnet-4-0,input_uncached,standard,2.400000",
+                                    "anthropic,claude-sonnet-4-0,input_uncached,standard,1.200000")
+    seed.write_text(text + "openai,acme-llm-9,input_uncached,standard,10.000000,2026-10-01,,test contract\n")
+    run("2026-10-05", "2026-10-16")
+    assert ws.query("select is_priced, list_cost, attributed_cost from marts.fct_llm_calls "
+                    "where model_served = 'acme-llm-9'") == [(True, Decimal(10), Decimal(10))] * 3
+    input_tokens, sonnet_after = ws.query(
+        "select sum(input_uncached_tokens), sum(list_cost) from marts.fct_llm_calls "
+        "where call_day = '2026-10-16' and model_key = 'claude-sonnet-4-0'")[0]
+    assert sonnet_before - sonnet_after == Decimal(input_tokens) * Decimal("1.2") / 1_000_000
