@@ -7,9 +7,14 @@ export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 DBT := cd dbt_project && $(UV) run --frozen dbt
 
-.PHONY: install run test dev docs demo reconcile clean
+.PHONY: install system-deps run test dev docs demo reconcile report publish clean
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-install: .venv/.installed dbt_project/target/manifest.json
+install: system-deps .venv/.installed dbt_project/target/manifest.json
+
+# Headless Chromium renders the docs site and the HTML report in the tests (Debian package).
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 
 $(UV):
 	python3 -m venv .tools && .tools/bin/python -m pip install --quiet uv
@@ -30,6 +35,7 @@ demo: install
 run: demo
 	$(UV) run --frozen finops materialize
 	$(UV) run --frozen finops summary
+	$(UV) run --frozen finops report
 
 test: install
 	$(UV) run --frozen pytest
@@ -40,10 +46,16 @@ dev: install
 
 docs: install
 	$(DBT) docs generate
-	cd dbt_project/target && $(UV) run --frozen python -m http.server 8080
+	$(DBT) docs serve --port 8080 --no-browser
 
 reconcile: install
 	$(UV) run --frozen finops reconcile
 
+publish: install
+	$(UV) run --frozen finops publish
+
+report: install
+	$(UV) run --frozen finops report
+
 clean:
-	rm -rf data/warehouse data/dagster_home dbt_project/target .venv .tools
+	rm -rf data/warehouse data/dagster_home data/reports dbt_project/target .venv .tools .cache

@@ -78,7 +78,8 @@ def cmd_materialize(args: argparse.Namespace) -> int:
 def _connect_marts():
     from ingest.warehouse import connect
 
-    path = Settings.from_env().warehouse
+    settings = Settings.from_env()
+    path = settings.serving if settings.serving.exists() else settings.warehouse
     if not path.exists():
         raise SystemExit(f"no warehouse at {path}: run `finops materialize` first")
     return connect(path, read_only=True)
@@ -162,6 +163,25 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    from ingest.publish import publish
+
+    settings = Settings.from_env()
+    result = publish(settings.warehouse, settings.serving)
+    print(f"published {len(result.row_counts)} tables to {result.serving_path} "
+          f"({result.bytes:,} bytes, storage {result.storage_version})")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from ingest.report import write_report
+
+    settings = Settings.from_env()
+    source = args.source or (settings.serving if settings.serving.exists() else settings.warehouse)
+    print(f"report written to {write_report(source, args.out)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="finops", description="AI spend warehouse")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -188,6 +208,14 @@ def main(argv: list[str] | None = None) -> int:
 
     summ = sub.add_parser("summary", help="spend by provider, top features, reconciliation status")
     summ.set_defaults(func=cmd_summary)
+
+    pub = sub.add_parser("publish", help="copy the marts into the serving file for BI (atomic)")
+    pub.set_defaults(func=cmd_publish)
+
+    rep = sub.add_parser("report", help="write a self-contained HTML spend report")
+    rep.add_argument("--out", type=Path, default=REPO_ROOT / "data" / "reports" / "finops_report.html")
+    rep.add_argument("--source", type=Path, help="warehouse file (default: the serving file, else the build file)")
+    rep.set_defaults(func=cmd_report)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -14,6 +14,7 @@ from dagster_project.dbt_assets import finops_dbt_assets
 from dagster_project.ingest_assets import raw_bill_lines, raw_calls
 from dagster_project.resources import WarehouseResource, dbt_resource
 from dagster_project.sensors import alert_webhook_sensor
+from dagster_project.serving_assets import serving_file
 
 DAILY_JOB = define_asset_job(
     "daily_finops",
@@ -27,7 +28,7 @@ DAILY_SCHEDULE = build_schedule_from_partitioned_job(
 )
 
 defs = Definitions(
-    assets=[raw_calls, raw_bill_lines, raw_price_catalog, raw_model_aliases, finops_dbt_assets],
+    assets=[raw_calls, raw_bill_lines, raw_price_catalog, raw_model_aliases, finops_dbt_assets, serving_file],
     jobs=[DAILY_JOB],
     schedules=[DAILY_SCHEDULE],
     sensors=[alert_webhook_sensor],
