@@ -75,11 +75,13 @@ def cmd_materialize(args: argparse.Namespace) -> int:
     return 0
 
 
-def _connect_marts():
+def _connect_marts(build: bool = False):
+    """The serving file for reading; the build file for auditing (it holds the last run's results even
+    when that run's tests failed and nothing was published)."""
     from ingest.warehouse import connect
 
     settings = Settings.from_env()
-    path = settings.serving if settings.serving.exists() else settings.warehouse
+    path = settings.warehouse if build or not settings.serving.exists() else settings.serving
     if not path.exists():
         raise SystemExit(f"no warehouse at {path}: run `finops materialize` first")
     return connect(path, read_only=True)
@@ -108,7 +110,7 @@ def _numeric(text: str) -> bool:
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
-    con = _connect_marts()
+    con = _connect_marts(build=True)
     rows = con.execute(
         "select period_start::varchar, provider, billing_account, calls, unpriced_calls, computed_cost, "
         "billed_usage_cost, variance_cost, variance_pct::double, credits_and_adjustments_cost, reconciliation_status "

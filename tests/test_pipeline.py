@@ -144,12 +144,14 @@ def test_unknown_model_is_flagged_and_an_override_reprices_history(built, tmp_pa
         header + "\n2026-10-05T00:00:00Z,2026-10-06T00:00:00Z,openai,org,proj_prod,Usage,,acme,acme:in,3000000,"
         "Tokens,30.00,30.00,30.00,USD,acme-llm-9,input_uncached,standard\n")
 
-    def run(start: str, end: str) -> None:
-        result = subprocess.run([sys.executable, "-m", "dagster_project.cli", "materialize", "--start", start,
-                                 "--end", end], env={**ws.env(), **env}, capture_output=True, text=True)
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    def run(start: str, end: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "dagster_project.cli", "materialize", "--start", start,
+                               "--end", end], env={**ws.env(), **env}, capture_output=True, text=True)
 
-    run("2026-10-05", "2026-10-05")
+    # the $30 bill no priced call explains puts proj_prod's day and month out of tolerance: the audit
+    # fails the run (nothing is published) and the build file shows why
+    failed = run("2026-10-05", "2026-10-05")
+    assert failed.returncode == 1 and "reconciles_within_tolerance" in failed.stdout + failed.stderr
     assert ws.query("select is_priced, list_cost, attributed_cost, attribution_status from marts.fct_llm_calls "
                     "where model_served = 'acme-llm-9'") == [(False, None, Decimal(0), "unpriced")] * 3
     assert ws.query("select unpriced_calls, unattributed_usage_cost from marts.fct_reconciliation where "
@@ -164,7 +166,8 @@ def test_unknown_model_is_flagged_and_an_override_reprices_history(built, tmp_pa
     text = seed.read_text().replace("anthropic,claude-sonnet-4-0,input_uncached,standard,2.400000",
                                     "anthropic,claude-sonnet-4-0,input_uncached,standard,1.200000")
     seed.write_text(text + "openai,acme-llm-9,input_uncached,standard,10.000000,2026-10-01,,test contract\n")
-    run("2026-10-05", "2026-10-16")
+    repriced = run("2026-10-05", "2026-10-16")
+    assert repriced.returncode == 0, repriced.stdout[-3000:] + repriced.stderr[-3000:]
     assert ws.query("select is_priced, list_cost, attributed_cost from marts.fct_llm_calls "
                     "where model_served = 'acme-llm-9'") == [(True, Decimal(10), Decimal(10))] * 3
     input_tokens, sonnet_after = ws.query(
