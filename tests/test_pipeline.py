@@ -161,16 +161,20 @@ def test_unknown_model_is_flagged_and_an_override_reprices_history(built, tmp_pa
                             capture_output=True, text=True)
     assert "3 calls (3,000,000 tokens) of openai/acme-llm-9 have no price" in report.stdout
 
-    sonnet_before = ws.query("select sum(list_cost) from marts.fct_llm_calls where call_day = '2026-10-16' "
-                             "and model_key = 'claude-sonnet-4-0'")[0][0]
-    text = seed.read_text().replace("anthropic,claude-sonnet-4-0,input_uncached,standard,2.400000",
-                                    "anthropic,claude-sonnet-4-0,input_uncached,standard,1.200000")
-    seed.write_text(text + "openai,acme-llm-9,input_uncached,standard,10.000000,2026-10-01,,test contract\n")
-    repriced = run("2026-10-05", "2026-10-16")
-    assert repriced.returncode == 0, repriced.stdout[-3000:] + repriced.stderr[-3000:]
+    seed.write_text(seed.read_text() + "openai,acme-llm-9,input_uncached,standard,10.000000,2026-10-01,,contract\n")
+    priced = run("2026-10-05", "2026-10-05")
+    assert priced.returncode == 0, priced.stdout[-3000:] + priced.stderr[-3000:]
     assert ws.query("select is_priced, list_cost, attributed_cost from marts.fct_llm_calls "
                     "where model_served = 'acme-llm-9'") == [(True, Decimal(10), Decimal(10))] * 3
-    input_tokens, sonnet_after = ws.query(
-        "select sum(input_uncached_tokens), sum(list_cost) from marts.fct_llm_calls "
-        "where call_day = '2026-10-16' and model_key = 'claude-sonnet-4-0'")[0]
-    assert sonnet_before - sonnet_after == Decimal(input_tokens) * Decimal("1.2") / 1_000_000
+
+    # a corrected contract price re-prices the history it covers; the bill still decides attribution
+    seed.write_text(seed.read_text().replace("acme-llm-9,input_uncached,standard,10.000000",
+                                             "acme-llm-9,input_uncached,standard,10.100000"))
+    repriced = run("2026-10-01", "2026-10-30")
+    assert repriced.returncode == 0, repriced.stdout[-3000:] + repriced.stderr[-3000:]
+    assert ws.query("select list_cost, attributed_cost from marts.fct_llm_calls where model_served = 'acme-llm-9'") \
+        == [(Decimal("10.1"), Decimal(10))] * 3
+    assert ws.query("select computed_cost - billed_usage_cost from marts.fct_reconciliation where period_grain = 'day' "
+                    "and period_start = '2026-10-05' and billing_account = 'proj_prod'")[0][0] == \
+        built.query("select computed_cost - billed_usage_cost from marts.fct_reconciliation where period_grain = 'day' "
+                    "and period_start = '2026-10-05' and billing_account = 'proj_prod'")[0][0] + Decimal("0.3")
