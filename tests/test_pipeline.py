@@ -170,7 +170,7 @@ def test_unknown_model_is_flagged_and_an_override_reprices_history(built, tmp_pa
     # a corrected contract price re-prices the history it covers; the bill still decides attribution
     seed.write_text(seed.read_text().replace("acme-llm-9,input_uncached,standard,10.000000",
                                              "acme-llm-9,input_uncached,standard,10.100000"))
-    repriced = run("2026-10-01", "2026-10-30")
+    repriced = run("2026-10-05", "2026-10-05")
     assert repriced.returncode == 0, repriced.stdout[-3000:] + repriced.stderr[-3000:]
     assert ws.query("select list_cost, attributed_cost from marts.fct_llm_calls where model_served = 'acme-llm-9'") \
         == [(Decimal("10.1"), Decimal(10))] * 3
