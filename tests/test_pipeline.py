@@ -12,6 +12,8 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
+
 from ingest.schemas import BILL_FIELDS
 from tests.conftest import Workspace
 
@@ -178,3 +180,32 @@ def test_unknown_model_is_flagged_and_an_override_reprices_history(built, tmp_pa
                     "and period_start = '2026-10-05' and billing_account = 'proj_prod'")[0][0] == \
         built.query("select computed_cost - billed_usage_cost from marts.fct_reconciliation where period_grain = 'day' "
                     "and period_start = '2026-10-05' and billing_account = 'proj_prod'")[0][0] + Decimal("0.3")
+
+
+def test_bill_lines_reconcile_at_the_vendor_grain(built_any):
+    manifest = _manifest(built_any)
+    lines, billed, computed, statuses = built_any.query(
+        "select count(*), sum(billed_cost), sum(computed_cost), list(distinct line_status order by line_status) "
+        "from marts.fct_bill_reconciliation")[0]
+    assert lines == manifest["billed_usage_lines"]
+    assert billed == Decimal(manifest["billed_usage_total"])
+    assert computed == Decimal(manifest["true_cost_total"]) - Decimal(manifest["missing_true_cost"])
+    assert "unattributed" not in statuses
+
+
+def test_a_reader_on_the_serving_file_does_not_block_a_materialization(built, tmp_path):
+    ws = built.copy(tmp_path / "ws")
+    serving = ws.warehouse.with_name("serving.duckdb")
+    reader = duckdb.connect(str(serving), read_only=True)
+    try:
+        before = reader.execute("select sum(attributed_cost) from marts.fct_cost_daily").fetchone()[0]
+        result = ws.materialize("2026-10-07", "2026-10-07")
+        assert result.returncode == 0, result.stdout[-3000:]
+        assert reader.execute("select sum(attributed_cost) from marts.fct_cost_daily").fetchone()[0] == before
+    finally:
+        reader.close()
+    fresh = duckdb.connect(str(serving), read_only=True)
+    try:
+        assert fresh.execute("select sum(attributed_cost) from marts.fct_cost_daily").fetchone()[0] == before
+    finally:
+        fresh.close()

@@ -1,5 +1,5 @@
 -- Bill amounts that are not allocated onto calls, as explicit rows so that attributed cost sums
--- to the bill exactly: billed usage grains that cover no priced logged call bucket
+-- to the bill exactly: billed usage grains that cover no priced logged call bucket with a cost
 -- (unattributed_usage), and every non-usage line (credits, refunds, corrections, adjustments,
 -- taxes) kept visible with its own kind. Only the partition window's days.
 with
@@ -8,9 +8,9 @@ bill_grains as (
     select * from {{ ref('int_bill_usage_grains') }}
 ),
 
-buckets as (
-    select * from {{ ref('int_call_buckets_priced') }}
-    where list_cost is not null and list_cost <> 0
+matches as (
+    select * from {{ ref('int_bill_grain_matches') }}
+    where cost_pico <> 0
 ),
 
 other_lines as (
@@ -24,10 +24,7 @@ unattributed_usage as (
         'unattributed_usage' as cost_kind,
         billed_cost
     from bill_grains
-    where not exists (
-        select 1 from buckets
-        where {{ bill_grain_covers('bill_grains', 'buckets') }}
-    )
+    where bill_grain_id not in (select bill_grain_id from matches)
 ),
 
 non_usage as (

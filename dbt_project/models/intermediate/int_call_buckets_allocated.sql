@@ -13,21 +13,8 @@ buckets as (
     select * from {{ ref('int_call_buckets_priced') }}
 ),
 
-bill_grains as (
-    select * from {{ ref('int_bill_usage_grains') }}
-),
-
 matches as (
-    select
-        buckets.call_id,
-        buckets.token_bucket,
-        bill_grains.bill_grain_id,
-        {{ to_pico('buckets.list_cost') }} as cost_pico,
-        {{ to_pico('bill_grains.billed_cost') }} as bill_pico
-    from buckets
-    inner join bill_grains
-        on {{ bill_grain_covers('bill_grains', 'buckets') }}
-    where buckets.list_cost is not null
+    select * from {{ ref('int_bill_grain_matches') }}
 ),
 
 shares as (
