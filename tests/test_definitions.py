@@ -1,5 +1,8 @@
 """The Dagster code location loads and wires what the design says."""
 
+import subprocess
+import sys
+
 from dagster import AssetKey
 
 from dagster_project.definitions import DAILY_JOB, DAILY_SCHEDULE, defs
@@ -11,7 +14,15 @@ def test_definitions_asset_graph_checks_job_and_schedule():
     assert {"raw/calls", "raw/bill_lines", "staging/stg_raw__calls", "staging/stg_raw__bill_lines",
             "intermediate/int_call_buckets_priced", "intermediate/int_call_buckets_allocated",
             "marts/fct_llm_calls", "marts/fct_cost_daily", "marts/fct_reconciliation", "marts/dim_tenants",
-            "reference/price_overrides", "reference/tenants", "raw/price_catalog", "raw/model_aliases", "marts/dim_models"} <= keys
+            "reference/price_overrides", "reference/tenants", "raw/price_catalog", "raw/model_aliases", "marts/dim_models",
+            "marts/fct_bill_reconciliation", "serving/finops_serving"} <= keys
+    # publishing waits for every dbt asset (write-audit-publish)
+    serving = graph.get(AssetKey(["serving", "finops_serving"]))
+    assert AssetKey(["marts", "fct_reconciliation"]) in serving.parent_keys
+    groups = {graph.get(AssetKey(k.split("/"))).group_name for k in ("raw/calls", "staging/stg_raw__calls",
+                                                                       "marts/fct_llm_calls", "serving/finops_serving")}
+    assert groups == {"ingest", "staging", "marts", "serving"}
+    assert graph.get(AssetKey(["marts", "fct_llm_calls"])).owners == ["team:data-platform"]
     # dbt models depend on the ingest assets through the raw sources
     assert AssetKey(["raw", "calls"]) in graph.get(AssetKey(["staging", "stg_raw__calls"])).parent_keys
     checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
@@ -24,3 +35,13 @@ def test_definitions_asset_graph_checks_job_and_schedule():
     schedule = defs.resolve_schedule_def(DAILY_SCHEDULE.name)
     assert schedule.job_name == DAILY_JOB.name and schedule.cron_schedule == "0 2 * * *"
     assert schedule.default_status.value == "RUNNING"
+    sensor = defs.resolve_sensor_def("alert_webhook")
+    assert sensor.default_status.value == "RUNNING"
+
+
+def test_dagster_cli_loads_the_code_location():
+    """What `make dev` loads: the real dagster CLI validates the module's definitions."""
+    result = subprocess.run([sys.executable, "-m", "dagster", "definitions", "validate", "-m",
+                             "dagster_project.definitions"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "Validation successful" in result.stdout + result.stderr
