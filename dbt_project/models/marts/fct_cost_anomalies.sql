@@ -1,0 +1,202 @@
+{{ config(materialized='table') }}
+-- Cost anomalies: one row per anomaly type x axis value x period that crossed a threshold.
+-- Rules, in plain words (thresholds are dbt vars, defaults in brackets):
+-- - axes: provider, feature, tenant, prompt_template, model (served), tenant_feature (tenant/feature);
+-- - baseline: the 7 calendar days BEFORE the period (the period itself excluded; a day without spend
+--   counts as $0), expected = baseline sum / 7. A period is judged only once 7 full days of data
+--   precede it (from the 8th day of data on);
+-- - daily_spend: attributed usage cost of the UTC day (fct_cost_daily) vs the trailing 7-day daily
+--   average. warning when actual >= 1.5 x expected [anomaly_daily_warning_ratio] and expected >= $1.00
+--   [anomaly_min_expected_daily_usd]; critical when actual >= 3 x expected [anomaly_daily_critical_ratio]
+--   and expected >= $0.10 [anomaly_min_expected_daily_usd_critical]: a 3x jump matters on a small
+--   axis too, a 1.5x wobble only on an axis that spends at least $1 a day;
+-- - hourly_spend: list cost of the UTC hour (fct_llm_calls via int_cost_hourly, available before the
+--   bill) vs the average of the same UTC hour on the 7 days before. warning when actual >= 3 x expected
+--   [anomaly_hourly_warning_ratio], critical when >= 6 x [anomaly_hourly_critical_ratio]; only when
+--   expected >= $0.10 [anomaly_min_expected_hourly_usd] AND expected calls >= 20 per hour
+--   [anomaly_min_expected_hourly_calls]: with a handful of calls an hour one expensive call is 3x;
+-- - unit_cost: attributed cost per call of the day vs the trailing 7-day cost per call (baseline cost /
+--   baseline calls) while the call volume did not grow: day calls < 1.2 x the trailing daily average
+--   [anomaly_unit_cost_max_volume_ratio]. Same ratios and materiality as daily_spend.
+-- Money is never divided as a decimal: averages and costs per call are integer pico-dollar divisions
+-- (truncated), and thresholds are compared cross-multiplied (actual x 7 >= 1.5 x baseline sum).
+with
+
+daily as (
+    select * from {{ ref('int_axis_spend_daily') }}
+),
+
+hourly as (
+    select * from {{ ref('int_cost_hourly') }}
+),
+
+daily_first as (
+    select min(cost_day) as first_day from daily
+),
+
+hourly_first as (
+    select min(call_day) as first_day from hourly
+),
+
+daily_baseline as (
+    select
+        daily.cost_day,
+        daily.axis,
+        daily.axis_value,
+        daily.calls,
+        daily.attributed_cost,
+        coalesce(sum(daily.attributed_cost) over baseline_window, 0) as baseline_cost,
+        coalesce(sum(daily.calls) over baseline_window, 0) as baseline_calls
+    from daily
+    cross join daily_first
+    window baseline_window as (
+        partition by daily.axis, daily.axis_value order by daily.cost_day
+        range between interval 7 days preceding and interval 1 days preceding
+    )
+    qualify daily.cost_day >= daily_first.first_day + 7
+),
+
+hourly_baseline as (
+    select
+        hourly.call_day,
+        hourly.hour_start,
+        hourly.axis,
+        hourly.axis_value,
+        hourly.calls,
+        hourly.list_cost,
+        coalesce(sum(hourly.list_cost) over baseline_window, 0) as baseline_cost,
+        coalesce(sum(hourly.calls) over baseline_window, 0) as baseline_calls
+    from hourly
+    cross join hourly_first
+    window baseline_window as (
+        partition by hourly.axis, hourly.axis_value, hour(hourly.hour_start) order by hourly.call_day
+        range between interval 7 days preceding and interval 1 days preceding
+    )
+    qualify hourly.call_day >= hourly_first.first_day + 7
+),
+
+daily_spend as (
+    select
+        'daily_spend' as anomaly_type,
+        axis,
+        axis_value,
+        'day' as period_grain,
+        cast(cost_day as timestamp) as period_start,
+        cost_day as period_day,
+        attributed_cost as actual,
+        {{ from_pico(to_pico('baseline_cost') ~ ' // 7') }} as expected,
+        attributed_cost * 7 as ratio_numerator,
+        baseline_cost as ratio_denominator,
+        case
+            when attributed_cost * 7 >= cast({{ var('anomaly_daily_critical_ratio', 3.0) }} as decimal(18,6)) * baseline_cost
+                and baseline_cost >= 7 * cast({{ var('anomaly_min_expected_daily_usd_critical', 0.10) }} as decimal(18,6))
+                then 'critical'
+            when attributed_cost * 7 >= cast({{ var('anomaly_daily_warning_ratio', 1.5) }} as decimal(18,6)) * baseline_cost
+                and baseline_cost >= 7 * cast({{ var('anomaly_min_expected_daily_usd', 1.00) }} as decimal(18,6))
+                then 'warning'
+        end as severity,
+        calls as actual_calls,
+        {{ ratio('baseline_calls', 7) }} as expected_calls,
+        {{ ratio('calls * 7', 'baseline_calls') }} as volume_ratio,
+        attributed_cost - {{ from_pico(to_pico('baseline_cost') ~ ' // 7') }} as excess_cost,
+        'attributed_cost' as cost_measure
+    from daily_baseline
+    where baseline_cost > 0
+),
+
+unit_cost as (
+    select
+        'unit_cost' as anomaly_type,
+        axis,
+        axis_value,
+        'day' as period_grain,
+        cast(cost_day as timestamp) as period_start,
+        cost_day as period_day,
+        {{ from_pico(to_pico('attributed_cost') ~ ' // calls') }} as actual,
+        {{ from_pico(to_pico('baseline_cost') ~ ' // baseline_calls') }} as expected,
+        attributed_cost * baseline_calls as ratio_numerator,
+        baseline_cost * calls as ratio_denominator,
+        case
+            when calls * 7 >= cast({{ var('anomaly_unit_cost_max_volume_ratio', 1.2) }} as decimal(18,6)) * baseline_calls
+                then null
+            when attributed_cost * baseline_calls
+                    >= cast({{ var('anomaly_daily_critical_ratio', 3.0) }} as decimal(18,6)) * baseline_cost * calls
+                and baseline_cost >= 7 * cast({{ var('anomaly_min_expected_daily_usd_critical', 0.10) }} as decimal(18,6))
+                then 'critical'
+            when attributed_cost * baseline_calls
+                    >= cast({{ var('anomaly_daily_warning_ratio', 1.5) }} as decimal(18,6)) * baseline_cost * calls
+                and baseline_cost >= 7 * cast({{ var('anomaly_min_expected_daily_usd', 1.00) }} as decimal(18,6))
+                then 'warning'
+        end as severity,
+        calls as actual_calls,
+        {{ ratio('baseline_calls', 7) }} as expected_calls,
+        {{ ratio('calls * 7', 'baseline_calls') }} as volume_ratio,
+        -- what the day cost above its calls at the baseline cost per call
+        attributed_cost - {{ from_pico(to_pico('baseline_cost') ~ ' * calls // baseline_calls') }} as excess_cost,
+        'attributed_cost' as cost_measure
+    from daily_baseline
+    where baseline_cost > 0 and calls > 0 and baseline_calls > 0
+),
+
+hourly_spend as (
+    select
+        'hourly_spend' as anomaly_type,
+        axis,
+        axis_value,
+        'hour' as period_grain,
+        hour_start as period_start,
+        call_day as period_day,
+        list_cost as actual,
+        {{ from_pico(to_pico('baseline_cost') ~ ' // 7') }} as expected,
+        list_cost * 7 as ratio_numerator,
+        baseline_cost as ratio_denominator,
+        case
+            when baseline_cost < 7 * cast({{ var('anomaly_min_expected_hourly_usd', 0.10) }} as decimal(18,6))
+                or baseline_calls < 7 * {{ var('anomaly_min_expected_hourly_calls', 20) }}
+                then null
+            when list_cost * 7 >= cast({{ var('anomaly_hourly_critical_ratio', 6.0) }} as decimal(18,6)) * baseline_cost
+                then 'critical'
+            when list_cost * 7 >= cast({{ var('anomaly_hourly_warning_ratio', 3.0) }} as decimal(18,6)) * baseline_cost
+                then 'warning'
+        end as severity,
+        calls as actual_calls,
+        {{ ratio('baseline_calls', 7) }} as expected_calls,
+        {{ ratio('calls * 7', 'baseline_calls') }} as volume_ratio,
+        list_cost - {{ from_pico(to_pico('baseline_cost') ~ ' // 7') }} as excess_cost,
+        'list_cost' as cost_measure
+    from hourly_baseline
+    where baseline_cost > 0
+),
+
+anomalies as (
+    select * from daily_spend where severity is not null
+    union all
+    select * from unit_cost where severity is not null
+    union all
+    select * from hourly_spend where severity is not null
+),
+
+final as (
+    select
+        md5(anomaly_type || '|' || axis || '|' || axis_value || '|' || strftime(period_start, '%Y-%m-%dT%H:%M:%S'))
+            as anomaly_id,
+        anomaly_type,
+        axis,
+        axis_value,
+        period_grain,
+        period_start,
+        period_day,
+        severity,
+        actual,
+        expected,
+        -- computed after the thresholds: only material baselines reach it
+        {{ ratio('ratio_numerator', 'ratio_denominator') }} as ratio,
+        excess_cost,
+        actual_calls,
+        expected_calls,
+        volume_ratio,
+        cost_measure
+    from anomalies
+)
+
+select * from final
