@@ -88,11 +88,11 @@ daily_spend as (
         attributed_cost * 7 as ratio_numerator,
         baseline_cost as ratio_denominator,
         case
-            when attributed_cost * 7 >= cast({{ var('anomaly_daily_critical_ratio', 3.0) }} as decimal(18,6)) * baseline_cost
-                and baseline_cost >= 7 * cast({{ var('anomaly_min_expected_daily_usd_critical', 0.10) }} as decimal(18,6))
+            when attributed_cost * 7 >= cast({{ var('anomaly_daily_critical_ratio') }} as decimal(18,6)) * baseline_cost
+                and baseline_cost >= 7 * cast({{ var('anomaly_min_expected_daily_usd_critical') }} as decimal(18,6))
                 then 'critical'
-            when attributed_cost * 7 >= cast({{ var('anomaly_daily_warning_ratio', 1.5) }} as decimal(18,6)) * baseline_cost
-                and baseline_cost >= 7 * cast({{ var('anomaly_min_expected_daily_usd', 1.00) }} as decimal(18,6))
+            when attributed_cost * 7 >= cast({{ var('anomaly_daily_warning_ratio') }} as decimal(18,6)) * baseline_cost
+                and baseline_cost >= 7 * cast({{ var('anomaly_min_expected_daily_usd') }} as decimal(18,6))
                 then 'warning'
         end as severity,
         calls as actual_calls,
@@ -117,15 +117,15 @@ unit_cost as (
         attributed_cost * baseline_calls as ratio_numerator,
         baseline_cost * calls as ratio_denominator,
         case
-            when calls * 7 >= cast({{ var('anomaly_unit_cost_max_volume_ratio', 1.2) }} as decimal(18,6)) * baseline_calls
+            when calls * 7 >= cast({{ var('anomaly_unit_cost_max_volume_ratio') }} as decimal(18,6)) * baseline_calls
                 then null
             when attributed_cost * baseline_calls
-                    >= cast({{ var('anomaly_daily_critical_ratio', 3.0) }} as decimal(18,6)) * baseline_cost * calls
-                and baseline_cost >= 7 * cast({{ var('anomaly_min_expected_daily_usd_critical', 0.10) }} as decimal(18,6))
+                    >= cast({{ var('anomaly_daily_critical_ratio') }} as decimal(18,6)) * baseline_cost * calls
+                and baseline_cost >= 7 * cast({{ var('anomaly_min_expected_daily_usd_critical') }} as decimal(18,6))
                 then 'critical'
             when attributed_cost * baseline_calls
-                    >= cast({{ var('anomaly_daily_warning_ratio', 1.5) }} as decimal(18,6)) * baseline_cost * calls
-                and baseline_cost >= 7 * cast({{ var('anomaly_min_expected_daily_usd', 1.00) }} as decimal(18,6))
+                    >= cast({{ var('anomaly_daily_warning_ratio') }} as decimal(18,6)) * baseline_cost * calls
+                and baseline_cost >= 7 * cast({{ var('anomaly_min_expected_daily_usd') }} as decimal(18,6))
                 then 'warning'
         end as severity,
         calls as actual_calls,
@@ -151,12 +151,12 @@ hourly_spend as (
         list_cost * 7 as ratio_numerator,
         baseline_cost as ratio_denominator,
         case
-            when baseline_cost < 7 * cast({{ var('anomaly_min_expected_hourly_usd', 0.10) }} as decimal(18,6))
-                or baseline_calls < 7 * {{ var('anomaly_min_expected_hourly_calls', 20) }}
+            when baseline_cost < 7 * cast({{ var('anomaly_min_expected_hourly_usd') }} as decimal(18,6))
+                or baseline_calls < 7 * {{ var('anomaly_min_expected_hourly_calls') }}
                 then null
-            when list_cost * 7 >= cast({{ var('anomaly_hourly_critical_ratio', 6.0) }} as decimal(18,6)) * baseline_cost
+            when list_cost * 7 >= cast({{ var('anomaly_hourly_critical_ratio') }} as decimal(18,6)) * baseline_cost
                 then 'critical'
-            when list_cost * 7 >= cast({{ var('anomaly_hourly_warning_ratio', 3.0) }} as decimal(18,6)) * baseline_cost
+            when list_cost * 7 >= cast({{ var('anomaly_hourly_warning_ratio') }} as decimal(18,6)) * baseline_cost
                 then 'warning'
         end as severity,
         calls as actual_calls,

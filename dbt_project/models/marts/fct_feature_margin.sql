@@ -45,10 +45,10 @@ final as (
         {{ money('allocated_revenue_usd - cogs_usd') }} as margin_contribution_usd,
         {{ ratio('allocated_revenue_usd - cogs_usd', 'allocated_revenue_usd') }} as gross_margin_pct,
         {{ ratio('cogs_usd', 'sum(cogs_usd) over (partition by month_start)') }} as share_of_cogs,
-        cast({{ var('target_gross_margin_pct', 0.70) }} as decimal(18,8)) as target_gross_margin_pct,
+        cast({{ var('target_gross_margin_pct') }} as decimal(18,8)) as target_gross_margin_pct,
         coalesce(
             (allocated_revenue_usd - cogs_usd)
-                < cast({{ var('target_gross_margin_pct', 0.70) }} as decimal(18,8)) * allocated_revenue_usd,
+                < cast({{ var('target_gross_margin_pct') }} as decimal(18,8)) * allocated_revenue_usd,
             false
         ) as is_below_target
     from per_feature

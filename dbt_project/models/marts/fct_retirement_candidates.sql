@@ -83,7 +83,7 @@ final as (
         last_call_day,
         entities_of_type,
         cast(usage_percent_rank as decimal(18,8)) as usage_percent_rank,
-        usage_percent_rank <= {{ var('retirement_bottom_pct', 0.05) }} as is_retirement_candidate
+        usage_percent_rank <= {{ var('retirement_bottom_pct') }} as is_retirement_candidate
     from ranked
 )
 

@@ -62,10 +62,10 @@ final as (
         per_tenant.usage_cost_usd,
         {{ money('per_tenant.revenue_usd - per_tenant.cogs_usd') }} as gross_margin_usd,
         {{ ratio('per_tenant.revenue_usd - per_tenant.cogs_usd', 'per_tenant.revenue_usd') }} as gross_margin_pct,
-        cast({{ var('target_gross_margin_pct', 0.70) }} as decimal(18,8)) as target_gross_margin_pct,
+        cast({{ var('target_gross_margin_pct') }} as decimal(18,8)) as target_gross_margin_pct,
         coalesce(
             (per_tenant.revenue_usd - per_tenant.cogs_usd)
-                < cast({{ var('target_gross_margin_pct', 0.70) }} as decimal(18,8)) * per_tenant.revenue_usd,
+                < cast({{ var('target_gross_margin_pct') }} as decimal(18,8)) * per_tenant.revenue_usd,
             false
         ) as is_below_target
     from per_tenant
