@@ -85,3 +85,17 @@ def test_each_alert_is_posted_once_and_failures_are_retried(tmp_path, webhook, m
     alert_webhook_sensor(context)
     alert_webhook_sensor(build_sensor_context(instance=instance, cursor=context.cursor))
     assert [a["alert_id"] for a in hook.received] == ["a1", "a2", "a3"]
+
+
+def test_the_demo_spike_reaches_the_webhook_from_the_published_file(built, webhook, monkeypatch):
+    url, hook = webhook
+    monkeypatch.setenv("FINOPS_SERVING", str(built.warehouse.with_name("serving.duckdb")))
+    monkeypatch.setenv("FINOPS_ALERT_WEBHOOK", url)
+    context = build_sensor_context(instance=DagsterInstance.ephemeral())
+    alert_webhook_sensor(context)
+    expected = built.query("select count(*) from marts.fct_alerts")[0][0]
+    assert len(hook.received) == expected > 0
+    spike = [a for a in hook.received if a["axis_value"] == "t005/support_triage"]
+    assert [(a["severity"], a["period_start"][:10]) for a in spike] == [("critical", "2026-10-20")]
+    alert_webhook_sensor(build_sensor_context(instance=DagsterInstance.ephemeral(), cursor=context.cursor))
+    assert len(hook.received) == expected
