@@ -4,8 +4,8 @@
 -- beside it: bill amounts with no logged priced call (unattributed_usage_cost), computed cost of
 -- calls whose bill line is missing (unbilled_computed_cost), calls without a price
 -- (unpriced_calls), and credits / corrections (kept out of the usage comparison).
--- A day with calls but no bill yet is 'awaiting_bill', not a failure; the month rollup compares
--- only days that have a bill.
+-- A day with calls but no bill yet is 'awaiting_bill', not a failure; a bill day whose marts were
+-- never built is 'not_built' (computed_cost null); the month rollup compares built days that have a bill.
 with
 
 daily_costs as (
@@ -40,6 +40,10 @@ billed as (
     group by all
 ),
 
+built_days as (
+    select distinct cost_day from daily_costs
+),
+
 days as (
     select
         'day' as period_grain,
@@ -48,7 +52,8 @@ days as (
         coalesce(computed.billing_account, billed.billing_account) as billing_account,
         coalesce(computed.calls, 0) as calls,
         coalesce(computed.unpriced_calls, 0) as unpriced_calls,
-        coalesce(computed.computed_cost, 0) as computed_cost,
+        -- a bill day whose marts were never built has no computed cost yet (null, not 0)
+        case when built_days.cost_day is not null then coalesce(computed.computed_cost, 0) end as computed_cost,
         billed.billed_usage_cost,
         coalesce(billed.credits_and_adjustments_cost, 0) as credits_and_adjustments_cost,
         billed.billed_total_cost,
@@ -61,6 +66,8 @@ days as (
         on computed.provider = billed.provider
         and computed.billing_account = billed.billing_account
         and computed.cost_day = billed.cost_day
+    left join built_days
+        on built_days.cost_day = coalesce(computed.cost_day, billed.cost_day)
 ),
 
 months as (
@@ -69,10 +76,10 @@ months as (
         cast(date_trunc('month', period_start) as date) as period_start,
         provider,
         billing_account,
-        sum(calls) filter (where billed_usage_cost is not null) as calls,
-        sum(unpriced_calls) filter (where billed_usage_cost is not null) as unpriced_calls,
-        {{ money('sum(computed_cost) filter (where billed_usage_cost is not null)') }} as computed_cost,
-        {{ money('sum(billed_usage_cost)') }} as billed_usage_cost,
+        sum(calls) filter (where billed_usage_cost is not null and computed_cost is not null) as calls,
+        sum(unpriced_calls) filter (where billed_usage_cost is not null and computed_cost is not null) as unpriced_calls,
+        {{ money('sum(computed_cost) filter (where billed_usage_cost is not null and computed_cost is not null)') }} as computed_cost,
+        {{ money('sum(billed_usage_cost) filter (where computed_cost is not null)') }} as billed_usage_cost,
         {{ money('sum(credits_and_adjustments_cost)') }} as credits_and_adjustments_cost,
         {{ money('sum(billed_total_cost)') }} as billed_total_cost,
         {{ money('sum(attributed_to_calls_cost)') }} as attributed_to_calls_cost,
@@ -108,11 +115,12 @@ final as (
         unbilled_computed_cost,
         days_awaiting_bill,
         case
+            when computed_cost is null then 'not_built'
             when billed_usage_cost is null then 'awaiting_bill'
             when {{ is_within_tolerance('billed_usage_cost', 'computed_cost') }} then 'reconciled'
             else 'out_of_tolerance'
         end as reconciliation_status,
-        case when billed_usage_cost is not null
+        case when billed_usage_cost is not null and computed_cost is not null
             then {{ is_within_tolerance('billed_usage_cost', 'computed_cost') }}
         end as within_tolerance
     from periods
