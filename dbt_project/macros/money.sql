@@ -15,9 +15,13 @@
 
 {% macro from_pico(expr) -%} cast(cast({{ expr }} as decimal(38,0)) * cast(0.000000000001 as decimal(13,12)) as decimal(38,12)) {%- endmacro %}
 
-{#- A ratio for reporting (not money): decimal with 8 places, null when the denominator is 0. -#}
+{#- A ratio for reporting (0.01 = 1%): decimal with 8 places, truncated, computed on integers (no
+    float anywhere); null when the denominator is 0. -#}
 {% macro ratio(numerator, denominator) -%}
-    case when {{ denominator }} <> 0 then cast(cast({{ numerator }} as double) / cast({{ denominator }} as double) as decimal(18,8)) end
+    case when {{ denominator }} <> 0 then
+        cast(cast(({{ to_pico(numerator) }} * 100000000) // {{ to_pico(denominator) }} as decimal(38,0))
+            * cast(0.00000001 as decimal(9,8)) as decimal(18,8))
+    end
 {%- endmacro %}
 
 {#-
