@@ -1,5 +1,6 @@
 """The Dagster code location loads and wires what the design says."""
 
+import os
 import subprocess
 import sys
 
@@ -39,9 +40,11 @@ def test_definitions_asset_graph_checks_job_and_schedule():
     assert sensor.default_status.value == "RUNNING"
 
 
-def test_dagster_cli_loads_the_code_location():
+def test_dagster_cli_loads_the_code_location(tmp_path):
     """What `make dev` loads: the real dagster CLI validates the module's definitions."""
+    (tmp_path / "dagster.yaml").touch()
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
     result = subprocess.run([sys.executable, "-m", "dagster", "definitions", "validate", "-m",
-                             "dagster_project.definitions"], capture_output=True, text=True, timeout=300)
+                             "dagster_project.definitions"], capture_output=True, text=True, timeout=300, env=env)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "Validation successful" in result.stdout + result.stderr
