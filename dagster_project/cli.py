@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
 import sys
 from datetime import date, datetime, timedelta, timezone
@@ -42,7 +43,61 @@ def _instance():
     return DagsterInstance.get()
 
 
+def _run_lock(warehouse: Path):
+    """An exclusive, non-blocking lock on `<warehouse>.lock`, held until the process exits (the kernel
+    drops it when the process dies, even by SIGKILL, so a crashed run never leaves a stale lock).
+    Returns the open lock file, or None when another process holds it."""
+    lock_path = warehouse.with_name(warehouse.name + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(lock_path, "a+")  # noqa: SIM115 - kept open for the life of the run
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
 def cmd_materialize(args: argparse.Namespace) -> int:
+    warehouse = Settings.from_env().warehouse
+    lock = _run_lock(warehouse)
+    if lock is None:
+        lock_path = warehouse.with_name(warehouse.name + ".lock")
+        print(f"another finops materialize is running (lock {lock_path})", file=sys.stderr)
+        return 3
+    try:
+        holder = _warehouse_held(warehouse)
+        if holder:
+            print(f"the warehouse {warehouse} is held by another process ({holder}): a dbt build of a killed run "
+                  "still finishing, or a reader of the build file; wait for it to exit (or stop it), then re-run",
+                  file=sys.stderr)
+            return 3
+        return _materialize(args)
+    finally:
+        lock.close()
+
+
+def _warehouse_held(warehouse: Path) -> str | None:
+    """DuckDB's own file lock, probed before a run: a process outside this lock (a dbt build orphaned
+    by a killed run, a script writing the build file) would make the run fail midway instead."""
+    import duckdb
+
+    if not warehouse.exists():
+        return None
+    try:
+        duckdb.connect(str(warehouse)).close()
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        return str(exc).splitlines()[0]
+    return None
+
+
+def _materialize(args: argparse.Namespace) -> int:
     from dagster import DagsterInstance  # noqa: F401 - imported for its side effects on logging set-up
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 

@@ -3,7 +3,8 @@
 How a load works, for every file under `<landing>/calls/<format>/...` and `<landing>/billing/<format>/...`:
 1. The file is identified by the sha256 of its content. Content already loaded (under any name) is
    recorded as a duplicate and not loaded again, so re-running a load, or dropping a copy of a
-   file, changes nothing.
+   file, changes nothing. A path that comes back with other content (rewritten in place) replaces
+   its earlier version: the old rows go, its raw.files row becomes 'superseded'.
 2. An adapter (ingest/adapters/, chosen by kind, format folder and file extension) turns the file
    into a staged relation `_staged`: one row per source record with every canonical field as text,
    plus `_line` (1-based line or row number) and `_raw` (the source text of the row).
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from ingest.adapters import ADAPTERS, supported
 from ingest.schemas import MONEY, QUANTITY, TABLES, Field
@@ -180,6 +182,39 @@ def _day_range(first: str, last: str) -> list[str]:
     return [(start + timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
 
 
+def _supersede(con: duckdb.DuckDBPyConnection, lf: LandingFile, path_text: str, file_id: str) -> None:
+    """The file at this path was loaded before with other content (rewritten in place: a monthly export
+    re-issued, a file read while it was still being written): the new content replaces the old one's
+    rows, which are marked 'superseded' in raw.files. If the old content is still present under another
+    name (a 'duplicate' row), that copy takes over the rows instead. Runs inside the caller's transaction."""
+    old_rows = con.execute(
+        "select file_id, rows_read, rows_loaded, rows_quarantined, min_day, max_day from raw.files "
+        "where file_path = ? and status = 'loaded' and file_id <> ?", [path_text, file_id]
+    ).fetchall()
+    for old_id, read, loaded, quarantined, min_day, max_day in old_rows:
+        heir = con.execute(
+            "select file_path from raw.files where file_id = ? and status = 'duplicate' and file_path <> ? "
+            "order by loaded_at, file_path limit 1", [old_id, path_text]
+        ).fetchone()
+        if heir:
+            con.execute(
+                "update raw.files set status = 'loaded', duplicate_of = null, rows_read = ?, rows_loaded = ?, "
+                "rows_quarantined = ?, min_day = ?, max_day = ? where file_id = ? and file_path = ?",
+                [read, loaded, quarantined, min_day, max_day, old_id, heir[0]],
+            )
+            con.execute("update raw.files set duplicate_of = ? where file_id = ? and status = 'duplicate'",
+                        [heir[0], old_id])
+            con.execute("update raw.quarantine set file_path = ? where file_id = ?", [heir[0], old_id])
+        else:
+            con.execute(f"delete from {RAW}.{lf.table} where _file_id = ?", [old_id])
+            con.execute(f"delete from {RAW}.quarantine where file_id = ?", [old_id])
+        con.execute("update raw.files set status = 'superseded' where file_id = ? and file_path = ? "
+                    "and status = 'loaded'", [old_id, path_text])
+    # an older content recorded here as a duplicate of another file is no longer here either
+    con.execute("update raw.files set status = 'superseded' where file_path = ? and status = 'duplicate' "
+                "and file_id <> ?", [path_text, file_id])
+
+
 def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> FileResult:
     ext = lf.path.suffix.lower()
     stager = ADAPTERS.get((lf.kind, lf.format, ext))
@@ -195,18 +230,27 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> FileResult:
         "select file_path from raw.files where file_id = ? and status = 'loaded' limit 1", [file_id]
     ).fetchone()
     if known:
-        seen = con.execute("select 1 from raw.files where file_id = ? and file_path = ?", [file_id, path_text]).fetchone()
+        seen = con.execute("select 1 from raw.files where file_id = ? and file_path = ? and status <> 'superseded'",
+                           [file_id, path_text]).fetchone()
         if not seen:
-            con.execute(
-                "insert into raw.files values (?, ?, ?, ?, ?, 'duplicate', ?, 0, 0, 0, null, null, now())",
-                [file_id, path_text, lf.kind, lf.format, lf.path.stat().st_size, known[0]],
-            )
+            con.execute("begin transaction")
+            try:
+                _supersede(con, lf, path_text, file_id)
+                con.execute(
+                    "insert into raw.files values (?, ?, ?, ?, ?, 'duplicate', ?, 0, 0, 0, null, null, now())",
+                    [file_id, path_text, lf.kind, lf.format, lf.path.stat().st_size, known[0]],
+                )
+                con.execute("commit")
+            except BaseException:
+                con.execute("rollback")
+                raise
         return FileResult(path=path_text, file_id=file_id, status="duplicate" if not seen else "skipped",
                           duplicate_of=known[0])
 
     fields = TABLES[lf.table]
     con.execute("begin transaction")
     try:
+        _supersede(con, lf, path_text, file_id)
         rejects = stager(con, lf.path, fields)
         con.execute(f"create or replace temp table _validated as {validation_sql(fields)}")
         names = ", ".join(f'"{f.name}"' for f in fields)
@@ -220,11 +264,15 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> FileResult:
             "from _validated where _reason is not null",
             [file_id, path_text],
         )
-        if rejects:
-            con.executemany(
-                f"insert into {RAW}.quarantine values (?, ?, ?, '_row', ?, ?, now())",
-                [[file_id, path_text, line, reason, raw] for line, reason, raw in rejects],
-            )
+        if rejects:  # one vectorized insert: a file of a million bad lines must not take an hour
+            con.register("_rejects", pa.table({
+                "line": pa.array([r[0] for r in rejects], pa.int64()),
+                "reason": pa.array([r[1] for r in rejects], pa.string()),
+                "raw": pa.array([r[2] for r in rejects], pa.string()),
+            }))
+            con.execute(f"insert into {RAW}.quarantine select ?, ?, line, '_row', reason, raw, now() from _rejects",
+                        [file_id, path_text])
+            con.unregister("_rejects")
         staged, loaded, bad = con.execute(
             "select count(*), count(*) filter (where _reason is null), count(*) filter (where _reason is not null) "
             "from _validated"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import duckdb
@@ -25,11 +25,17 @@ class LoadError(Exception):
     """A file could not be loaded at all (names the file and the reason)."""
 
 
-def lines_table(path: Path) -> tuple[pa.Table, list[Reject]]:
-    """Split a text file into (line number, text); lines that are not UTF-8 are returned as rejects."""
+# Lines a JSONL file is staged in at a time: a large file is never held in Python memory whole
+# (DuckDB keeps the staged rows, within its memory limit, spilling to disk).
+LINE_BATCH = 100_000
+
+
+def line_batches(path: Path, rejects: list[Reject], size: int = LINE_BATCH) -> Iterator[pa.Table]:
+    """Split a text file into tables of (line number, text), `size` lines at a time (at least one
+    table, maybe empty); lines that are not UTF-8 are appended to `rejects`."""
     numbers: list[int] = []
     texts: list[str] = []
-    rejects: list[Reject] = []
+    yielded = False
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
@@ -45,27 +51,42 @@ def lines_table(path: Path) -> tuple[pa.Table, list[Reject]]:
                 continue
             numbers.append(number)
             texts.append(text)
-    return pa.table({"_line": pa.array(numbers, pa.int64()), "_raw": pa.array(texts, pa.string())}), rejects
+            if len(numbers) >= size:
+                yield _lines(numbers, texts)
+                numbers, texts, yielded = [], [], True
+    if numbers or not yielded:
+        yield _lines(numbers, texts)
+
+
+def _lines(numbers: list[int], texts: list[str]) -> pa.Table:
+    return pa.table({"_line": pa.array(numbers, pa.int64()), "_raw": pa.array(texts, pa.string())})
+
+
+def lines_table(path: Path) -> tuple[pa.Table, list[Reject]]:
+    """Split a text file into (line number, text); lines that are not UTF-8 are returned as rejects."""
+    rejects: list[Reject] = []
+    return pa.concat_tables(list(line_batches(path, rejects))), rejects
 
 
 def stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field, ...]) -> list[Reject]:
-    lines, rejects = lines_table(path)
-    con.register("_lines", lines)
-    bad = con.execute(
-        "select _line, case when not json_valid(_raw) then 'invalid JSON (truncated or malformed line)' "
-        "else 'not a JSON object' end, _raw from _lines "
-        "where not json_valid(_raw) or json_type(_raw::json) <> 'OBJECT'"
-    ).fetchall()
-    rejects.extend(bad)
+    rejects: list[Reject] = []
     extracts = ", ".join(
         _extra_sql(fields) if f.name == EXTRA else f"json_extract_string(_raw, '$.\"{f.name}\"') as \"{f.name}\""
         for f in fields
     )
-    con.execute(
-        f"create or replace temp table _staged as select _line, _raw, {extracts} from _lines "
-        "where json_valid(_raw) and json_type(_raw::json) = 'OBJECT'"
-    )
-    con.unregister("_lines")
+    for batch, lines in enumerate(line_batches(path, rejects)):
+        con.register("_lines", lines)
+        rejects.extend(con.execute(
+            "select _line, case when not json_valid(_raw) then 'invalid JSON (truncated or malformed line)' "
+            "else 'not a JSON object' end, _raw from _lines "
+            "where not json_valid(_raw) or json_type(_raw::json) <> 'OBJECT'"
+        ).fetchall())
+        into = "create or replace temp table _staged as" if batch == 0 else "insert into _staged"
+        con.execute(
+            f"{into} select _line, _raw, {extracts} from _lines "
+            "where json_valid(_raw) and json_type(_raw::json) = 'OBJECT'"
+        )
+        con.unregister("_lines")
     return rejects
 
 
@@ -80,11 +101,13 @@ def _extra_sql(fields: tuple[Field, ...]) -> str:
 
 def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field, ...]) -> list[Reject]:
     try:
-        present = set(pq.read_schema(path).names)
+        schema = pq.read_schema(path)
     except Exception as exc:  # noqa: BLE001 - any unreadable parquet is one clear error
         raise LoadError(f"{path}: not a readable Parquet file ({exc})") from exc
+    present = set(schema.names)
     cols = ", ".join(
-        (f"cast(\"{f.name}\" as varchar)" if f.name in present else "null::varchar") + f" as \"{f.name}\""
+        (_parquet_extra_sql(schema, fields) if f.name == EXTRA
+         else f"cast({_ident(f.name)} as varchar)" if f.name in present else "null::varchar") + f" as {_ident(f.name)}"
         for f in fields
     )
     con.execute(
@@ -93,6 +116,28 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Fiel
         [str(path)],
     )
     return []
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _parquet_extra_sql(schema: pa.Schema, fields: tuple[Field, ...]) -> str:
+    """Schema drift in Parquet, as in JSONL: columns that are not canonical fields are kept, as a JSON
+    object, merged into the row's own `extra` (null values are left out)."""
+    known = {f.name for f in fields}
+    others = [n for n in schema.names if n not in known and n != "file_row_number"]
+    if EXTRA in schema.names:
+        kind = schema.field(EXTRA).type
+        textual = pa.types.is_string(kind) or pa.types.is_large_string(kind)
+        own = _ident(EXTRA) if textual else f"to_json({_ident(EXTRA)})::varchar"
+    else:
+        own = "null::varchar"
+    if not others:
+        return own
+    packed = "to_json(struct_pack(" + ", ".join(f"{_ident(n)} := {_ident(n)}" for n in others) + "))"
+    merged = f"nullif(json_merge_patch(coalesce({own}, '{{}}'), {packed})::varchar, '{{}}')"
+    return f"case when {own} is null or json_valid({own}) then {merged} else {own} end"
 
 
 def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field, ...]) -> list[Reject]:
