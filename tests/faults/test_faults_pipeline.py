@@ -394,6 +394,7 @@ def test_a_month_boundary_splits_days_and_months_by_utc(chains):
 
 def test_killed_mid_run_then_rerun_gives_the_clean_totals(base, chains):
     kill = chains["kill"]
+    print(f"\norphaned processes right after the kill: {len(kill['orphans_after_kill'])}")
     assert kill["killed_rc"] == -signal.SIGKILL
     assert kill["orphans_after_wait"] == [], "the killed run's dbt child did not finish within 5 minutes"
     assert kill["rerun_rc"] == 0, kill["rerun_output"][-4000:]
