@@ -77,16 +77,15 @@ from ingest.adapters.openai_billing import (
     as_text,
     cents_to_units,
     dump_pages,
-    iter_results,
     line_amount,
     line_day_bounds,
     line_value,
-    read_pages,
     service_tier,
+    stage_pages,
     to_decimal,
 )
 from ingest.schemas import UNKNOWN, Field
-from ingest.staging import Reject, stage_records
+from ingest.staging import Reject
 
 PROVIDER = "anthropic"
 DEFAULT_WORKSPACE = "default"
@@ -148,11 +147,7 @@ def cost_line(item: Result) -> dict[str, object]:
 
 @adapter("billing", "anthropic_cost", ".json", ".jsonl")
 def stage_anthropic_cost(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field, ...]) -> list[Reject]:
-    pages, rejects = read_pages(path)
-    records = [(item.number, item.raw("starting_at", "ending_at"), cost_line(item))
-               for item in iter_results(pages, rejects)]
-    stage_records(con, records, fields)
-    return rejects
+    return stage_pages(con, path, fields, lambda item: ([cost_line(item)], None), ("starting_at", "ending_at"))
 
 
 # =============================================================================================
@@ -222,16 +217,7 @@ def usage_lines(item: Result) -> tuple[list[dict[str, object]], str | None]:
 
 @adapter("billing", "anthropic_usage", ".json", ".jsonl")
 def stage_anthropic_usage(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field, ...]) -> list[Reject]:
-    pages, rejects = read_pages(path)
-    records = []
-    for item in iter_results(pages, rejects):
-        raw = item.raw("starting_at", "ending_at")
-        lines, problem = usage_lines(item)
-        if problem:
-            rejects.append((item.number, problem, raw))
-        records.extend((item.number, raw, line) for line in lines)
-    stage_records(con, records, fields)
-    return rejects
+    return stage_pages(con, path, fields, usage_lines, ("starting_at", "ending_at"))
 
 
 # =============================================================================================

@@ -70,8 +70,8 @@ import duckdb
 from ingest.adapters import adapter
 from ingest.adapters.mapping import (
     NOT_OBJECT, Bad, Located, Mapping, SourceView, call_extra, call_time, count, elapsed_ms, extra_json,
-    infer_provider, iso_z, load_mapping, locate, merge, parse_json_text, parse_time, place_dimensions, plus,
-    read_json_document, read_jsonl, tokens, write_text,
+    infer_provider, iso_z, load_mapping, merge, parse_json_text, parse_time, place_dimensions, plus,
+    read_records, tokens, write_text,
 )
 from ingest.schemas import Field
 from ingest.staging import Reject, stage_records
@@ -191,19 +191,7 @@ def to_canonical(observation: dict, mapping: Mapping) -> dict[str, object]:
 
 
 def _observations(path: Path) -> tuple[list[Located], list[Reject]]:
-    if path.suffix.lower() == ".jsonl":
-        return read_jsonl(path)
-    document = read_json_document(path)
-    if not isinstance(document[0], str):
-        return [], [document]  # type: ignore[list-item]
-    text, value = document
-    if isinstance(value, list):
-        return locate(text, ["*"], value), []
-    if isinstance(value, dict) and isinstance(value.get("data"), list):
-        return locate(text, ["data", "*"], value["data"]), []
-    if isinstance(value, dict) and "id" in value:
-        return [Located(1, text, value)], []
-    return [], [(1, "not a JSON array of Langfuse observations (nor an API page {\"data\": [...]})", text[:2000])]
+    return read_records(path, "id", "Langfuse observations")
 
 
 @adapter("calls", SOURCE, ".json", ".jsonl")

@@ -65,8 +65,8 @@ import duckdb
 from ingest.adapters import adapter
 from ingest.adapters.mapping import (
     NOT_OBJECT, Located, Mapping, SourceView, call_extra, call_time, count, elapsed_ms, extra_json,
-    infer_provider, iso_z, load_mapping, locate, merge, minus, parse_json_text, parse_time, place_dimensions,
-    read_json_document, read_jsonl, tokens, write_text,
+    infer_provider, iso_z, load_mapping, merge, minus, parse_json_text, parse_time, place_dimensions,
+    read_records, tokens, write_text,
 )
 from ingest.schemas import Field
 from ingest.staging import LoadError, Reject, stage_records
@@ -143,19 +143,7 @@ def _prepared(value: object) -> dict | None:
 
 
 def _json_rows(path: Path) -> tuple[list[Located], list[Reject]]:
-    if path.suffix.lower() == ".jsonl":
-        return read_jsonl(path)
-    document = read_json_document(path)
-    if not isinstance(document[0], str):
-        return [], [document]  # type: ignore[list-item]
-    text, value = document
-    if isinstance(value, list):
-        return locate(text, ["*"], value), []
-    if isinstance(value, dict) and isinstance(value.get("data"), list):
-        return locate(text, ["data", "*"], value["data"]), []
-    if isinstance(value, dict) and "request_id" in value:
-        return [Located(1, text, value)], []
-    return [], [(1, "not a JSON array of LiteLLM spend-log rows (nor {\"data\": [rows]})", text[:2000])]
+    return read_records(path, "request_id", "LiteLLM spend-log rows")
 
 
 def _csv_rows(path: Path) -> tuple[list[Located], list[Reject]]:

@@ -558,6 +558,24 @@ def _positions(text: str, path: Sequence[str], pos: int) -> Iterator[tuple[int, 
         pos = _skip(text, pos + 1)
 
 
+def read_records(path: Path, single_key: str, what: str) -> tuple[list[Located], list[Reject]]:
+    """Records of a JSONL file, or of a JSON file holding an array, an API page {"data": [...]}, or one
+    record (an object with `single_key`); anything else is one reject naming `what` was expected."""
+    if path.suffix.lower() == ".jsonl":
+        return read_jsonl(path)
+    document = read_json_document(path)
+    if not isinstance(document[0], str):
+        return [], [document]  # type: ignore[list-item]
+    text, value = document
+    if isinstance(value, list):
+        return locate(text, ["*"], value), []
+    if isinstance(value, dict) and isinstance(value.get("data"), list):
+        return locate(text, ["data", "*"], value["data"]), []
+    if isinstance(value, dict) and single_key in value:
+        return [Located(1, text, value)], []
+    return [], [(1, f"not a JSON array of {what} (nor {{\"data\": [...]}})", text[:2000])]
+
+
 def locate(text: str, path: Sequence[str], values: list) -> list[Located]:
     """The values a parsed document holds at `path`, with the line each starts on and its text.
     Falls back to ordinal numbers (1, 2, ...) if the positions cannot be matched to the values."""

@@ -65,7 +65,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -391,13 +391,26 @@ def costs_line(item: Result) -> dict[str, object]:
     }
 
 
-@adapter("billing", "openai_costs", ".json", ".jsonl")
-def stage_openai_costs(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field, ...]) -> list[Reject]:
+def stage_pages(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field, ...],
+                to_lines: Callable[[Result], tuple[list[dict[str, object]], str | None]],
+                time_keys: tuple[str, str]) -> list[Reject]:
+    """Stage every result of a vendor report file: `to_lines` maps a result to its bill lines, or
+    names the problem that sends the result to quarantine. Shared by the OpenAI and Anthropic formats."""
     pages, rejects = read_pages(path)
-    records = [(item.number, item.raw("start_time", "end_time"), costs_line(item))
-               for item in iter_results(pages, rejects)]
+    records = []
+    for item in iter_results(pages, rejects):
+        raw = item.raw(*time_keys)
+        lines, problem = to_lines(item)
+        if problem:
+            rejects.append((item.number, problem, raw))
+        records.extend((item.number, raw, line) for line in lines)
     stage_records(con, records, fields)
     return rejects
+
+
+@adapter("billing", "openai_costs", ".json", ".jsonl")
+def stage_openai_costs(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field, ...]) -> list[Reject]:
+    return stage_pages(con, path, fields, lambda item: ([costs_line(item)], None), ("start_time", "end_time"))
 
 
 # =============================================================================================
@@ -466,16 +479,7 @@ def usage_lines(item: Result) -> tuple[list[dict[str, object]], str | None]:
 
 @adapter("billing", "openai_usage", ".json", ".jsonl")
 def stage_openai_usage(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field, ...]) -> list[Reject]:
-    pages, rejects = read_pages(path)
-    records = []
-    for item in iter_results(pages, rejects):
-        raw = item.raw("start_time", "end_time")
-        lines, problem = usage_lines(item)
-        if problem:
-            rejects.append((item.number, problem, raw))
-        records.extend((item.number, raw, line) for line in lines)
-    stage_records(con, records, fields)
-    return rejects
+    return stage_pages(con, path, fields, usage_lines, ("start_time", "end_time"))
 
 
 # =============================================================================================
