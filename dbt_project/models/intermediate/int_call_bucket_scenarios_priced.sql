@@ -96,25 +96,85 @@ buckets as (
     {% endfor %}
 ),
 
-catalog_prices as (
+-- The lookup runs on the few distinct price keys (provider x model x tier x UTC day) of the window,
+-- not per call: each key gets its long-context bands [min_input_tokens, next threshold) per bucket,
+-- and each call bucket joins the one band its input tokens fall in (bands are disjoint).
+price_keys as (
+    select distinct provider, model_key, service_tier, call_day
+    from scenarios
+),
+
+key_bands as (
     select
-        buckets.call_id,
-        buckets.price_scenario,
-        buckets.token_bucket,
+        price_keys.provider,
+        price_keys.model_key,
+        price_keys.service_tier,
+        price_keys.call_day,
+        catalog.token_bucket,
+        catalog.min_input_tokens,
+        lead(catalog.min_input_tokens) over (
+            partition by price_keys.provider, price_keys.model_key, price_keys.service_tier,
+                price_keys.call_day, catalog.token_bucket
+            order by catalog.min_input_tokens
+        ) as next_min_input_tokens,
         catalog.price_per_mtok
-    from buckets
+    from price_keys
     inner join catalog
-        on catalog.provider = buckets.provider
-        and catalog.model = buckets.model_key
-        and catalog.token_bucket = buckets.token_bucket
-        and catalog.service_tier = buckets.service_tier
-        and buckets.call_day >= catalog.valid_from
-        and (catalog.valid_to is null or buckets.call_day < catalog.valid_to)
-        and catalog.min_input_tokens <= buckets.input_tokens_total
-    qualify row_number() over (
-        partition by buckets.call_id, buckets.price_scenario, buckets.token_bucket
-        order by catalog.min_input_tokens desc
-    ) = 1
+        on catalog.provider = price_keys.provider
+        and catalog.model = price_keys.model_key
+        and catalog.service_tier = price_keys.service_tier
+        and price_keys.call_day >= catalog.valid_from
+        and (catalog.valid_to is null or price_keys.call_day < catalog.valid_to)
+),
+
+key_bands_from_zero as (
+    -- a catalog whose lowest band starts above 0 leaves the calls below it unpriced, not dropped
+    select * from key_bands
+    union all
+    select
+        provider, model_key, service_tier, call_day, token_bucket,
+        0 as min_input_tokens,
+        min(min_input_tokens) as next_min_input_tokens,
+        null as price_per_mtok
+    from key_bands
+    group by provider, model_key, service_tier, call_day, token_bucket
+    having min(min_input_tokens) > 0
+),
+
+key_prices as (
+    -- every key x bucket gets at least one band; a bucket the catalog does not price has one open
+    -- band with a null price (so an override can still price it, and nothing is silently $0)
+    select
+        price_keys.provider,
+        price_keys.model_key,
+        price_keys.service_tier,
+        price_keys.call_day,
+        bucket_names.token_bucket,
+        coalesce(key_bands.min_input_tokens, 0) as min_input_tokens,
+        key_bands.next_min_input_tokens,
+        coalesce(overrides.price_per_mtok, key_bands.price_per_mtok) as price_per_mtok,
+        case
+            when overrides.price_per_mtok is not null then 'override'
+            when key_bands.price_per_mtok is not null then 'catalog'
+            else 'unpriced'
+        end as price_source
+    from price_keys
+    cross join (
+        select unnest(['input_uncached', 'cache_read', 'cache_write', 'output']) as token_bucket
+    ) as bucket_names
+    left join key_bands_from_zero as key_bands
+        on key_bands.provider = price_keys.provider
+        and key_bands.model_key = price_keys.model_key
+        and key_bands.service_tier = price_keys.service_tier
+        and key_bands.call_day = price_keys.call_day
+        and key_bands.token_bucket = bucket_names.token_bucket
+    left join overrides
+        on overrides.provider = price_keys.provider
+        and overrides.model = price_keys.model_key
+        and overrides.token_bucket = bucket_names.token_bucket
+        and overrides.service_tier = price_keys.service_tier
+        and price_keys.call_day >= overrides.valid_from
+        and (overrides.valid_to is null or price_keys.call_day < overrides.valid_to)
 ),
 
 priced as (
@@ -130,24 +190,18 @@ priced as (
         buckets.input_tokens_total,
         buckets.token_bucket,
         buckets.tokens,
-        coalesce(overrides.price_per_mtok, catalog_prices.price_per_mtok) as price_per_mtok,
-        case
-            when overrides.price_per_mtok is not null then 'override'
-            when catalog_prices.price_per_mtok is not null then 'catalog'
-            else 'unpriced'
-        end as price_source
+        key_prices.price_per_mtok,
+        key_prices.price_source
     from buckets
-    left join catalog_prices
-        on catalog_prices.call_id = buckets.call_id
-        and catalog_prices.price_scenario = buckets.price_scenario
-        and catalog_prices.token_bucket = buckets.token_bucket
-    left join overrides
-        on overrides.provider = buckets.provider
-        and overrides.model = buckets.model_key
-        and overrides.token_bucket = buckets.token_bucket
-        and overrides.service_tier = buckets.service_tier
-        and buckets.call_day >= overrides.valid_from
-        and (overrides.valid_to is null or buckets.call_day < overrides.valid_to)
+    inner join key_prices
+        on key_prices.provider = buckets.provider
+        and key_prices.model_key = buckets.model_key
+        and key_prices.service_tier = buckets.service_tier
+        and key_prices.call_day = buckets.call_day
+        and key_prices.token_bucket = buckets.token_bucket
+        and buckets.input_tokens_total >= key_prices.min_input_tokens
+        and (key_prices.next_min_input_tokens is null
+            or buckets.input_tokens_total < key_prices.next_min_input_tokens)
 ),
 
 final as (
