@@ -16,7 +16,7 @@ from dagster import (
 from dagster_project.partitions import DAILY
 from dagster_project.resources import WarehouseResource
 from ingest.loaders import load_landing
-from ingest.validation import validate_batch
+from ingest.validation import CHUNK_ROWS, checked_columns, validate_batch
 from ingest.warehouse import connect
 
 OWNERS = ["team:data-platform"]
@@ -27,14 +27,13 @@ def _ingest(context: AssetExecutionContext, warehouse: WarehouseResource, kind: 
     try:
         report = load_landing(con, warehouse.landing_path, kind=kind, progress=context.log.info)
         loaded_ids = [f.file_id for f in report.files if f.status == "loaded"]
-        frame = con.execute(
-            f"select * exclude (_file_id, _line, _loaded_at) from raw.{table} "
-            "where _file_id in (select unnest(?::varchar[]))",
-            [loaded_ids],
-        ).df()
+        columns = ", ".join(f'"{c}"' for c in checked_columns(table))
+        batches = con.execute(
+            f"select {columns} from raw.{table} where _file_id in (select unnest(?::varchar[]))", [loaded_ids],
+        ).fetch_record_batch(CHUNK_ROWS)
+        validation = validate_batch(batches, table)
     finally:
         con.close()
-    validation = validate_batch(frame, table)
     window = context.partition_time_window
     outside = [d for d in report.days if not (window.start.date().isoformat() <= d < window.end.date().isoformat())]
     if outside:

@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING, Any
 from ingest.loaders import MAX_TOKENS_PER_CALL
 from ingest.schemas import MONEY, QUANTITY, TABLES, Field
 
+import pyarrow as pa
+
 if TYPE_CHECKING:
     import pandas as pd
-    import pyarrow as pa
 
 # Allowed values of the enumerated columns (the loader defaults a missing value to the first one).
 SERVICE_TIERS: tuple[str, ...] = ("standard", "batch", "priority")
@@ -38,6 +39,8 @@ BILLING_CURRENCIES: tuple[str, ...] = ("USD",)
 
 # How many offending values a failure line quotes.
 SAMPLE_VALUES = 5
+# Rows validated at a time when the batch arrives as a stream (bounded memory on big loads).
+CHUNK_ROWS = 250_000
 
 _DECIMAL_TYPES = (MONEY, QUANTITY)
 # A pair rule checks order only: a NULL side is reported (once) by the not-null expectation of a
@@ -202,11 +205,8 @@ def _to_pandas(frame: Any, fields: tuple[Field, ...]) -> pd.DataFrame:
     vectorised numeric path.
     """
     import pandas as pd
-    import pyarrow as pa
 
     names = {f.name for f in fields}
-    if isinstance(frame, pa.RecordBatchReader):
-        frame = frame.read_all()
     if isinstance(frame, (pa.Table, pa.RecordBatch)):
         keep = [n for n in frame.schema.names if n in names]
         frame = frame.select(keep)
@@ -273,31 +273,47 @@ def _exception_message(info: Any) -> str | None:
     return "; ".join(sorted(set(messages))) or None
 
 
-def _describe(result: Any, rows: int) -> str:
+@dataclass
+class _Failure:
+    """One failed expectation, mergeable over the chunks of a batch."""
+
+    head: str  # expectation(column label)
+    problem: str | None = None  # could not be evaluated: why
+    observed: Any = None  # observed value of a table-level expectation
+    count: int | None = None  # unexpected rows
+    samples: list[Any] | None = None
+
+    def merge(self, other: _Failure) -> None:
+        if self.count is not None and other.count is not None:
+            self.count += other.count
+            self.samples = ((self.samples or []) + (other.samples or []))[:SAMPLE_VALUES]
+        self.problem = self.problem or other.problem
+
+    def describe(self, rows: int) -> str:
+        if self.problem:
+            return f"{self.head}: could not be evaluated: {self.problem}"
+        if self.count is None:
+            return f"{self.head}: failed, observed {self.observed!r}"
+        return f"{self.head}: {self.count} of {rows} rows unexpected, e.g. {(self.samples or [])[:SAMPLE_VALUES]!r}"
+
+
+def _failure(result: Any) -> _Failure:
     config = result.expectation_config
     head = _key(config.type, config.kwargs)
     problem = _exception_message(result.exception_info)
-    if problem:
-        return f"{head}: could not be evaluated: {problem}"
     observed = result.result or {}
-    count = observed.get("unexpected_count")
-    if count is None:
-        return f"{head}: failed, observed {observed.get('observed_value')!r}"
     samples = [_plain(v) for v in list(observed.get("partial_unexpected_list") or [])[:SAMPLE_VALUES]]
-    return f"{head}: {count} of {rows} rows unexpected, e.g. {samples!r}"
+    return _Failure(head, problem=problem, observed=observed.get("observed_value"),
+                    count=None if problem else observed.get("unexpected_count"), samples=samples)
 
 
-def validate_batch(frame: pd.DataFrame | pa.Table, table: str) -> BatchValidation:
-    """Run the expectation suite of `table` ("calls" or "bill_lines") once over `frame`.
+def checked_columns(table: str) -> list[str]:
+    """The columns the suite of `table` reads, in schema order: all a caller needs to fetch."""
+    used = {v for c in suite_checks(table) for k, v in c.kwargs.items() if k in ("column", "column_A", "column_B")}
+    return [f.name for f in TABLES[table] if f.name in used]
 
-    Columns that are not in the schema (the lineage columns `_file_id`, `_line`, `_loaded_at`)
-    are ignored; a schema column missing from the frame fails the expectations on it.
-    """
-    suite_checks(table)  # rejects an unknown table, also for an empty frame
-    data = _to_pandas(frame, TABLES[table])
-    rows = len(data)
-    if rows == 0:
-        return BatchValidation(success=True, evaluated=0, failures=[], rows=0)
+
+def _validate_frame(data: pd.DataFrame, table: str) -> tuple[int, list[_Failure]]:
     with _lock:  # one GX context per process; GX is not documented as thread-safe
         runner = _runner(table)
         try:
@@ -308,5 +324,63 @@ def validate_batch(frame: pd.DataFrame | pa.Table, table: str) -> BatchValidatio
     failed = [r for r in outcome.results if not r.success]
     failed.sort(key=lambda r: runner.order.get(_key(r.expectation_config.type, r.expectation_config.kwargs), 1 << 30))
     evaluated = int(outcome.statistics.get("evaluated_expectations", len(outcome.results)))
-    return BatchValidation(success=bool(outcome.success), evaluated=evaluated,
-                           failures=[_describe(r, rows) for r in failed], rows=rows)
+    return evaluated, [_failure(r) for r in failed]
+
+
+def validate_batch(frame: pd.DataFrame | pa.Table | pa.RecordBatchReader, table: str) -> BatchValidation:
+    """Run the expectation suite of `table` ("calls" or "bill_lines") over `frame`.
+
+    Columns that are not in the schema (the lineage columns `_file_id`, `_line`, `_loaded_at`)
+    are ignored; a schema column missing from the frame fails the expectations on it.
+    A RecordBatchReader is validated chunk by chunk (memory stays bounded by a chunk; see
+    `validate_chunks`).
+    """
+    suite_checks(table)  # rejects an unknown table, also for an empty frame
+    if isinstance(frame, pa.RecordBatchReader):
+        return validate_chunks(frame, table)
+    data = _to_pandas(frame, TABLES[table])
+    rows = len(data)
+    if rows == 0:
+        return BatchValidation(success=True, evaluated=0, failures=[], rows=0)
+    evaluated, failures = _validate_frame(data, table)
+    return BatchValidation(success=not failures, evaluated=evaluated,
+                           failures=[f.describe(rows) for f in failures], rows=rows)
+
+
+def validate_chunks(reader: pa.RecordBatchReader, table: str, chunk_rows: int = CHUNK_ROWS) -> BatchValidation:
+    """The suite over a stream of record batches, `chunk_rows` rows at a time; failures are summed.
+
+    Row-level expectations see every row. expect_column_values_to_be_unique sees one chunk at a
+    time: duplicates in different chunks are left to the dbt test on the whole table
+    (unique_stg_raw__calls_call_id), which runs before any mart is built.
+    """
+    rows = evaluated = 0
+    merged: dict[str, _Failure] = {}
+    pending: list[pa.RecordBatch] = []
+    pending_rows = 0
+
+    def flush() -> None:
+        nonlocal rows, evaluated, pending, pending_rows
+        if not pending_rows:
+            return
+        data = _to_pandas(pa.Table.from_batches(pending), TABLES[table])
+        pending, pending_rows = [], 0
+        rows += len(data)
+        done, failures = _validate_frame(data, table)
+        evaluated = max(evaluated, done)
+        for failure in failures:
+            if failure.head in merged:
+                merged[failure.head].merge(failure)
+            else:
+                merged[failure.head] = failure
+
+    for batch in reader:
+        pending.append(batch)
+        pending_rows += batch.num_rows
+        if pending_rows >= chunk_rows:
+            flush()
+    flush()
+    order = _runner(table).order
+    ordered = sorted(merged.values(), key=lambda f: order.get(f.head, 1 << 30))
+    return BatchValidation(success=not merged, evaluated=evaluated,
+                           failures=[f.describe(rows) for f in ordered], rows=rows)

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from ingest.loaders import load_landing
 from ingest.schemas import BILL_FIELDS, CALL_FIELDS
-from ingest.validation import BatchValidation, suite_checks, validate_batch
+from ingest.validation import BatchValidation, checked_columns, suite_checks, validate_batch, validate_chunks
 from ingest.warehouse import connect
 
 CALLS = [
@@ -196,3 +197,23 @@ def test_empty_frame_passes(con: duckdb.DuckDBPyConnection) -> None:
 def test_unknown_table_is_refused(calls: pd.DataFrame) -> None:
     with pytest.raises(ValueError, match="unknown table 'invoices'"):
         validate_batch(calls.iloc[0:0], "invoices")
+
+
+
+def test_chunked_validation_sums_failures_over_chunks(calls: pd.DataFrame) -> None:
+    """A stream validated 2 rows at a time reports the same failures and counts as the whole frame."""
+    bad = calls.copy()
+    bad.loc[[0, 4], "output_tokens"] = -1  # in the first and the last chunk
+    bad.loc[[0, 4], "reasoning_tokens"] = 0
+    bad.loc[2, "service_tier"] = "gold"
+    whole = validate_batch(bad, "calls")
+    stream = pa.Table.from_pandas(bad[checked_columns("calls")], preserve_index=False).to_reader(max_chunksize=1)
+    chunked = validate_chunks(stream, "calls", chunk_rows=2)
+    assert chunked.rows == len(CALLS) and not chunked.success
+    assert chunked.evaluated == whole.evaluated
+    assert _failure_heads(chunked) == _failure_heads(whole) == [
+        "expect_column_values_to_be_between(output_tokens)", "expect_column_values_to_be_in_set(service_tier)",
+        "expect_column_pair_values_a_to_be_greater_than_b(output_tokens >= reasoning_tokens)"]
+    assert chunked.failures[0].startswith("expect_column_values_to_be_between(output_tokens): 2 of 5 rows unexpected")
+    assert chunked.failures[0] == whole.failures[0]
+    assert "user_id" not in checked_columns("calls") and "call_id" in checked_columns("calls")

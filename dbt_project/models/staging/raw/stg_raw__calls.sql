@@ -1,23 +1,26 @@
--- Logged calls, cleaned: one row per call_id (a call logged twice, in two files or twice in one,
--- keeps its first loaded copy), lower-cased provider, served model defaulting to the requested
--- one, UTC day. Renames and casts only; pricing happens in intermediate.
+-- Logged calls, cleaned: one row per call_id and UTC day (a call logged twice, in two files or twice
+-- in one, keeps its first loaded copy), lower-cased provider, served model defaulting to the
+-- requested one, UTC day. Renames and casts only; pricing happens in intermediate.
+-- The copies of a call share its start time, so duplicates are looked for within the UTC day: a
+-- filter on call_day then reaches the raw scan, and a daily run reads its own days, not history.
 with
 
 source as (
-    select * from {{ source('raw', 'calls') }}
+    select *, cast(started_at as date) as call_day
+    from {{ source('raw', 'calls') }}
 ),
 
 deduplicated as (
     select *
     from source
-    qualify row_number() over (partition by call_id order by _loaded_at, _file_id, _line) = 1
+    qualify row_number() over (partition by call_day, call_id order by _loaded_at, _file_id, _line) = 1
 ),
 
 final as (
     select
         call_id,
         started_at,
-        cast(started_at as date) as call_day,
+        call_day,
         latency_ms,
         lower(trim(provider)) as provider,
         billing_account,
