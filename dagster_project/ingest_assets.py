@@ -30,7 +30,7 @@ def _ingest(context: AssetExecutionContext, warehouse: WarehouseResource, kind: 
         columns = ", ".join(f'"{c}"' for c in checked_columns(table))
         batches = con.execute(
             f"select {columns} from raw.{table} where _file_id in (select unnest(?::varchar[]))", [loaded_ids],
-        ).fetch_record_batch(CHUNK_ROWS)
+        ).to_arrow_reader(CHUNK_ROWS)
         validation = validate_batch(batches, table)
     finally:
         con.close()
