@@ -250,6 +250,8 @@ def _env(work: Path) -> dict[str, str]:
         "DAGSTER_HOME": str(work / "dagster_home"),
         "FINOPS_START_DATE": START.isoformat(),
         "DAGSTER_DISABLE_TELEMETRY": "1",
+        # dagster-dbt runs the dbt executable of this environment
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
     })
     (work / "dagster_home").mkdir(parents=True, exist_ok=True)
     (work / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")

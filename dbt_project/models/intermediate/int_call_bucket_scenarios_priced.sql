@@ -4,7 +4,8 @@
 --   as_served        the served model in the call's service tier: what the call cost (list price);
 --   requested_model  the model the application asked for, same tier (routed calls: kept / rerouted);
 --   standard_tier    the served model in the standard tier (calls of another tier, e.g. batch);
---   batch_tier       the served model in the batch tier (standard-tier calls).
+--   batch_tier       the served model in the batch tier (standard-tier calls that are batch candidates:
+--                    macro is_batch_candidate_call, the rule of fct_batch_savings).
 -- Pricing rule (the one place it lives; int_call_buckets_priced is the as_served slice): the model name is
 -- resolved to its catalog model (model_key); a negotiated override (seed price_overrides) valid on
 -- the call's UTC day wins; otherwise the catalog price of the highest long-context tier whose
@@ -81,7 +82,7 @@ scenarios as (
         model_key,
         'batch' as service_tier
     from calls
-    where service_tier = 'standard'
+    where {{ is_batch_candidate_call('service_tier', 'environment', 'feature') }}
 ),
 
 buckets as (

@@ -19,11 +19,10 @@
 -- (var batch_candidate_features, default none); and its model has a batch price (otherwise it
 -- cannot move). Latency the calls happened to have is not used: it says how fast the answer came,
 -- not whether someone needed it fast. potential_batch_savings = the candidates' list cost -
--- the same tokens at the batch-tier price (scenario batch_tier). Priority-tier calls are never
+-- the same tokens at the batch-tier price (scenario batch_tier, priced for candidates only;
+-- macro is_batch_candidate_call). Priority-tier calls are never
 -- candidates. Calls with an unpriced bucket in a scenario they need are counted in unpriced_calls
 -- and left out of the money columns. Incremental by UTC day: a run replaces the window's days.
-{%- set candidate_environments = var('batch_candidate_environments') %}
-{%- set candidate_features = var('batch_candidate_features') %}
 with
 
 calls as (
@@ -61,11 +60,7 @@ per_call as (
         per_call_scenarios.standard_tier_cost,
         per_call_scenarios.batch_tier_priced,
         per_call_scenarios.batch_tier_cost,
-        calls.service_tier = 'standard'
-            and (
-                {% if candidate_environments %}calls.environment in ('{{ candidate_environments | join("', '") }}'){% else %}false{% endif %}
-                or {% if candidate_features %}calls.feature in ('{{ candidate_features | join("', '") }}'){% else %}false{% endif %}
-            )
+        {{ is_batch_candidate_call('calls.service_tier', 'calls.environment', 'calls.feature') }}
             and per_call_scenarios.batch_tier_priced
             as is_batch_candidate
     from calls
