@@ -7,7 +7,7 @@ export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 DBT := cd dbt_project && $(UV) run --frozen dbt
 
-.PHONY: install system-deps run test dev docs demo reconcile report publish clean
+.PHONY: install system-deps run test dev docs demo reconcile report publish bench bench-quick clean
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 install: system-deps .venv/.installed dbt_project/target/manifest.json
@@ -57,5 +57,12 @@ publish: install
 report: install
 	$(UV) run --frozen finops report
 
+# Scale benchmark (not a test): pipeline vs a bare DuckDB script at 1M/10M/30M calls; writes docs/benchmarks.md.
+bench: install
+	$(UV) run --frozen python -m ingest.benchmark
+
+bench-quick: install
+	$(UV) run --frozen python -m ingest.benchmark --quick
+
 clean:
-	rm -rf data/warehouse data/dagster_home data/reports dbt_project/target .venv .tools .cache
+	rm -rf data/bench data/warehouse data/dagster_home data/reports dbt_project/target .venv .tools .cache

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ingest.schemas import Field
@@ -28,34 +29,57 @@ class LoadError(Exception):
 # Lines a JSONL file is staged in at a time: a large file is never held in Python memory whole
 # (DuckDB keeps the staged rows, within its memory limit, spilling to disk).
 LINE_BATCH = 100_000
+# Bytes read at a time; lines are split and decoded per chunk (C speed), not one by one.
+CHUNK_BYTES = 32 << 20
+BOM = b"\xef\xbb\xbf"
+
+
+def _chunks_of_lines(path: Path) -> Iterator[tuple[int, list[bytes]]]:
+    """(number of the first line, the lines) per chunk of the file, without their b"\n"."""
+    number, rest = 1, b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            lines = (rest + chunk).split(b"\n")
+            rest = lines.pop()  # the line the next chunk completes
+            if number == 1 and lines and lines[0].startswith(BOM):
+                lines[0] = lines[0][len(BOM):]
+            yield number, lines
+            number += len(lines)
+    if rest:
+        yield number, [rest[len(BOM):] if number == 1 and rest.startswith(BOM) else rest]
+
+
+def _decode(first: int, lines: list[bytes], rejects: list[Reject]) -> tuple[pa.Array, pa.Array]:
+    """Line numbers and texts of the lines that are UTF-8; the others are appended to `rejects`."""
+    try:  # Arrow validates UTF-8 in C; on failure, find the bad lines one by one (rare)
+        text = pa.array(lines, pa.binary()).cast(pa.string())
+        numbers = range(first, first + len(lines))
+    except pa.ArrowInvalid:
+        texts, kept = [], []
+        for number, raw in enumerate(lines, start=first):
+            try:
+                texts.append(raw.decode("utf-8"))
+                kept.append(number)
+            except UnicodeDecodeError as exc:
+                rejects.append((number, f"not valid UTF-8 ({exc.reason} at byte {exc.start})",
+                                raw.rstrip(b"\r").decode("utf-8", errors="replace")))
+        text, numbers = pa.array(texts, pa.string()), kept
+    text = pc.utf8_rtrim(text, characters="\r")
+    keep = pc.not_equal(pc.ascii_trim_whitespace(text), "")  # blank lines are skipped
+    return pc.filter(pa.array(numbers, pa.int64()), keep), pc.filter(text, keep)
 
 
 def line_batches(path: Path, rejects: list[Reject], size: int = LINE_BATCH) -> Iterator[pa.Table]:
-    """Split a text file into tables of (line number, text), `size` lines at a time (at least one
-    table, maybe empty); lines that are not UTF-8 are appended to `rejects`."""
-    numbers: list[int] = []
-    texts: list[str] = []
+    """Split a text file into tables of (line number, text), at most `size` lines each (at least one
+    table, maybe empty); blank lines are skipped and lines that are not UTF-8 appended to `rejects`."""
     yielded = False
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            raw = raw.rstrip(b"\r\n")
-            if not raw.strip():
-                continue
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                rejects.append((number, f"not valid UTF-8 ({exc.reason} at byte {exc.start})",
-                                raw.decode("utf-8", errors="replace")))
-                continue
-            numbers.append(number)
-            texts.append(text)
-            if len(numbers) >= size:
-                yield _lines(numbers, texts)
-                numbers, texts, yielded = [], [], True
-    if numbers or not yielded:
-        yield _lines(numbers, texts)
+    for first, lines in _chunks_of_lines(path):
+        numbers, texts = _decode(first, lines, rejects)
+        for start in range(0, len(numbers), size):
+            yield pa.table({"_line": numbers.slice(start, size), "_raw": texts.slice(start, size)})
+            yielded = True
+    if not yielded:
+        yield _lines([], [])
 
 
 def _lines(numbers: list[int], texts: list[str]) -> pa.Table:
@@ -70,21 +94,24 @@ def lines_table(path: Path) -> tuple[pa.Table, list[Reject]]:
 
 def stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field, ...]) -> list[Reject]:
     rejects: list[Reject] = []
+    named = [f.name for f in fields if f.name != EXTRA]
+    # one parse per record: every path at once, into a list (DuckDB's multi-path json_extract_string)
+    paths = "[" + ", ".join(f"'$.\"{name}\"'" for name in named) + "]"
     extracts = ", ".join(
-        _extra_sql(fields) if f.name == EXTRA else f"json_extract_string(_raw, '$.\"{f.name}\"') as \"{f.name}\""
-        for f in fields
+        _extra_sql(fields) if f.name == EXTRA else f'_v[{named.index(f.name) + 1}] as "{f.name}"' for f in fields
     )
     for batch, lines in enumerate(line_batches(path, rejects)):
         con.register("_lines", lines)
         rejects.extend(con.execute(
             "select _line, case when not json_valid(_raw) then 'invalid JSON (truncated or malformed line)' "
             "else 'not a JSON object' end, _raw from _lines "
-            "where not json_valid(_raw) or json_type(_raw::json) <> 'OBJECT'"
+            "where not json_valid(_raw) or json_type(_raw) <> 'OBJECT'"
         ).fetchall())
         into = "create or replace temp table _staged as" if batch == 0 else "insert into _staged"
         con.execute(
-            f"{into} select _line, _raw, {extracts} from _lines "
-            "where json_valid(_raw) and json_type(_raw::json) = 'OBJECT'"
+            f"{into} select _line, _raw, {extracts} from ("
+            f"select *, json_extract_string(_raw, {paths}) as _v from _lines "
+            "where json_valid(_raw) and json_type(_raw) = 'OBJECT')"
         )
         con.unregister("_lines")
     return rejects
