@@ -18,10 +18,15 @@ from ingest.publish import publish
                 "DuckDB >= 1.0 clients; runs only after every dbt model and test of the run succeeded.",
 )
 def serving_file(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    result = publish(warehouse.warehouse_path, Settings.from_env().serving)
-    context.log.info(f"published {len(result.row_counts)} tables to {result.serving_path}")
+    window = context.partition_time_window
+    result = publish(warehouse.warehouse_path, Settings.from_env().serving,
+                     days=(window.start.date(), window.end.date()))
+    how = (f"incrementally (days replaced: {sum(max(n, 0) for n in result.synced_days.values())} over "
+           f"{len(result.synced_days)} day tables)" if result.incremental else "in full")
+    context.log.info(f"published {len(result.row_counts)} tables to {result.serving_path} {how} "
+                     f"in {result.seconds:.1f} s")
     return MaterializeResult(metadata={
         "path": str(result.serving_path), "bytes": result.bytes, "storage_version": result.storage_version,
-        "published_at": result.published_at.isoformat(),
+        "published_at": result.published_at.isoformat(), "incremental": result.incremental,
         **{f"rows {name}": count for name, count in result.row_counts.items()},
     })

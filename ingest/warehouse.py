@@ -10,16 +10,22 @@ import duckdb
 from ingest.schemas import FILE_COLUMNS, QUARANTINE_COLUMNS, TABLES, create_table_sql, raw_table_columns
 
 RAW = "raw"
-# Optional cap on DuckDB's memory for the loader's connections (a DuckDB size: '512MB', '2GB'); above it
-# DuckDB spills to <warehouse>.tmp/. Unset: DuckDB's default (80% of RAM).
+# Cap on DuckDB's memory in every connection of the pipeline (loader, dbt via profiles.yml, publish), a
+# DuckDB size ('512MB', '2GB', or '80%' of RAM); above it DuckDB spills to <warehouse>.tmp/. The default
+# keeps a run of 30M calls under 4 GB of RSS for the whole process tree (docs/benchmarks.md);
+# dbt_project/profiles.yml repeats it (a test checks they agree).
 MEMORY_LIMIT_ENV = "FINOPS_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "2GB"
+
+
+def memory_limit() -> str:
+    return os.environ.get(MEMORY_LIMIT_ENV, "").strip() or DEFAULT_MEMORY_LIMIT
 
 
 def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    limit = os.environ.get(MEMORY_LIMIT_ENV, "").strip()
-    con = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": limit} if limit else {})
+    con = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": memory_limit()})
     con.execute("set TimeZone = 'UTC'")
     return con
 

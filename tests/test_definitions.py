@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from dagster import AssetKey
 
@@ -48,3 +49,11 @@ def test_dagster_cli_loads_the_code_location(tmp_path):
                              "dagster_project.definitions"], capture_output=True, text=True, timeout=300, env=env)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "Validation successful" in result.stdout + result.stderr
+
+
+def test_dbt_profile_caps_duckdb_memory_like_the_loader():
+    """profiles.yml repeats the pipeline's DuckDB memory default (one number for every connection)."""
+    from ingest.warehouse import DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_ENV
+
+    profile = (Path(__file__).resolve().parent.parent / "dbt_project" / "profiles.yml").read_text()
+    assert f"env_var('{MEMORY_LIMIT_ENV}', '{DEFAULT_MEMORY_LIMIT}')" in profile

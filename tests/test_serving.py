@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -119,6 +120,41 @@ def test_publish_copies_published_schemas_only(tmp_path):
     duckdb.connect(str(build)).close()
 
 
+def test_incremental_publish_replaces_only_changed_days_and_stays_readable_by_old_clients(tmp_path):
+    build = make_build(tmp_path / "build.duckdb")
+    serving = tmp_path / "finops_serving.duckdb"
+    assert not publish(build, serving, days=(date(2026, 10, 1), date(2026, 10, 2))).incremental  # no previous
+    con = duckdb.connect(str(build))
+    # the run of 2026-10-05 rewrote that day (same rows, new amounts); 2026-10-31 is new; a table changed
+    # shape; dim_tenants changed rows: only the day table is synced by day, the others replaced
+    con.execute("update marts.fct_cost_daily set attributed_cost = attributed_cost + 1 where cost_day = '2026-10-05'")
+    con.execute("insert into marts.fct_cost_daily values ('2026-10-31', 'anthropic', 7.5)")
+    con.execute("delete from marts.fct_cost_daily where cost_day = '2026-10-09'")  # a day dropped earlier
+    con.execute("insert into marts.dim_tenants values ('t9')")
+    con.execute("alter table reference.tenants add column plan varchar default 'growth'")
+    con.close()
+    result = publish(build, serving, days=(date(2026, 10, 5), date(2026, 10, 6)))
+    assert result.incremental
+    assert result.synced_days == {"marts.fct_cost_daily": 3}  # the window's day + the new + the dropped day
+    assert result.row_counts == {"marts.dim_tenants": 4, "marts.fct_cost_daily": 2901, "reference.tenants": 3}
+    query = ("select (select sum(attributed_cost)::varchar from marts.fct_cost_daily), "
+             "(select count(*) from marts.fct_cost_daily where cost_day = '2026-10-09'), "
+             "(select string_agg(column_name, ',' order by column_index) from duckdb_columns() "
+             " where table_name = 'tenants')")
+    with duckdb.connect(str(build), read_only=True) as b:
+        expected = b.execute(query).fetchone()
+    with duckdb.connect(str(serving), read_only=True) as c:
+        assert c.execute(query).fetchone() == expected
+        assert expected[1:] == (0, "tenant_id,plan")
+        assert c.execute("select comment from duckdb_tables() where table_name = 'dim_tenants'").fetchone() == (
+            "Tenants (customers).",)
+    done = run_old("import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); "
+                   "print(c.execute('select count(*), sum(attributed_cost) from marts.fct_cost_daily').fetchone())",
+                   str(serving))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"(2901, Decimal('{expected[0]}'))"
+
+
 def test_disk_full_during_copy_leaves_old_serving_file_intact(tmp_path, monkeypatch):
     build = make_build(tmp_path / "build.duckdb")
     serving = tmp_path / "finops_serving.duckdb"
@@ -127,8 +163,8 @@ def test_disk_full_during_copy_leaves_old_serving_file_intact(tmp_path, monkeypa
 
     real_copy = publish_mod._copy_tables
 
-    def copy_then_disk_full(con, target, tables):
-        real_copy(con, target, tables[:1])  # part of the data is written, then the disk is full
+    def copy_then_disk_full(con, target, tables, window):
+        real_copy(con, target, tables[:1], window)  # part of the data is written, then the disk is full
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(publish_mod, "_copy_tables", copy_then_disk_full)
