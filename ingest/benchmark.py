@@ -50,6 +50,8 @@ TARGET_RATIO = 3.0
 TARGET_RSS_GB = 4.0
 TARGET_DAY_SECONDS = 20.0
 TARGET_DAY_GROWTH = 1.2
+# docs/benchmarks.md: the text above this line is written by hand and kept; the results below are rewritten.
+MARKER = "<!-- results: written by make bench, everything below this line is replaced -->"
 # Log lines that open each phase of a run (Dagster's log, second resolution).
 PHASES = (
     ("ingest + GX", "raw__"),
@@ -329,7 +331,7 @@ def _phase_text(p: dict[str, float]) -> str:
 def report(results: list[ScaleResult], first_day: Measured | None, calls_per_day: int) -> str:
     versions = {name: _version(name) for name in ("duckdb", "dbt-core", "dagster", "great-expectations")}
     lines = [
-        "# Benchmarks",
+        "## Results",
         "",
         f"Written by `make bench` (`python -m ingest.benchmark`) on {date.today().isoformat()}: "
         f"{os.cpu_count()} cores, {_mem_gb():.0f} GB RAM, Python {platform.python_version()}, "
@@ -415,7 +417,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(text)
     if out:
-        out.write_text(text)
+        head = out.read_text().split(MARKER)[0] if out.exists() and MARKER in out.read_text() else ""
+        out.write_text(head + MARKER + "\n\n" + text)
         print(f"written to {out}")
     return 0
 
