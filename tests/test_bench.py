@@ -1,0 +1,103 @@
+"""The benchmark's own parts: the bulk generator writes loadable, reconcilable data, and the bare
+DuckDB script computes the same daily list cost as an independent Python recomputation. (The
+pipeline-vs-bare comparison itself runs in `make bench` / `make bench-quick`, not in the suite.)"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingest import bulk
+from ingest.benchmark import bare_script, phases
+from ingest.demo import BUCKETS, DEFAULT_REFERENCE_DIR, TOKEN_COLUMN, load_prices
+from ingest.loaders import load_landing
+from ingest.warehouse import connect
+
+DAYS = (date(2026, 10, 14), date(2026, 10, 15))  # the negotiated claude-sonnet-4 price starts on the 15th
+CALLS = 3000
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("bulk")
+    written = bulk.generate(root, start=DAYS[0], days=2, calls_per_day=CALLS, fmt="mixed", first_day_index=13,
+                            progress=lambda m: None)
+    assert sorted(p.suffix for p in written if "calls" in p.parts) == [".jsonl", ".parquet"]
+    return root
+
+
+def _calls(landing: Path) -> list[dict]:
+    with duckdb.connect() as con:
+        con.execute("set TimeZone = 'UTC'")
+        parquet = [str(p) for p in landing.rglob("*.parquet")]
+        jsonl = [str(p) for p in landing.rglob("*.jsonl")]
+        rows = con.execute(
+            "select cast(started_at as date) as day, * exclude (started_at) from read_parquet(?) union all by name "
+            "select cast(cast(started_at as timestamptz) as date) as day, * exclude (started_at) from read_json(?)",
+            [parquet, jsonl]).fetchall()
+        names = [d[0] for d in con.description]
+    return [dict(zip(names, r)) for r in rows]
+
+
+def test_bulk_days_load_without_loss_and_bills_match_the_calls(landing: Path, tmp_path: Path) -> None:
+    con = connect(tmp_path / "w.duckdb")
+    calls = load_landing(con, landing, kind="calls")
+    bills = load_landing(con, landing, kind="billing")
+    assert (calls.total("rows_read"), calls.total("rows_loaded"), calls.total("rows_quarantined")) == (2 * CALLS,
+                                                                                                      2 * CALLS, 0)
+    assert bills.total("rows_quarantined") == 0 and bills.total("rows_loaded") > 0
+    assert con.execute("select count(distinct call_id) from raw.calls").fetchone() == (2 * CALLS,)
+    # the bill: per provider-day usage line = tokens x the price book, to the cent; so the day's bill is
+    # the day's list cost within half a cent per line
+    billed = dict(((d, p), (v, n)) for d, p, v, n in con.execute(
+        "select \"ChargePeriodStart\"::date, \"ProviderName\", sum(\"BilledCost\"), count(*) "
+        "from raw.bill_lines group by all").fetchall())
+    prices = load_prices(DEFAULT_REFERENCE_DIR)
+    cost: dict[tuple[date, str], Decimal] = defaultdict(Decimal)
+    for c in _calls(landing):
+        for b in BUCKETS:
+            cost[(c["day"], c["provider"])] += (Decimal(c[TOKEN_COLUMN[b]]) * prices.price(
+                c["provider"], c["model_served"], b, c["service_tier"], c["day"]) / Decimal(1_000_000))
+    assert set(billed) == {k for k, v in cost.items() if v}
+    for key, (amount, lines) in billed.items():
+        assert abs(amount - cost[key]) <= Decimal("0.005") * lines, key
+    con.close()
+
+
+def test_bare_script_equals_python_recomputation(landing: Path) -> None:
+    prices = load_prices(DEFAULT_REFERENCE_DIR)
+    per_day: dict[date, list] = defaultdict(lambda: [0, Decimal(0)])
+    for c in _calls(landing):
+        per_day[c["day"]][0] += 1
+        per_day[c["day"]][1] += sum((Decimal(c[TOKEN_COLUMN[b]]) * prices.price(
+            c["provider"], c["model_served"], b, c["service_tier"], c["day"]) / Decimal(1_000_000) for b in BUCKETS),
+            Decimal(0))
+    result = bare_script(landing)
+    got = {date.fromisoformat(d): (n, Decimal(v)) for d, n, v in result["per_day"]}
+    assert got == {d: (n, v) for d, (n, v) in per_day.items()}
+    assert got[DAYS[0]][0] == got[DAYS[1]][0] == CALLS
+    assert result["max_input_tokens"] < 128_000  # the bare script prices the base long-context band only
+
+
+def test_phases_are_read_from_the_run_log() -> None:
+    stamp = datetime(2026, 11, 24, 21, 0, 0)
+
+    def line(second: int, text: str) -> str:
+        return f"{stamp.replace(second=second):%Y-%m-%d %H:%M:%S} +0000 - dagster - INFO - job - id - {text}"
+
+    log = "\n".join([
+        "noise before the run",
+        line(5, "raw__bill_lines - [1/1] billing/x.csv: loaded"),
+        line(9, "finops_dbt_assets - dbt build for UTC days [2026-10-01, 2026-10-02)"),
+        line(12, "finops_dbt_assets - Running dbt command: `dbt build`"),
+        line(40, "finops_dbt_assets - Finished dbt command: `dbt build`"),
+        line(42, "serving__finops_serving - published 25 tables"),
+    ])
+    assert phases(log, total=50.0) == {"start": 12.0, "ingest + GX": 4.0, "dbt start": 3.0, "dbt build": 28.0,
+                                       "publish": 3.0}
+    assert phases("no dagster lines", total=3.0) == {}
