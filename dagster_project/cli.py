@@ -221,10 +221,14 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from ingest.publish import publish
+    from ingest.publish import PublishError, publish
 
     settings = Settings.from_env()
-    result = publish(settings.warehouse, settings.serving)
+    try:
+        result = publish(settings.warehouse, settings.serving)
+    except PublishError as exc:
+        print(f"finops publish: {exc} (the serving file {settings.serving} is unchanged)", file=sys.stderr)
+        return 1
     print(f"published {len(result.row_counts)} tables to {result.serving_path} "
           f"({result.bytes:,} bytes, storage {result.storage_version})")
     return 0

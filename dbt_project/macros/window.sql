@@ -14,3 +14,8 @@
         select 1
     {% endif %}
 {%- endmacro %}
+
+{#- An effective-dated row (valid_from inclusive, valid_to exclusive, null = open) applies on `day`. -#}
+{% macro valid_on(relation, day) -%}
+    {{ day }} >= {{ relation }}.valid_from and ({{ relation }}.valid_to is null or {{ day }} < {{ relation }}.valid_to)
+{%- endmacro %}

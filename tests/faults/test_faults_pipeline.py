@@ -601,9 +601,10 @@ def test_a_real_write_limit_while_publishing_keeps_the_old_serving_file(base, tm
            "FINOPS_LANDING_DIR": str(base.ws.landing)}
     done = subprocess.run([sys.executable, "-m", "dagster_project.cli", "publish"], env=env, capture_output=True,
                           text=True, timeout=300, preexec_fn=limit_writes)
-    assert done.returncode != 0
-    assert "PublishError: publish failed at step" in done.stderr, done.stderr[-3000:]
-    assert "File too large" in done.stderr, done.stderr[-3000:]
+    assert done.returncode == 1
+    assert done.stderr.startswith("finops publish: publish failed at step"), done.stderr[-3000:]
+    assert "File too large" in done.stderr and "is unchanged" in done.stderr, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr[-3000:]
     assert _sha256(serving) == digest
     assert sorted(p.name for p in serving.parent.iterdir()) == ["finops.duckdb", "serving.duckdb"]
     ok = subprocess.run([sys.executable, "-m", "dagster_project.cli", "publish"], env=env, capture_output=True,

@@ -124,8 +124,7 @@ key_bands as (
         on catalog.provider = price_keys.provider
         and catalog.model = price_keys.model_key
         and catalog.service_tier = price_keys.service_tier
-        and price_keys.call_day >= catalog.valid_from
-        and (catalog.valid_to is null or price_keys.call_day < catalog.valid_to)
+        and {{ valid_on('catalog', 'price_keys.call_day') }}
 ),
 
 key_bands_from_zero as (
@@ -174,8 +173,7 @@ key_prices as (
         and overrides.model = price_keys.model_key
         and overrides.token_bucket = bucket_names.token_bucket
         and overrides.service_tier = price_keys.service_tier
-        and price_keys.call_day >= overrides.valid_from
-        and (overrides.valid_to is null or price_keys.call_day < overrides.valid_to)
+        and {{ valid_on('overrides', 'price_keys.call_day') }}
 ),
 
 priced as (

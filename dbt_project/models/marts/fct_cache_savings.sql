@@ -89,12 +89,10 @@ app_estimates as (
         and feature_days.feature = template_days.feature
     left join cache_costs as feature_cost
         on feature_cost.feature = template_days.feature
-        and template_days.cost_day >= feature_cost.valid_from
-        and (feature_cost.valid_to is null or template_days.cost_day < feature_cost.valid_to)
+        and {{ valid_on('feature_cost', 'template_days.cost_day') }}
     left join cache_costs as default_cost
         on default_cost.feature = 'default'
-        and template_days.cost_day >= default_cost.valid_from
-        and (default_cost.valid_to is null or template_days.cost_day < default_cost.valid_to)
+        and {{ valid_on('default_cost', 'template_days.cost_day') }}
 ),
 
 app_rows as (
