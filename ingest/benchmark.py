@@ -407,20 +407,26 @@ def main(argv: list[str] | None = None) -> int:
         scales, calls_per_day, new_day, out = [2], 50_000, False, None
     else:
         scales, calls_per_day, new_day, out = [int(s) for s in args.scales.split(",")], args.calls_per_day, True, args.out
-    results = []
+    results, failures = [], []
     for days in scales:
-        results.append(run_scale(args.work / f"{days}d", calls_per_day, days, "mixed", new_day, say))
+        try:
+            results.append(run_scale(args.work / f"{days}d", calls_per_day, days, "mixed", new_day, say))
+        except SystemExit as exc:  # a failed scale is a result too: reported, and the others still run
+            say(f"  FAILED: {exc}")
+            failures.append(f"{days * calls_per_day:,} calls: {exc}")
         if not args.keep:
             shutil.rmtree(args.work / f"{days}d" / "landing", ignore_errors=True)
     first_day = results[0].full if results and results[0].days == 1 else None
     text = report(results, first_day, calls_per_day)
+    if failures:
+        text += "\nFailed scales:\n\n" + "\n".join(f"- {f}" for f in failures) + "\n"
     print()
     print(text)
     if out:
         head = out.read_text().split(MARKER)[0] if out.exists() and MARKER in out.read_text() else ""
         out.write_text(head + MARKER + "\n\n" + text)
         print(f"written to {out}")
-    return 0
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":
