@@ -416,6 +416,7 @@ def main(argv: list[str] | None = None) -> int:
             failures.append(f"{days * calls_per_day:,} calls: {exc}")
         if not args.keep:
             shutil.rmtree(args.work / f"{days}d" / "landing", ignore_errors=True)
+    results.sort(key=lambda r: r.calls)
     first_day = results[0].full if results and results[0].days == 1 else None
     text = report(results, first_day, calls_per_day)
     if failures:
