@@ -571,8 +571,8 @@ def test_disk_full_while_publishing_keeps_the_old_serving_file(base, tmp_path, m
     build, serving, digest = _serving_copy(base, tmp_path / "w")
     real_copy = publish_mod._copy_tables
 
-    def copy_half_then_enospc(con, target, tables):
-        real_copy(con, target, tables[: len(tables) // 2])
+    def copy_half_then_enospc(con, target, tables, window):
+        real_copy(con, target, tables[: len(tables) // 2], window)
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(publish_mod, "_copy_tables", copy_half_then_enospc)
