@@ -38,7 +38,6 @@ import duckdb
 import pyarrow as pa
 
 from ingest import bulk
-from ingest.catalog import resolve_models
 from ingest.demo import BUCKETS, DEFAULT_REFERENCE_DIR, TOKEN_COLUMN, load_prices
 from ingest.schemas import CALL_FIELDS
 

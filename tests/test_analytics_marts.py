@@ -505,7 +505,6 @@ def _run_anomaly_model(tmp_path: Path, daily: list[tuple], hourly: list[tuple]) 
 
 def test_anomaly_rules_on_synthetic_series(tmp_path):
     start = date(2026, 1, 1)
-    spike = start + timedelta(days=14)
     daily, hourly = [], []
 
     def series(value: str, calls: int, cost_per_call: str, last_calls: int, last_cost_per_call: str) -> None:
