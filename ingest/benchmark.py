@@ -156,7 +156,7 @@ def price_card(days: list[date]) -> list[tuple]:
     """(day, provider, model, tier, 4 prices per token) for the bench's models: the demo's price book,
     which is the warehouse's rule (override, else catalog) at the base long-context band."""
     prices = load_prices(DEFAULT_REFERENCE_DIR)
-    keys = sorted({(p.provider, m, p.tier) for p in bulk.profiles(0, 7)
+    keys = sorted({(p.provider, m, p.tier) for p in bulk.profiles(0, bulk.SEED)
                    for m in (p.model_requested, p.model_served)})
     return [(day, provider, model, tier,
              *(prices.price(provider, model, bucket, tier, day) / MTOK for bucket in BUCKETS))
@@ -327,7 +327,10 @@ def _phase_text(p: dict[str, float]) -> str:
     return ", ".join(f"{k} {v:.0f}" for k, v in p.items()) if p else "n/a"
 
 
-def report(results: list[ScaleResult], first_day: Measured | None, calls_per_day: int) -> str:
+def report(results: list[ScaleResult], calls_per_day: int) -> str:
+    """Markdown of the results, smallest scale first; day 1 is the full build of a 1-day scale."""
+    results = sorted(results, key=lambda r: r.calls)
+    first_day = results[0].full if results and results[0].days == 1 else None
     versions = {name: _version(name) for name in ("duckdb", "dbt-core", "dagster", "great-expectations")}
     lines = [
         "## Results",
@@ -385,9 +388,7 @@ def _mem_gb() -> float:
 
 
 def _full_report(results: list[ScaleResult], failures: list[str], calls_per_day: int) -> str:
-    ordered = sorted(results, key=lambda r: r.calls)
-    first_day = ordered[0].full if ordered and ordered[0].days == 1 else None
-    text = report(ordered, first_day, calls_per_day)
+    text = report(results, calls_per_day)
     if failures:
         text += "\nFailed scales:\n\n" + "\n".join(f"- {f}" for f in failures) + "\n"
     return text
