@@ -5,6 +5,15 @@ How a load works, for every file under `<landing>/calls/<format>/...` and `<land
    recorded as a duplicate and not loaded again, so re-running a load, or dropping a copy of a
    file, changes nothing. A path that comes back with other content (rewritten in place) replaces
    its earlier version: the old rows go, its raw.files row becomes 'superseded'.
+   Hashing is skipped for a file whose path, size and modification time (st_mtime_ns) are those of its
+   'loaded' or 'duplicate' row in raw.files: it is taken as unchanged without being read (a re-run does
+   not re-read the whole history). A rewrite in place changes the mtime or the size, so it is hashed.
+   The one case this misses: content changed while the size stays the same and the mtime is restored
+   (`touch -r`, `os.utime`, or `cp -p` / an archive extraction of a same-size file carrying the same
+   timestamp): it stays skipped. `touch` the file to force a re-check. A file modified less than 2 s
+   (RECENT_MTIME_NS) before it is read gets no mtime recorded (some filesystems keep coarse
+   timestamps, so a rewrite right after the read could keep the same one): the next run hashes it
+   again and records it then.
 2. An adapter (ingest/adapters/, chosen by kind, format folder and file extension) turns the file
    into a staged relation `_staged`: one row per source record with every canonical field as text,
    plus `_line` (1-based line or row number) and `_raw` (the source text of the row).
@@ -19,6 +28,7 @@ All SQL takes file paths and values as parameters; identifiers come only from in
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,13 +37,15 @@ import duckdb
 import pyarrow as pa
 
 from ingest.adapters import ADAPTERS, supported
-from ingest.schemas import MONEY, QUANTITY, TABLES, Field
+from ingest.schemas import FILE_COLUMNS, MONEY, QUANTITY, TABLES, Field
 from ingest.staging import LoadError
 from ingest.warehouse import RAW, ensure_raw_schema
 
 KIND_TABLE = {"calls": "calls", "billing": "bill_lines"}
 # Largest token count one call may plausibly carry; above it the row is quarantined as absurd.
 MAX_TOKENS_PER_CALL = 50_000_000
+# A file modified less than this long before it is read is not trusted by its mtime (module docstring).
+RECENT_MTIME_NS = 2_000_000_000
 Progress = Callable[[str], None]
 
 
@@ -215,6 +227,29 @@ def _supersede(con: duckdb.DuckDBPyConnection, lf: LandingFile, path_text: str, 
                 "and file_id <> ?", [path_text, file_id])
 
 
+def _record_file(con: duckdb.DuckDBPyConnection, **values: object) -> None:
+    """Insert one raw.files row by column name; every column of FILE_COLUMNS but loaded_at (now()) is given."""
+    names = [name for name, _ in FILE_COLUMNS if name != "loaded_at"]
+    if set(values) != set(names):
+        raise ValueError(f"raw.files row: expected {sorted(names)}, got {sorted(values)}")
+    con.execute(
+        f"insert into {RAW}.files ({', '.join(f'{chr(34)}{n}{chr(34)}' for n in names)}, loaded_at) "
+        f"values ({', '.join('?' for _ in names)}, now())",
+        [values[name] for name in names],
+    )
+
+
+def _unchanged(con: duckdb.DuckDBPyConnection, path_text: str, size: int, mtime_ns: int) -> tuple[str, str] | None:
+    """(file_id, path of the loaded copy) when the file at this path has the size and mtime recorded with
+    its current content (a 'loaded' or 'duplicate' row): it is unchanged and need not be read."""
+    return con.execute(
+        "select f.file_id, l.file_path from raw.files f "
+        "join raw.files l on l.file_id = f.file_id and l.status = 'loaded' "
+        "where f.file_path = ? and f.status in ('loaded', 'duplicate') and f.size_bytes = ? and f.mtime_ns = ? "
+        "limit 1", [path_text, size, mtime_ns]
+    ).fetchone()
+
+
 def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> FileResult:
     ext = lf.path.suffix.lower()
     stager = ADAPTERS.get((lf.kind, lf.format, ext))
@@ -224,8 +259,13 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> FileResult:
             f"{lf.path}: no adapter for {lf.kind}/{lf.format} files ending in '{ext}'"
             + (f" (supported: {', '.join(choices)})" if choices else f" (unknown format '{lf.format}')")
         )
-    file_id = file_sha256(lf.path)
     path_text = str(lf.path)
+    st = lf.path.stat()  # before reading: a change made after this shows as a new mtime or size next run
+    same = _unchanged(con, path_text, st.st_size, st.st_mtime_ns)
+    if same:
+        return FileResult(path=path_text, file_id=same[0], status="skipped", duplicate_of=same[1])
+    mtime_ns = st.st_mtime_ns if time.time_ns() - st.st_mtime_ns >= RECENT_MTIME_NS else None
+    file_id = file_sha256(lf.path)
     known = con.execute(
         "select file_path from raw.files where file_id = ? and status = 'loaded' limit 1", [file_id]
     ).fetchone()
@@ -236,14 +276,17 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> FileResult:
             con.execute("begin transaction")
             try:
                 _supersede(con, lf, path_text, file_id)
-                con.execute(
-                    "insert into raw.files values (?, ?, ?, ?, ?, 'duplicate', ?, 0, 0, 0, null, null, now())",
-                    [file_id, path_text, lf.kind, lf.format, lf.path.stat().st_size, known[0]],
-                )
+                _record_file(con, file_id=file_id, file_path=path_text, kind=lf.kind, format=lf.format,
+                             size_bytes=st.st_size, mtime_ns=mtime_ns, status="duplicate", duplicate_of=known[0],
+                             rows_read=0, rows_loaded=0, rows_quarantined=0, min_day=None, max_day=None)
                 con.execute("commit")
             except BaseException:
                 con.execute("rollback")
                 raise
+        else:  # same content, another mtime (touched, copied back, or a row from before mtime_ns): remember it
+            con.execute("update raw.files set mtime_ns = ? where file_id = ? and file_path = ? and size_bytes = ? "
+                        "and status <> 'superseded' and mtime_ns is distinct from ?",
+                        [mtime_ns, file_id, path_text, st.st_size, mtime_ns])
         return FileResult(path=path_text, file_id=file_id, status="duplicate" if not seen else "skipped",
                           duplicate_of=known[0])
 
@@ -285,11 +328,10 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> FileResult:
         rows_read = staged + len(rejects)
         if rows_read != loaded + quarantined:
             raise LoadError(f"{lf.path}: rows read {rows_read} != loaded {loaded} + quarantined {quarantined}")
-        con.execute(
-            "insert into raw.files values (?, ?, ?, ?, ?, 'loaded', null, ?, ?, ?, ?, ?, now())",
-            [file_id, path_text, lf.kind, lf.format, lf.path.stat().st_size, rows_read, loaded, quarantined,
-             min_day, max_day],
-        )
+        _record_file(con, file_id=file_id, file_path=path_text, kind=lf.kind, format=lf.format,
+                     size_bytes=st.st_size, mtime_ns=mtime_ns, status="loaded", duplicate_of=None,
+                     rows_read=rows_read, rows_loaded=loaded, rows_quarantined=quarantined,
+                     min_day=min_day, max_day=max_day)
         con.execute("drop table if exists _validated")
         con.execute("drop table if exists _staged")
         con.execute("commit")

@@ -116,7 +116,7 @@ FILE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("kind", "VARCHAR"),  # calls | billing
     ("format", "VARCHAR"),
     ("size_bytes", "BIGINT"),
-    ("status", "VARCHAR"),  # loaded | duplicate | failed
+    ("status", "VARCHAR"),  # loaded | duplicate | superseded
     ("duplicate_of", "VARCHAR"),
     ("rows_read", "BIGINT"),
     ("rows_loaded", "BIGINT"),
@@ -124,6 +124,11 @@ FILE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("min_day", "DATE"),
     ("max_day", "DATE"),
     ("loaded_at", "TIMESTAMP"),
+    # st_mtime_ns of the file when it was hashed, next to size_bytes: a file whose path, size and mtime
+    # match a loaded/duplicate row is not hashed again. Null when unknown (rows of warehouses from
+    # before this column, files modified moments before the load). Last, so that warehouses created
+    # before it (ensure_raw_schema adds it there) have the same column order as new ones.
+    ("mtime_ns", "BIGINT"),
 )
 
 TABLES: dict[str, tuple[Field, ...]] = {"calls": CALL_FIELDS, "bill_lines": BILL_FIELDS}

@@ -36,3 +36,10 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(create_table_sql(RAW, table, raw_table_columns(fields)))
     con.execute(create_table_sql(RAW, "quarantine", list(QUARANTINE_COLUMNS)))
     con.execute(create_table_sql(RAW, "files", list(FILE_COLUMNS)))
+    # a warehouse created before a column was added to FILE_COLUMNS gets it, null in its existing rows
+    have = {r[0] for r in con.execute(
+        "select column_name from information_schema.columns "
+        "where table_catalog = current_database() and table_schema = ? and table_name = 'files'", [RAW]).fetchall()}
+    for name, duck_type in FILE_COLUMNS:
+        if name not in have:
+            con.execute(f'alter table {RAW}.files add column if not exists "{name}" {duck_type}')

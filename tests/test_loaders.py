@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ingest.loaders import LoadError, load_landing
-from ingest.schemas import BILL_FIELDS
+from ingest import loaders
+from ingest.loaders import FileResult, LoadError, load_landing
+from ingest.schemas import BILL_FIELDS, FILE_COLUMNS
 from ingest.warehouse import connect
 
 GOOD = {"call_id": "c1", "started_at": "2026-10-01T12:00:00Z", "provider": "OpenAI", "model_requested": "gpt-4o",
@@ -149,3 +152,140 @@ def test_unknown_fields_are_kept_in_extra(landing, con):
     rows = dict(con.execute("select call_id, extra from raw.calls").fetchall())
     assert json.loads(rows["drift"]) == {"y": 2, "new_field": {"x": 1}}
     assert rows["plain"] == "{}"
+
+
+# --------------------------------------------------------------------------------------------
+# unchanged files (same path, size and mtime as recorded in raw.files) are not hashed again
+
+OLD = 1_700_000_000_000_000_000  # an mtime in 2023: old enough to be trusted (RECENT_MTIME_NS)
+SECOND = 1_000_000_000
+
+
+def _set_mtime(path: Path, ns: int) -> None:
+    os.utime(path, ns=(ns, ns))
+
+
+@pytest.fixture
+def hashed(monkeypatch) -> list[str]:
+    """Names of the files the loader hashes, in order."""
+    names: list[str] = []
+    real = loaders.file_sha256
+
+    def counting(path: Path) -> str:
+        names.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(loaders, "file_sha256", counting)
+    return names
+
+
+def _files(con) -> list[tuple]:
+    return con.execute("select split_part(file_path, '/', -1), status, size_bytes, mtime_ns from raw.files "
+                       "order by loaded_at, file_path").fetchall()
+
+
+def test_unchanged_file_is_skipped_without_hashing(landing, con, hashed):
+    a = _write_jsonl(landing / "calls/canonical/a.jsonl", [_row(call_id="x1"), _row(call_id="x2")])
+    copy = landing / "calls/canonical/b copy.jsonl"
+    shutil.copyfile(a, copy)
+    _set_mtime(a, OLD)
+    _set_mtime(copy, OLD)
+    first = load_landing(con, landing)
+    assert [f.status for f in first.files] == ["loaded", "duplicate"]
+    assert hashed == ["a.jsonl", "b copy.jsonl"]
+    file_id = first.files[0].file_id
+
+    again = load_landing(con, landing)
+    assert hashed == ["a.jsonl", "b copy.jsonl"]  # not read again
+    assert again.files == [  # what a hashed re-run reports for an already-seen file
+        FileResult(path=str(a), file_id=file_id, status="skipped", duplicate_of=str(a)),
+        FileResult(path=str(copy), file_id=file_id, status="skipped", duplicate_of=str(a)),
+    ]
+    size = a.stat().st_size
+    assert _files(con) == [("a.jsonl", "loaded", size, OLD), ("b copy.jsonl", "duplicate", size, OLD)]
+    assert con.execute("select count(*) from raw.calls").fetchone() == (2,)
+
+
+def test_file_modified_moments_ago_is_hashed_again_next_run(landing, con, hashed):
+    _write_jsonl(landing / "calls/canonical/a.jsonl", [_row(call_id="x1")])  # mtime: now
+    assert [f.status for f in load_landing(con, landing).files] == ["loaded"]
+    assert _files(con)[0][3] is None  # too recent to be trusted: no mtime recorded
+    assert [f.status for f in load_landing(con, landing).files] == ["skipped"]
+    assert hashed == ["a.jsonl", "a.jsonl"]
+    assert con.execute("select count(*) from raw.files").fetchone() == (1,)
+    assert con.execute("select count(*) from raw.calls").fetchone() == (1,)
+
+
+def test_file_rewritten_in_place_with_a_new_mtime_is_hashed_and_supersedes(landing, con, hashed):
+    a = _write_jsonl(landing / "calls/canonical/a.jsonl", [_row(call_id="x1"), _row(call_id="x2")])
+    _set_mtime(a, OLD)
+    load_landing(con, landing)
+    size = a.stat().st_size
+    _write_jsonl(a, [_row(call_id="y1"), _row(call_id="y2")])  # same size, other content
+    _set_mtime(a, OLD + SECOND)
+    assert a.stat().st_size == size
+    report = load_landing(con, landing)
+    assert [(f.status, f.rows_loaded) for f in report.files] == [("loaded", 2)]
+    assert hashed == ["a.jsonl", "a.jsonl"]
+    assert con.execute("select call_id from raw.calls order by 1").fetchall() == [("y1",), ("y2",)]
+    assert _files(con) == [("a.jsonl", "superseded", size, OLD), ("a.jsonl", "loaded", size, OLD + SECOND)]
+
+    # the documented blind spot: same size, mtime restored -> not re-read; touch forces the re-check
+    _write_jsonl(a, [_row(call_id="z1"), _row(call_id="z2")])
+    _set_mtime(a, OLD + SECOND)
+    assert [f.status for f in load_landing(con, landing).files] == ["skipped"]
+    assert con.execute("select call_id from raw.calls order by 1").fetchall() == [("y1",), ("y2",)]
+    _set_mtime(a, OLD + 2 * SECOND)
+    assert [f.status for f in load_landing(con, landing).files] == ["loaded"]
+    assert hashed == ["a.jsonl", "a.jsonl", "a.jsonl"]
+    assert con.execute("select call_id from raw.calls order by 1").fetchall() == [("z1",), ("z2",)]
+    assert con.execute("select status, count(*) from raw.files group by 1 order by 1").fetchall() == [
+        ("loaded", 1), ("superseded", 2)]
+
+
+def test_new_mtime_same_content_is_hashed_once_and_changes_nothing(landing, con, hashed):
+    a = _write_jsonl(landing / "calls/canonical/a.jsonl", [_row(call_id="x1"), _row(call_id="x2")])
+    copy = landing / "calls/canonical/b copy.jsonl"
+    shutil.copyfile(a, copy)
+    _set_mtime(a, OLD)
+    _set_mtime(copy, OLD)
+    load_landing(con, landing)
+    _set_mtime(a, OLD + 5 * SECOND)  # touched (or copied back): same content
+    _set_mtime(copy, OLD + 5 * SECOND)
+    report = load_landing(con, landing)
+    assert [f.status for f in report.files] == ["skipped", "skipped"]
+    assert hashed == ["a.jsonl", "b copy.jsonl"] * 2
+    size = a.stat().st_size
+    assert _files(con) == [("a.jsonl", "loaded", size, OLD + 5 * SECOND),
+                           ("b copy.jsonl", "duplicate", size, OLD + 5 * SECOND)]  # new mtime remembered
+    assert con.execute("select count(*) from raw.calls").fetchone() == (2,)
+    assert con.execute("select count(*) from raw.quarantine").fetchone() == (0,)
+    load_landing(con, landing)
+    assert hashed == ["a.jsonl", "b copy.jsonl"] * 2  # and the next run skips them unread
+    assert con.execute("select count(*) from raw.files").fetchone() == (2,)
+
+
+def test_warehouse_from_before_mtime_ns_gets_the_column(landing, tmp_path, hashed):
+    a = _write_jsonl(landing / "calls/canonical/a.jsonl", [_row(call_id="x1"), _row(call_id="x2")])
+    _set_mtime(a, OLD)
+    with connect(tmp_path / "old.duckdb") as con:  # a warehouse as the loader wrote it before the column
+        load_landing(con, landing)
+        con.execute("alter table raw.files drop column mtime_ns")
+    b = _write_jsonl(landing / "calls/canonical/b.jsonl", [_row(call_id="y1")])
+    _set_mtime(b, OLD)
+    hashed.clear()
+
+    with connect(tmp_path / "old.duckdb") as con:
+        report = load_landing(con, landing)
+        columns = [r[0] for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw' "
+            "and table_name = 'files' order by ordinal_position").fetchall()]
+        assert columns == [name for name, _ in FILE_COLUMNS]
+        assert [f.status for f in report.files] == ["skipped", "loaded"]
+        assert hashed == ["a.jsonl", "b.jsonl"]  # the old row has no mtime: hashed once more, as before
+        assert _files(con) == [("a.jsonl", "loaded", a.stat().st_size, OLD),
+                               ("b.jsonl", "loaded", b.stat().st_size, OLD)]
+        assert [f.status for f in load_landing(con, landing).files] == ["skipped", "skipped"]
+        assert hashed == ["a.jsonl", "b.jsonl"]
+        assert con.execute("select count(*) from raw.calls").fetchone() == (3,)
+        assert con.execute("select count(*) from raw.files").fetchone() == (2,)
