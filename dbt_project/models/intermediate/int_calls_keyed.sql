@@ -1,5 +1,7 @@
+{{ config(materialized='table') }}
 -- Logged calls of the partition window with the served model resolved to its catalog model
--- (model_key: the catalog id, or the name itself when the catalog does not know it).
+-- (model_key: the catalog id, or the name itself when the catalog does not know it). A table of the
+-- window's calls, so the deduplication of stg_raw__calls runs once per build, not once per reader.
 with
 
 calls as (

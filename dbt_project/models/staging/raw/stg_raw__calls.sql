@@ -10,10 +10,26 @@ source as (
     from {{ source('raw', 'calls') }}
 ),
 
-deduplicated as (
-    select *
+duplicated_keys as (
+    -- the few (call_day, call_id) logged more than once, each with the identity of its first loaded
+    -- copy; found on the narrow key columns, so the wide rows are never sorted or windowed
+    select
+        call_day,
+        call_id,
+        min((_loaded_at, _file_id, _line)) as first_copy
     from source
-    qualify row_number() over (partition by call_day, call_id order by _loaded_at, _file_id, _line) = 1
+    group by call_day, call_id
+    having count(*) > 1
+),
+
+deduplicated as (
+    select source.*
+    from source
+    left join duplicated_keys
+        on duplicated_keys.call_day = source.call_day
+        and duplicated_keys.call_id = source.call_id
+    where duplicated_keys.call_id is null
+        or (source._loaded_at, source._file_id, source._line) = duplicated_keys.first_copy
 ),
 
 final as (
