@@ -57,3 +57,24 @@ def test_dbt_profile_caps_duckdb_memory_like_the_loader():
 
     profile = (Path(__file__).resolve().parent.parent / "dbt_project" / "profiles.yml").read_text()
     assert f"env_var('{MEMORY_LIMIT_ENV}', '{DEFAULT_MEMORY_LIMIT}')" in profile
+
+
+def test_dbt_resource_skips_dagster_dbt_run_preparation():
+    """FinopsDbtCliResource replaces two dagster-dbt internals; this fails if dagster-dbt renames or
+    stops using them, and checks that the version it reports is the dbt executable's own."""
+    import inspect
+    from functools import cached_property
+
+    from dagster_dbt import DbtCliResource
+
+    from dagster_project.resources import FinopsDbtCliResource, dbt_resource
+
+    assert isinstance(DbtCliResource.__dict__["_cli_version"], cached_property)
+    cli_source = inspect.getsource(DbtCliResource.cli)
+    assert "self._cli_version" in cli_source and "self._initialize_dbt_core_adapter(" in cli_source
+    resource = dbt_resource()
+    assert isinstance(resource, FinopsDbtCliResource)
+    dbt = Path(sys.executable).parent / "dbt"
+    reported = subprocess.check_output([str(dbt), "--version"], text=True)
+    assert f"installed: {resource._cli_version}" in reported
+    assert resource._initialize_dbt_core_adapter(["build"]) is None

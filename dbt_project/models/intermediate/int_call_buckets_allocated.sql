@@ -17,37 +17,52 @@ matches as (
     select * from {{ ref('int_bill_grain_matches') }}
 ),
 
-shares as (
+grains as (
+    -- per bill grain: the allocation base, and the bucket that takes the rounding remainder (the
+    -- largest; ties by call_id, then token_bucket). Aggregates, not window functions: a window over
+    -- tens of millions of matches sorts and spills them all.
     select
-        *,
-        sum(cost_pico) over (partition by bill_grain_id) as base_pico
+        bill_grain_id,
+        sum(cost_pico) as base_pico,
+        min(struct_pack(neg_cost_pico := -cost_pico, call_id := call_id, token_bucket := token_bucket))
+            as largest
     from matches
+    group by bill_grain_id
+    having sum(cost_pico) <> 0
 ),
 
 split as (
     select
-        *,
-        case when base_pico <> 0 then bill_pico * cost_pico // base_pico end as share_pico
-    from shares
+        matches.call_id,
+        matches.token_bucket,
+        matches.bill_grain_id,
+        matches.bill_pico,
+        matches.bill_pico * matches.cost_pico // grains.base_pico as share_pico
+    from matches
+    inner join grains on grains.bill_grain_id = matches.bill_grain_id
 ),
 
-with_remainder as (
+remainders as (
     select
-        call_id,
-        token_bucket,
-        share_pico + case
-            when row_number() over (partition by bill_grain_id order by cost_pico desc, call_id, token_bucket) = 1
-                then bill_pico - sum(share_pico) over (partition by bill_grain_id)
-            else 0
-        end as allocated_pico
-    from split
-    where share_pico is not null
+        grains.largest.call_id as call_id,
+        grains.largest.token_bucket as token_bucket,
+        split_totals.bill_pico - split_totals.shared_pico as allocated_pico
+    from (
+        select bill_grain_id, any_value(bill_pico) as bill_pico, sum(share_pico) as shared_pico
+        from split
+        group by bill_grain_id
+    ) as split_totals
+    inner join grains on grains.bill_grain_id = split_totals.bill_grain_id
 ),
 
 per_bucket as (
-    select call_id, token_bucket, sum(allocated_pico) as allocated_pico, count(*) as bill_grains
-    from with_remainder
-    group by all
+    select call_id, token_bucket, sum(allocated_pico) as allocated_pico
+    from (
+        select call_id, token_bucket, share_pico as allocated_pico from split
+        union all
+        select call_id, token_bucket, allocated_pico from remainders
+    ) as parts
+    group by call_id, token_bucket
 ),
 
 final as (
