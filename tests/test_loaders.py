@@ -184,12 +184,18 @@ def _files(con) -> list[tuple]:
                        "order by loaded_at, file_path").fetchall()
 
 
-def test_unchanged_file_is_skipped_without_hashing(landing, con, hashed):
+def _file_and_copy(landing) -> tuple:
+    """Two calls in a.jsonl, the same bytes in 'b copy.jsonl', both last modified at OLD."""
     a = _write_jsonl(landing / "calls/canonical/a.jsonl", [_row(call_id="x1"), _row(call_id="x2")])
     copy = landing / "calls/canonical/b copy.jsonl"
     shutil.copyfile(a, copy)
     _set_mtime(a, OLD)
     _set_mtime(copy, OLD)
+    return a, copy
+
+
+def test_unchanged_file_is_skipped_without_hashing(landing, con, hashed):
+    a, copy = _file_and_copy(landing)
     first = load_landing(con, landing)
     assert [f.status for f in first.files] == ["loaded", "duplicate"]
     assert hashed == ["a.jsonl", "b copy.jsonl"]
@@ -244,11 +250,7 @@ def test_file_rewritten_in_place_with_a_new_mtime_is_hashed_and_supersedes(landi
 
 
 def test_new_mtime_same_content_is_hashed_once_and_changes_nothing(landing, con, hashed):
-    a = _write_jsonl(landing / "calls/canonical/a.jsonl", [_row(call_id="x1"), _row(call_id="x2")])
-    copy = landing / "calls/canonical/b copy.jsonl"
-    shutil.copyfile(a, copy)
-    _set_mtime(a, OLD)
-    _set_mtime(copy, OLD)
+    a, copy = _file_and_copy(landing)
     load_landing(con, landing)
     _set_mtime(a, OLD + 5 * SECOND)  # touched (or copied back): same content
     _set_mtime(copy, OLD + 5 * SECOND)
