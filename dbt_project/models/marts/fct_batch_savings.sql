@@ -26,24 +26,29 @@
 with
 
 calls as (
+    -- the as_served scenario per call is fct_llm_calls' list_cost and is_priced (same pricing rule);
+    -- calls without provider tokens have no scenario rows and are left out, as in every scenario mart
     select * from {{ ref('fct_llm_calls') }}
     where {{ in_window('call_day') }}
+        and total_tokens > 0
 ),
 
-scenario_prices as (
+other_tier_prices as (
+    -- the other-tier scenarios exist only for non-standard-tier calls and batch candidates: the
+    -- per-call aggregate stays small (one over every call ran out of memory at 30M calls)
     select * from {{ ref('int_call_bucket_scenarios_priced') }}
-    where price_scenario in ('as_served', 'standard_tier', 'batch_tier')
+    where price_scenario in ('standard_tier', 'batch_tier')
 ),
 
 per_call_scenarios as (
     select
         call_id,
-        {% for scenario in ['as_served', 'standard_tier', 'batch_tier'] %}
+        {% for scenario in ['standard_tier', 'batch_tier'] %}
         count(*) filter (where price_scenario = '{{ scenario }}' and list_cost is null) = 0 as {{ scenario }}_priced,
         {{ money("sum(list_cost) filter (where price_scenario = '" ~ scenario ~ "')") }} as {{ scenario }}_cost
         {%- if not loop.last %},{% endif %}
         {% endfor %}
-    from scenario_prices
+    from other_tier_prices
     group by call_id
 ),
 
@@ -54,17 +59,18 @@ per_call as (
         calls.feature,
         calls.model_key as model,
         calls.service_tier,
-        per_call_scenarios.as_served_priced,
-        per_call_scenarios.as_served_cost,
-        per_call_scenarios.standard_tier_priced,
+        calls.is_priced as as_served_priced,
+        calls.list_cost as as_served_cost,
+        -- a call without rows in a scenario is not priced in it, which counts as priced (as before)
+        coalesce(per_call_scenarios.standard_tier_priced, true) as standard_tier_priced,
         per_call_scenarios.standard_tier_cost,
-        per_call_scenarios.batch_tier_priced,
+        coalesce(per_call_scenarios.batch_tier_priced, true) as batch_tier_priced,
         per_call_scenarios.batch_tier_cost,
         {{ is_batch_candidate_call('calls.service_tier', 'calls.environment', 'calls.feature') }}
-            and per_call_scenarios.batch_tier_priced
+            and coalesce(per_call_scenarios.batch_tier_priced, true)
             as is_batch_candidate
     from calls
-    inner join per_call_scenarios on per_call_scenarios.call_id = calls.call_id
+    left join per_call_scenarios on per_call_scenarios.call_id = calls.call_id
 ),
 
 final as (

@@ -23,19 +23,20 @@ calls as (
         and routing_decision in ('kept', 'rerouted')
 ),
 
-scenario_prices as (
+requested_model_prices as (
+    -- the requested_model scenario exists for routed calls only; the as_served scenario per call is
+    -- fct_llm_calls' list_cost and is_priced (same pricing rule), so no per-call aggregate runs over
+    -- every call (one did, and ran out of memory at 30M calls)
     select * from {{ ref('int_call_bucket_scenarios_priced') }}
-    where price_scenario in ('as_served', 'requested_model')
+    where price_scenario = 'requested_model'
 ),
 
 per_call_scenarios as (
     select
         call_id,
-        {{ money("sum(list_cost) filter (where price_scenario = 'as_served')") }} as served_cost,
-        count(*) filter (where price_scenario = 'as_served' and list_cost is null) as served_unpriced_buckets,
-        {{ money("sum(list_cost) filter (where price_scenario = 'requested_model')") }} as requested_model_cost,
-        count(*) filter (where price_scenario = 'requested_model' and list_cost is null) as requested_unpriced_buckets
-    from scenario_prices
+        {{ money("sum(list_cost)") }} as requested_model_cost,
+        count(*) filter (where list_cost is null) as requested_unpriced_buckets
+    from requested_model_prices
     group by call_id
 ),
 
@@ -49,9 +50,9 @@ per_call as (
         case
             when calls.total_tokens = 0 then true
             when per_call_scenarios.call_id is null then false
-            else per_call_scenarios.served_unpriced_buckets = 0 and per_call_scenarios.requested_unpriced_buckets = 0
+            else calls.is_priced and per_call_scenarios.requested_unpriced_buckets = 0
         end as is_priced,
-        coalesce(per_call_scenarios.served_cost, {{ money(0) }}) as served_cost,
+        coalesce(calls.list_cost, {{ money(0) }}) as served_cost,
         coalesce(per_call_scenarios.requested_model_cost, {{ money(0) }}) as requested_model_cost
     from calls
     left join per_call_scenarios on per_call_scenarios.call_id = calls.call_id
