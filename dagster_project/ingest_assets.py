@@ -28,8 +28,10 @@ def _ingest(context: AssetExecutionContext, warehouse: WarehouseResource, kind: 
         report = load_landing(con, warehouse.landing_path, kind=kind, progress=context.log.info)
         loaded_ids = [f.file_id for f in report.files if f.status == "loaded"]
         columns = ", ".join(f'"{c}"' for c in checked_columns(table))
-        batches = con.execute(
-            f"select {columns} from raw.{table} where _file_id in (select unnest(?::varchar[]))", [loaded_ids],
+        # a relation streams CHUNK_ROWS at a time; an execute() result would first be copied whole
+        # (11M rows: 2.9 GB of RSS against 0.9 GB)
+        batches = con.sql(
+            f"select {columns} from raw.{table} where _file_id in (select unnest(?::varchar[]))", params=[loaded_ids],
         ).to_arrow_reader(CHUNK_ROWS)
         validation = validate_batch(batches, table)
     finally:

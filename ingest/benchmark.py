@@ -32,6 +32,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 
 import duckdb
@@ -64,8 +65,22 @@ PHASES = (
 # process tree measurement
 
 
-def _tree_rss_kb(root: int) -> int:
-    """Resident memory of `root` and all its descendants, in kB (from /proc)."""
+def _process_name(pid: int) -> str:
+    """'dbt' for the dbt subprocess, else the program (python -m <module> shows as the module)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            argv = [a.decode(errors="replace") for a in handle.read().split(b"\0") if a]
+    except OSError:
+        return "?"
+    if any(Path(a).name == "dbt" for a in argv[:2]):
+        return "dbt"
+    if "-m" in argv[:-1]:
+        return argv[argv.index("-m") + 1]
+    return Path(argv[0]).name if argv else "?"
+
+
+def _tree_rss_kb(root: int) -> dict[int, int]:
+    """Resident memory of `root` and each of its descendants, in kB by pid (from /proc)."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -82,12 +97,12 @@ def _tree_rss_kb(root: int) -> int:
         ppid = int(stat.rsplit(")", 1)[1].split()[1])
         children.setdefault(ppid, []).append(pid)
         rss[pid] = pages * os.sysconf("SC_PAGE_SIZE") // 1024
-    total, stack = 0, [root]
+    tree, stack = {}, [root]
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
+        tree[pid] = rss.get(pid, 0)
         stack.extend(children.get(pid, []))
-    return total
+    return tree
 
 
 @dataclass
@@ -96,12 +111,14 @@ class Measured:
     peak_rss_mb: float
     returncode: int
     output: str
+    # every sample: (wall clock, MB by process name), for the peak of each phase
+    samples: list[tuple[float, dict[str, float]]] = field(default_factory=list)
 
 
 def measure(cmd: list[str], env: dict[str, str], log: Path) -> Measured:
     """Run cmd, sampling the RSS of its process tree; its output goes to `log`."""
     log.parent.mkdir(parents=True, exist_ok=True)
-    peak = 0
+    peak, samples, names = 0, [], {}
     with log.open("w") as out:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
@@ -110,7 +127,13 @@ def measure(cmd: list[str], env: dict[str, str], log: Path) -> Measured:
         def sample() -> None:
             nonlocal peak
             while not done.is_set():
-                peak = max(peak, _tree_rss_kb(proc.pid))
+                tree = _tree_rss_kb(proc.pid)
+                peak = max(peak, sum(tree.values()))
+                split: dict[str, float] = {}
+                for pid, kb in tree.items():
+                    name = names.setdefault(pid, _process_name(pid))
+                    split[name] = split.get(name, 0) + kb / 1024
+                samples.append((time.time(), split))
                 done.wait(0.1)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -119,23 +142,43 @@ def measure(cmd: list[str], env: dict[str, str], log: Path) -> Measured:
         seconds = time.perf_counter() - started
         done.set()
         sampler.join()
-    return Measured(seconds, peak / 1024, code, log.read_text(errors="replace"))
+    return Measured(seconds, peak / 1024, code, log.read_text(errors="replace"), samples)
 
 
-def phases(output: str, total: float) -> dict[str, float]:
-    """Seconds per phase of a `finops materialize` run, from its log's timestamps; 'start' is the
-    time before the first ingest log line (interpreter, Dagster, the price catalog assets)."""
+def _phase_starts(output: str) -> list[tuple[str, datetime]]:
+    """When each phase of a `finops materialize` run began, from its log (second resolution), plus
+    ('end', the last log line + 1 s); empty if a phase is missing from the log."""
     logged = [line for line in output.splitlines() if line.startswith("20") and " - dagster - " in line]
     stamps = []
     for name, marker in PHASES:
         line = next((line for line in logged if marker in line), None)
         if line is None:
-            return {}
+            return []
         stamps.append((name, datetime.strptime(line[:19], "%Y-%m-%d %H:%M:%S")))
-    end = datetime.strptime(logged[-1][:19], "%Y-%m-%d %H:%M:%S") + timedelta(seconds=1)
-    ends = [at for _, at in stamps[1:]] + [end]
-    result = {name: (stop - at).total_seconds() for (name, at), stop in zip(stamps, ends)}
+    return stamps + [("end", datetime.strptime(logged[-1][:19], "%Y-%m-%d %H:%M:%S") + timedelta(seconds=1))]
+
+
+def phases(output: str, total: float) -> dict[str, float]:
+    """Seconds per phase of a `finops materialize` run, from its log's timestamps; 'start' is the
+    time before the first ingest log line (interpreter, Dagster, the price catalog assets)."""
+    stamps = _phase_starts(output)
+    if not stamps:
+        return {}
+    result = {name: (stop - at).total_seconds() for (name, at), (_, stop) in pairwise(stamps)}
     return {"start": max(0.0, total - sum(result.values())), **result}
+
+
+def peak_by_phase(output: str, samples: list[tuple[float, dict[str, float]]]) -> dict[str, dict[str, float]]:
+    """The process tree's peak RSS in each phase of a run: {phase: {process name: MB}} at the sample
+    where the tree's sum was highest (phases as in `phases`; 'end' is after the last log line)."""
+    starts = _phase_starts(output)
+    peaks: dict[str, dict[str, float]] = {}
+    for at, split in samples:
+        moment = datetime.fromtimestamp(at).replace(microsecond=0)
+        phase = next((name for name, began in reversed(starts) if began <= moment), "start")
+        if sum(split.values()) > sum(peaks.get(phase, {}).values()):
+            peaks[phase] = split
+    return peaks
 
 
 def slowest_dbt_nodes(target_dir: Path, since: float, count: int = 6) -> list[tuple[str, float]]:
@@ -327,6 +370,15 @@ def _phase_text(p: dict[str, float]) -> str:
     return ", ".join(f"{k} {v:.0f}" for k, v in p.items()) if p else "n/a"
 
 
+def _peak_text(m: Measured) -> str:
+    """'peak RSS by phase (GB): ingest + GX 0.90 (dagster_project.cli 0.88), ...' (processes over 50 MB)."""
+    parts = []
+    for phase, split in peak_by_phase(m.output, m.samples).items():
+        big = ", ".join(f"{n} {mb / 1024:.2f}" for n, mb in sorted(split.items(), key=lambda i: -i[1]) if mb > 50)
+        parts.append(f"{phase} {sum(split.values()) / 1024:.2f} ({big})")
+    return "peak RSS by phase (GB): " + "; ".join(parts)
+
+
 def report(results: list[ScaleResult], calls_per_day: int) -> str:
     """Markdown of the results, smallest scale first; day 1 is the full build of a 1-day scale."""
     results = sorted(results, key=lambda r: r.calls)
@@ -360,9 +412,10 @@ def report(results: list[ScaleResult], calls_per_day: int) -> str:
     lines += ["", "Where the time went (seconds; phases from the run's log, second resolution):", ""]
     for r in results:
         lines.append(f"- {r.calls:,} calls, full build: {_phase_text(r.full_phases)}; slowest dbt nodes: "
-                     + ", ".join(f"{n} {s}" for n, s in r.full_nodes))
+                     + ", ".join(f"{n} {s}" for n, s in r.full_nodes) + f"; {_peak_text(r.full)}")
         if r.day:
-            lines.append(f"- {r.calls:,} calls, new day {r.days + 1}: {_phase_text(r.day_phases)}")
+            lines.append(f"- {r.calls:,} calls, new day {r.days + 1}: {_phase_text(r.day_phases)}; "
+                         f"{_peak_text(r.day)}")
     if first_day and results and results[-1].day:
         last = results[-1]
         growth = last.day.seconds / first_day.seconds

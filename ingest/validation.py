@@ -6,7 +6,8 @@ re-checks what landed in `raw` with an expectation suite generated from the same
 loader cannot see row by row (a duplicated call_id) or that guard against a loader regression.
 
 Pure Python, no Dagster. The caller fetches the batch from DuckDB itself, e.g.
-`con.execute(sql, params).df()` or `con.sql(sql).to_arrow_table()`, and passes the frame in:
+`con.execute(sql, params).df()`, or for a big batch a stream that is never held whole,
+`con.sql(sql, params=params).to_arrow_reader(CHUNK_ROWS)`, and passes it in:
 GX's SQL datasource does not work against DuckDB here, so GX only ever sees a pandas DataFrame.
 
     result = validate_batch(frame, "calls")

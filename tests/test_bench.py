@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from ingest import bulk
-from ingest.benchmark import bare_script, phases
+from ingest.benchmark import bare_script, peak_by_phase, phases
 from ingest.demo import BUCKETS, DEFAULT_REFERENCE_DIR, TOKEN_COLUMN, load_prices
 from ingest.loaders import load_landing
 from ingest.warehouse import connect
@@ -101,3 +101,10 @@ def test_phases_are_read_from_the_run_log() -> None:
     assert phases(log, total=50.0) == {"start": 12.0, "ingest + GX": 4.0, "dbt start": 3.0, "dbt build": 28.0,
                                        "publish": 3.0}
     assert phases("no dagster lines", total=3.0) == {}
+    # the peak RSS of each phase, split by process, from the samples taken during the run
+    samples = [(stamp.replace(second=s).timestamp(), {"cli": cli, "dbt": dbt})
+               for s, cli, dbt in ((1, 300, 0), (6, 900, 0), (7, 800, 0), (13, 400, 1500), (20, 400, 1700),
+                                   (41, 600, 0), (59, 100, 0))]
+    assert peak_by_phase(log, samples) == {
+        "start": {"cli": 300, "dbt": 0}, "ingest + GX": {"cli": 900, "dbt": 0},
+        "dbt build": {"cli": 400, "dbt": 1700}, "publish": {"cli": 600, "dbt": 0}, "end": {"cli": 100, "dbt": 0}}
