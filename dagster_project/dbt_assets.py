@@ -40,4 +40,5 @@ def finops_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, wareh
     dbt_vars = {"start_day": window.start.date().isoformat(), "end_day": window.end.date().isoformat()}
     context.log.info(f"dbt build for UTC days [{dbt_vars['start_day']}, {dbt_vars['end_day']})")
     os.environ["FINOPS_WAREHOUSE"] = warehouse.warehouse  # dbt runs in a subprocess and reads it
-    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context,
+                       target_path=warehouse.dbt_target_path).stream()

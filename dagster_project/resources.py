@@ -37,6 +37,14 @@ class WarehouseResource(ConfigurableResource):
     def warehouse_path(self) -> Path:
         return Path(self.warehouse)
 
+    @property
+    def dbt_target_path(self) -> Path:
+        """dbt's target and log dir for the runs on this warehouse, `<warehouse>.dbt/`: reused by every
+        run (runs on one warehouse never overlap: `<warehouse>.lock`), so the last run's
+        run_results.json and compiled SQL are there, and nothing piles up (dagster-dbt's default is a
+        new ~10 MB dir under dbt_project/target/ per run)."""
+        return self.warehouse_path.with_name(self.warehouse_path.name + ".dbt")
+
 
 class FinopsDbtCliResource(DbtCliResource):
     """dagster-dbt's dbt resource without its per-run preparation (~3 s of every run): it asks the dbt

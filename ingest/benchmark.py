@@ -182,11 +182,12 @@ def peak_by_phase(output: str, samples: list[tuple[float, dict[str, float]]]) ->
 
 
 def slowest_dbt_nodes(target_dir: Path, since: float, count: int = 6) -> list[tuple[str, float]]:
-    """The slowest nodes of the newest dbt run written after `since` (dagster-dbt's per-run target)."""
-    runs = [p for p in target_dir.glob("*/run_results.json") if p.stat().st_mtime >= since]
-    if not runs:
+    """The slowest nodes of the dbt run in `target_dir` (the warehouse's `<warehouse>.dbt/`), if it
+    ran after `since`."""
+    path = target_dir / "run_results.json"
+    if not path.exists() or path.stat().st_mtime < since:
         return []
-    results = json.loads(max(runs, key=lambda p: p.stat().st_mtime).read_text())["results"]
+    results = json.loads(path.read_text())["results"]
     rows = sorted(((r["unique_id"].split(".", 2)[-1], r["execution_time"]) for r in results), key=lambda r: -r[1])
     return [(name, round(sec, 2)) for name, sec in rows[:count]]
 
@@ -284,6 +285,7 @@ class ScaleResult:
     totals_match: bool
     day: Measured | None = None
     day_phases: dict[str, float] = field(default_factory=dict)
+    day_nodes: list[tuple[str, float]] = field(default_factory=list)
 
 
 def _env(work: Path) -> dict[str, str]:
@@ -325,7 +327,7 @@ def run_scale(work: Path, calls_per_day: int, days: int, fmt: str, new_day: bool
     generated = time.perf_counter() - t0
     say(f"{days * calls_per_day:,} calls: generated {_size_gb(landing):.2f} GB in {generated:.0f} s")
 
-    since = time.time()
+    since, dbt_target = time.time(), work / "warehouse" / "finops.duckdb.dbt"
     full = _materialize(env, START, START + timedelta(days=days - 1), work / "logs" / "full.log")
     say(f"  full build {full.seconds:.1f} s, peak RSS {full.peak_rss_mb:,.0f} MB")
 
@@ -344,7 +346,7 @@ def run_scale(work: Path, calls_per_day: int, days: int, fmt: str, new_day: bool
     result = ScaleResult(
         calls=days * calls_per_day, days=days, landing_gb=_size_gb(landing), generate_seconds=generated,
         full=full, full_phases=phases(full.output, full.seconds),
-        full_nodes=slowest_dbt_nodes(ROOT / "dbt_project" / "target", since),
+        full_nodes=slowest_dbt_nodes(dbt_target, since),
         bare_seconds=bare_run.seconds, bare_rss_mb=bare_run.peak_rss_mb, bare_groups=bare["groups"],
         totals_match=match)
     if not match:
@@ -355,8 +357,10 @@ def run_scale(work: Path, calls_per_day: int, days: int, fmt: str, new_day: bool
         day_fmt = fmt if fmt != "mixed" else bulk.FORMATS[days % 2]
         bulk.generate(landing, start=day, days=1, calls_per_day=calls_per_day, fmt=day_fmt, first_day_index=days,
                       progress=lambda m: None)
+        since = time.time()
         result.day = _materialize(env, day, day, work / "logs" / "new_day.log")
         result.day_phases = phases(result.day.output, result.day.seconds)
+        result.day_nodes = slowest_dbt_nodes(dbt_target, since)
         say(f"  new day {days + 1} ({calls_per_day:,} calls, {day_fmt}) {result.day.seconds:.1f} s, "
             f"peak RSS {result.day.peak_rss_mb:,.0f} MB")
     return result
@@ -414,8 +418,8 @@ def report(results: list[ScaleResult], calls_per_day: int) -> str:
         lines.append(f"- {r.calls:,} calls, full build: {_phase_text(r.full_phases)}; slowest dbt nodes: "
                      + ", ".join(f"{n} {s}" for n, s in r.full_nodes) + f"; {_peak_text(r.full)}")
         if r.day:
-            lines.append(f"- {r.calls:,} calls, new day {r.days + 1}: {_phase_text(r.day_phases)}; "
-                         f"{_peak_text(r.day)}")
+            lines.append(f"- {r.calls:,} calls, new day {r.days + 1}: {_phase_text(r.day_phases)}; slowest dbt "
+                         "nodes: " + ", ".join(f"{n} {s}" for n, s in r.day_nodes) + f"; {_peak_text(r.day)}")
     if first_day and results and results[-1].day:
         last = results[-1]
         growth = last.day.seconds / first_day.seconds

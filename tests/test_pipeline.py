@@ -8,12 +8,15 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from collections import defaultdict
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 
+from ingest.config import REPO_ROOT
 from ingest.schemas import BILL_FIELDS
 from tests.conftest import Workspace
 
@@ -115,9 +118,16 @@ def test_rerun_and_duplicate_file_change_nothing(built, tmp_path):
         "select count(*) from raw.files where status = 'duplicate' "
         "and (file_path like '%copy of calls-%' or file_path like '%resent-%')")[0][0]
     assert duplicates == 2
+    started = time.time()
     result = ws.materialize("2026-10-05", "2026-10-06")
     assert result.returncode == 0
     assert ws.query(totals_sql) == before
+    # dbt's target dir is the warehouse's own and is reused: the last run's results are there, and no
+    # per-run dir was added under the dbt project
+    run_results = json.loads((ws.root / "warehouse" / "finops.duckdb.dbt" / "run_results.json").read_text())
+    assert run_results["metadata"]["generated_at"] >= datetime.fromtimestamp(started, UTC).isoformat()[:19]
+    assert {r["status"] for r in run_results["results"]} <= {"success", "pass", "warn", "no-op"}
+    assert not list((REPO_ROOT / "dbt_project" / "target").glob("finops_dbt_assets-*"))
 
 
 def test_unknown_model_is_flagged_and_an_override_reprices_history(built, tmp_path):
