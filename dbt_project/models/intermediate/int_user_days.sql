@@ -6,8 +6,9 @@
         on_schema_change='fail'
     )
 }}
--- One row per UTC day x environment x tenant x end user with calls: distinct active users over a
--- quarter (fct_quarterly_kpis) without rescanning call-level history. Incremental by UTC day.
+-- One row per UTC day x environment x tenant x end user x feature x provider with calls: distinct
+-- active users over a quarter (fct_quarterly_kpis) and over trailing windows by axis
+-- (fct_unit_cost_daily) without rescanning call-level history. Incremental by UTC day.
 with
 
 calls as (
@@ -21,6 +22,8 @@ final as (
         environment,
         tenant_id,
         user_id,
+        feature,
+        provider,
         count(*) as calls,
         {{ money('sum(attributed_cost)') }} as attributed_cost
     from calls

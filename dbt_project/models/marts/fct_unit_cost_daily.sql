@@ -23,7 +23,7 @@
 -- count is 0.
 -- The provider axis is the 90-day spend trend by provider (cost and trailing_90d_cost).
 --
--- Incremental by UTC day: sums and users come from fct_cost_daily / fct_llm_calls, which hold
+-- Incremental by UTC day: sums and users come from fct_cost_daily / int_user_days, which hold
 -- every built day. A run rebuilds the window's days and the 89 days after them (their trailing
 -- values include the window), so re-running an old day refreshes the windows that contain it; the
 -- daily run for the newest day rebuilds only that day. A row exists for every day with calls and
@@ -48,18 +48,20 @@ usage_rows as (
         and cube.cost_day between bounds.first_day and bounds.last_day
 ),
 
+-- users per day from int_user_days (one row per day x user x axis values), not from the calls: a
+-- daily run reads ~90 days of it, which at 1M calls a day is ~3M rows instead of 90M calls
 user_rows as (
     select distinct
-        calls.call_day as cost_day,
-        calls.environment,
-        calls.feature,
-        calls.tenant_id,
-        calls.provider,
-        calls.tenant_id || '/' || calls.user_id as user_key
-    from {{ ref('fct_llm_calls') }} as calls
+        user_days.call_day as cost_day,
+        user_days.environment,
+        user_days.feature,
+        user_days.tenant_id,
+        user_days.provider,
+        user_days.tenant_id || '/' || user_days.user_id as user_key
+    from {{ ref('int_user_days') }} as user_days
     cross join bounds
-    where calls.call_day between bounds.first_day and bounds.last_day
-        and calls.user_id <> 'unknown'
+    where user_days.call_day between bounds.first_day and bounds.last_day
+        and user_days.user_id <> 'unknown'
 ),
 
 -- one row per day x environment (each, and 'all') x axis x axis value ------------------------
