@@ -214,8 +214,13 @@ def _to_pandas(frame: Any, fields: tuple[Field, ...]) -> pd.DataFrame:
         for i, col in enumerate(frame.schema):
             if pa.types.is_decimal(col.type):
                 frame = frame.set_column(i, col.name, frame.column(i).cast(pa.float64()))
-        # Int64 (nullable) like DuckDB's .df(), so a NULL does not turn a token column into floats.
-        return frame.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+        # Int64 (nullable) like DuckDB's .df(), so a NULL does not turn a token column into floats;
+        # a column without NULLs is plain int64, which GX checks vectorised (on Int64 its range
+        # check calls a Python function per value: ~60% of the suite's time)
+        data = frame.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+        plain = {name: data[name].to_numpy("int64") for name in data.columns
+                 if isinstance(data[name].dtype, pd.Int64Dtype) and not data[name].hasnans}
+        return data.assign(**plain) if plain else data
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"expected a pandas DataFrame or a pyarrow Table, got {type(frame).__name__}")
     frame = frame[[c for c in frame.columns if c in names]]
