@@ -69,8 +69,9 @@ def test_a_300mb_file_loads_under_a_256mb_duckdb_memory_limit(tmp_path):
     assert got["limit"].replace(" ", "") in ("244.1MiB", "256.0MB", "256MB"), got["limit"]
     assert got["rows"] == [LINES, LINES, 0] and tuple(got["ledger"]) == (LINES, LINES, 0)
     assert got["raw"] == [LINES, sum(100 + i % 900 for i in range(LINES)), sum(10 + i % 90 for i in range(LINES))]
-    # measured: ~800 MB with the limit (Python batches + DuckDB's 256 MB + what DuckDB keeps outside its
-    # buffer pool), ~1.7 GB without it; before the loader streamed JSONL in batches it was ~1.2 GB / ~1.9 GB
+    # measured: ~680 MB with the limit (Python batches + DuckDB's 256 MB + what DuckDB keeps outside its
+    # buffer pool; ~880 MB when each batch was a separate INSERT); before the loader streamed JSONL in
+    # batches it was ~1.2 GB
     assert got["peak_rss_mb"] < 1100, got
     # kept out of the way of the rest of the suite (pytest keeps the last runs' tmp dirs)
     path.unlink()
