@@ -32,6 +32,7 @@ def _ingest(context: AssetExecutionContext, warehouse: WarehouseResource, kind: 
         # (11M rows: 2.9 GB of RSS against 0.9 GB). On a cursor of its own: DuckDB refuses a relation on
         # a connection whose last execute() result was not read to the end.
         with con.cursor() as reader:
+            reader.execute("set TimeZone = 'UTC'")  # a cursor does not inherit its connection's settings
             batches = reader.sql(
                 f"select {columns} from raw.{table} where _file_id in (select unnest(?::varchar[]))",
                 params=[loaded_ids],

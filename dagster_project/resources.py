@@ -11,6 +11,7 @@ from dagster_dbt import DbtCliResource, DbtProject
 from packaging.version import Version, parse
 
 from ingest.config import REPO_ROOT, Settings
+from ingest.warehouse import dbt_target_dir
 
 # FINOPS_DBT_PROJECT_DIR points at another copy of the dbt project (its seeds are ../data/reference
 # from there); tests use it to change a seed without touching the repository.
@@ -39,11 +40,11 @@ class WarehouseResource(ConfigurableResource):
 
     @property
     def dbt_target_path(self) -> Path:
-        """dbt's target and log dir for the runs on this warehouse, `<warehouse>.dbt/`: reused by every
-        run (runs on one warehouse never overlap: `<warehouse>.lock`), so the last run's
-        run_results.json and compiled SQL are there, and nothing piles up (dagster-dbt's default is a
-        new ~10 MB dir under dbt_project/target/ per run)."""
-        return self.warehouse_path.with_name(self.warehouse_path.name + ".dbt")
+        """dbt's target and log dir for the runs on this warehouse, `<warehouse>.dbt/`, reused by every
+        run instead of dagster-dbt's new ~10 MB dir under dbt_project/target/ per run: it holds the last
+        run's run_results.json and compiled SQL, dbt's partial-parse state and dbt.log (appended and
+        rotated by dbt). `finops materialize` runs on one warehouse never overlap (`<warehouse>.lock`)."""
+        return dbt_target_dir(self.warehouse_path)
 
 
 class FinopsDbtCliResource(DbtCliResource):

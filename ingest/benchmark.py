@@ -41,6 +41,7 @@ import pyarrow as pa
 from ingest import bulk
 from ingest.demo import BUCKETS, DEFAULT_REFERENCE_DIR, TOKEN_COLUMN, load_prices
 from ingest.schemas import CALL_FIELDS
+from ingest.warehouse import dbt_target_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 START = date(2026, 10, 1)
@@ -118,7 +119,7 @@ class Measured:
 def measure(cmd: list[str], env: dict[str, str], log: Path) -> Measured:
     """Run cmd, sampling the RSS of its process tree; its output goes to `log`."""
     log.parent.mkdir(parents=True, exist_ok=True)
-    peak, samples, names = 0, [], {}
+    peak, samples = 0, []
     with log.open("w") as out:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
@@ -131,7 +132,7 @@ def measure(cmd: list[str], env: dict[str, str], log: Path) -> Measured:
                 peak = max(peak, sum(tree.values()))
                 split: dict[str, float] = {}
                 for pid, kb in tree.items():
-                    name = names.setdefault(pid, _process_name(pid))
+                    name = _process_name(pid)  # each time: a child sampled before its exec has its parent's
                     split[name] = split.get(name, 0) + kb / 1024
                 samples.append((time.time(), split))
                 done.wait(0.1)
@@ -172,6 +173,8 @@ def peak_by_phase(output: str, samples: list[tuple[float, dict[str, float]]]) ->
     """The process tree's peak RSS in each phase of a run: {phase: {process name: MB}} at the sample
     where the tree's sum was highest (phases as in `phases`; 'end' is after the last log line)."""
     starts = _phase_starts(output)
+    if not starts:  # a phase missing from the log: no split rather than a wrong one
+        return {}
     peaks: dict[str, dict[str, float]] = {}
     for at, split in samples:
         moment = datetime.fromtimestamp(at).replace(microsecond=0)
@@ -327,7 +330,7 @@ def run_scale(work: Path, calls_per_day: int, days: int, fmt: str, new_day: bool
     generated = time.perf_counter() - t0
     say(f"{days * calls_per_day:,} calls: generated {_size_gb(landing):.2f} GB in {generated:.0f} s")
 
-    since, dbt_target = time.time(), work / "warehouse" / "finops.duckdb.dbt"
+    since, dbt_target = time.time(), dbt_target_dir(Path(env["FINOPS_WAREHOUSE"]))
     full = _materialize(env, START, START + timedelta(days=days - 1), work / "logs" / "full.log")
     say(f"  full build {full.seconds:.1f} s, peak RSS {full.peak_rss_mb:,.0f} MB")
 
@@ -380,7 +383,7 @@ def _peak_text(m: Measured) -> str:
     for phase, split in peak_by_phase(m.output, m.samples).items():
         big = ", ".join(f"{n} {mb / 1024:.2f}" for n, mb in sorted(split.items(), key=lambda i: -i[1]) if mb > 50)
         parts.append(f"{phase} {sum(split.values()) / 1024:.2f} ({big})")
-    return "peak RSS by phase (GB): " + "; ".join(parts)
+    return "peak RSS by phase (GB): " + ("; ".join(parts) or "n/a")
 
 
 def report(results: list[ScaleResult], calls_per_day: int) -> str:

@@ -18,6 +18,11 @@ MEMORY_LIMIT_ENV = "FINOPS_DUCKDB_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "2GB"
 
 
+def dbt_target_dir(warehouse: Path) -> Path:
+    """dbt's target and log dir for the runs on a warehouse: `<warehouse>.dbt/`, next to it."""
+    return warehouse.with_name(warehouse.name + ".dbt")
+
+
 def memory_limit() -> str:
     return os.environ.get(MEMORY_LIMIT_ENV, "").strip() or DEFAULT_MEMORY_LIMIT
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import shutil
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from ingest.demo import SPIKE_DAY_INDEX, SPIKE_FACTOR, SPIKE_FEATURE, SPIKE_TENANT, generate
@@ -450,7 +452,7 @@ def test_alerts_are_unique_deterministic_and_complete(built):
 def test_rerun_of_a_day_leaves_the_analytics_marts_unchanged(two_months):
     marts = ["fct_cost_anomalies", "fct_cost_change_mom", "fct_budget_burn", "fct_tenant_margin", "fct_feature_margin",
              "fct_model_usage", "fct_retirement_candidates", "fct_quarterly_kpis", "fct_alerts"]
-    intermediates = ["int_cost_hourly", "int_cost_daily_buckets", "int_user_days", "int_routing_cache_daily"]
+    intermediates = ["int_cost_hourly", "int_cost_daily_buckets", "int_active_user_days", "int_routing_cache_daily"]
 
     def snapshot() -> dict[str, list[tuple]]:
         out = {f"marts.{m}": two_months.query(f"select * from marts.{m} order by all") for m in marts}
@@ -535,3 +537,25 @@ def test_anomaly_rules_on_synthetic_series(tmp_path):
     assert found[("daily_spend", "small_jump")][:3] == ("critical", Decimal("2"), Decimal("0.5"))
     assert found[("hourly_spend", "busy_hour")] == ("warning", Decimal("0.7"), Decimal("0.2"), Decimal("3.5"))
     assert all(start_ == datetime(2026, 1, 15) or t == "hourly_spend" for t, _, start_, *_ in rows)
+
+
+def test_a_warehouse_built_before_the_active_user_model_gets_its_whole_history(two_months, tmp_path):
+    """int_active_user_days replaced an older model: on a warehouse that lacks it, the next daily run
+    builds it from every day fct_llm_calls holds, so active users over trailing windows and quarters
+    are the same as on a warehouse built with it from the start."""
+    shutil.copytree(two_months.root, tmp_path / "ws", ignore=shutil.ignore_patterns("dagster_home"))
+    ws = StartedWorkspace(tmp_path / "ws")
+    def marts() -> tuple[list[tuple], list[tuple]]:
+        return (ws.query("select * from marts.fct_unit_cost_daily order by all"),
+                ws.query("select * from marts.fct_quarterly_kpis order by all"))
+
+    before = marts()
+    con = duckdb.connect(str(ws.warehouse))
+    users_days = con.execute("select count(distinct call_day), count(*) from intermediate.int_active_user_days").fetchone()
+    con.execute("drop table intermediate.int_active_user_days")
+    con.close()
+    assert users_days[0] == 30
+    result = ws.materialize("2026-10-20", "2026-10-20")
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert ws.query("select count(distinct call_day), count(*) from intermediate.int_active_user_days")[0] == users_days
+    assert marts() == before

@@ -108,3 +108,4 @@ def test_phases_are_read_from_the_run_log() -> None:
     assert peak_by_phase(log, samples) == {
         "start": {"cli": 300, "dbt": 0}, "ingest + GX": {"cli": 900, "dbt": 0},
         "dbt build": {"cli": 400, "dbt": 1700}, "publish": {"cli": 600, "dbt": 0}, "end": {"cli": 100, "dbt": 0}}
+    assert peak_by_phase("no dagster lines", samples) == {}

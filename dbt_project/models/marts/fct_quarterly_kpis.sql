@@ -25,7 +25,7 @@ daily as (
 ),
 
 user_days as (
-    select * from {{ ref('int_user_days') }}
+    select * from {{ ref('int_active_user_days') }}
 ),
 
 routing_cache as (

@@ -23,7 +23,7 @@
 -- count is 0.
 -- The provider axis is the 90-day spend trend by provider (cost and trailing_90d_cost).
 --
--- Incremental by UTC day: sums and users come from fct_cost_daily / int_user_days, which hold
+-- Incremental by UTC day: sums and users come from fct_cost_daily / int_active_user_days, which hold
 -- every built day. A run rebuilds the window's days and the 89 days after them (their trailing
 -- values include the window), so re-running an old day refreshes the windows that contain it; the
 -- daily run for the newest day rebuilds only that day. A row exists for every day with calls and
@@ -48,7 +48,7 @@ usage_rows as (
         and cube.cost_day between bounds.first_day and bounds.last_day
 ),
 
--- users per day from int_user_days (one row per day x user x axis values), not from the calls: a
+-- users per day from int_active_user_days (one row per day x user x axis values), not from the calls: a
 -- daily run reads ~90 days of it, which at 1M calls a day is ~3M rows instead of 90M calls
 user_rows as (
     select distinct
@@ -58,7 +58,7 @@ user_rows as (
         user_days.tenant_id,
         user_days.provider,
         user_days.tenant_id || '/' || user_days.user_id as user_key
-    from {{ ref('int_user_days') }} as user_days
+    from {{ ref('int_active_user_days') }} as user_days
     cross join bounds
     where user_days.call_day between bounds.first_day and bounds.last_day
         and user_days.user_id <> 'unknown'
