@@ -303,5 +303,20 @@ def main(argv: list[str] | None = None) -> int:
     return args.func(args)
 
 
+def run() -> None:
+    """The `finops` command (and `python -m dagster_project.cli`): main(), then exit once output is
+    flushed, without the interpreter's teardown: freeing the ~570k objects of Dagster, dbt and Great
+    Expectations took ~1.3 s of every run. Everything the commands write is
+    closed by then (DuckDB connections, Dagster's SQLite run history commits each event, the run
+    lock is the kernel's), and no other thread is left running."""
+    import logging
+
+    code = main()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

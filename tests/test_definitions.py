@@ -1,5 +1,6 @@
 """The Dagster code location loads and wires what the design says."""
 
+import json
 import os
 import subprocess
 import sys
@@ -7,7 +8,9 @@ from pathlib import Path
 
 from dagster import AssetKey
 
+from dagster_project.dbt_assets import DBT_COLUMN_TESTS
 from dagster_project.definitions import DAILY_JOB, DAILY_SCHEDULE, defs
+from dagster_project.resources import DBT_PROJECT
 
 
 def test_definitions_asset_graph_checks_job_and_schedule():
@@ -31,6 +34,13 @@ def test_definitions_asset_graph_checks_job_and_schedule():
     assert ("raw/calls", "gx_loaded_batch_valid") in checks
     assert ("raw/bill_lines", "gx_loaded_batch_valid") in checks
     assert any(a == "marts/fct_reconciliation" and n.startswith("reconciles_within_tolerance") for a, n in checks)
+    # the project's own dbt tests are asset checks, dbt's column tests are not (they still run and fail a build)
+    manifest = json.loads(DBT_PROJECT.manifest_path.read_text())
+    tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
+    own = {n["name"] for n in tests if (n.get("test_metadata") or {}).get("name") not in DBT_COLUMN_TESTS}
+    assert {n for _, n in checks} - {"gx_loaded_batch_valid"} == own
+    assert len(own) == 38 and len(tests) - len(own) == 188
+    assert {"warn_cap_breaches", "warn_cost_anomalies"} <= own
     job = defs.resolve_job_def("daily_finops")
     assert job.executor_def.name == "in_process"
     assert job.partitions_def.get_partition_keys()[0] == "2026-10-01"

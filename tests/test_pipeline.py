@@ -122,6 +122,12 @@ def test_rerun_and_duplicate_file_change_nothing(built, tmp_path):
     result = ws.materialize("2026-10-05", "2026-10-06")
     assert result.returncode == 0
     assert ws.query(totals_sql) == before
+    # a new window keeps dbt's partial parsing (the window is read when dbt executes), and the tests
+    # filtered on the window check the run's days
+    assert "Unable to do partial parsing" not in result.stdout
+    compiled = next((ws.root / "warehouse" / "finops.duckdb.dbt" / "compiled").rglob(
+        "unique_fct_llm_calls_call_id.sql")).read_text()
+    assert "call_day >= cast('2026-10-05' as date) and call_day < cast('2026-10-07' as date)" in compiled
     # dbt's target dir is the warehouse's own and is reused: the last run's results are there, and no
     # per-run dir was added under the dbt project
     run_results = json.loads((ws.root / "warehouse" / "finops.duckdb.dbt" / "run_results.json").read_text())
@@ -130,21 +136,43 @@ def test_rerun_and_duplicate_file_change_nothing(built, tmp_path):
     assert not list((REPO_ROOT / "dbt_project" / "target").glob("finops_dbt_assets-*"))
 
 
+def _dbt_project_copy(ws: Workspace, repo: Path) -> dict[str, str]:
+    """A parsed copy of the dbt project and its seeds under `repo`, for tests that change a seed; returns
+    the environment that makes `finops materialize` build it."""
+    source = Path(__file__).resolve().parent.parent
+    shutil.copytree(source / "dbt_project", repo / "dbt_project", ignore=shutil.ignore_patterns("target", "logs"))
+    shutil.copytree(source / "data" / "reference", repo / "data" / "reference")
+    env = {"FINOPS_DBT_PROJECT_DIR": str(repo / "dbt_project")}
+    parse = subprocess.run([sys.executable, "-m", "dbt.cli.main", "parse", "--quiet", "--project-dir",
+                            env["FINOPS_DBT_PROJECT_DIR"], "--profiles-dir", env["FINOPS_DBT_PROJECT_DIR"]],
+                           env={**ws.env(), **env}, capture_output=True, text=True)
+    assert parse.returncode == 0, parse.stdout + parse.stderr
+    return env
+
+
+def test_a_failing_column_test_fails_the_run_and_is_logged(built, tmp_path):
+    """dbt's column tests are not Dagster asset checks (dagster_project.dbt_assets), but one that fails
+    still fails the run, is named in the run's log, and nothing is published."""
+    ws = built.copy(tmp_path / "ws")
+    env = _dbt_project_copy(ws, tmp_path / "repo")
+    seed = tmp_path / "repo" / "data" / "reference" / "price_overrides.csv"
+    seed.write_text(seed.read_text() + "openai,acme-llm-9,input_uncached,standard,,2026-10-01,,typo\n")
+    serving = ws.root / "warehouse" / "serving.duckdb"
+    published = serving.stat().st_mtime_ns
+    result = subprocess.run([sys.executable, "-m", "dagster_project.cli", "materialize", "--start", "2026-10-05",
+                             "--end", "2026-10-05"], env={**ws.env(), **env}, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "dbt test not_null_price_overrides_price_per_mtok: fail" in result.stdout + result.stderr
+    assert serving.stat().st_mtime_ns == published
+
+
 def test_unknown_model_is_flagged_and_an_override_reprices_history(built, tmp_path):
     """A model the catalog lacks: flagged, counted, never $0, its bill unattributed and reported by
     `finops reconcile`; adding an override and re-running the days prices it, and changing an
     existing override re-prices the calls of those days."""
     ws = built.copy(tmp_path / "ws")
-    repo = Path(__file__).resolve().parent.parent
-    shutil.copytree(repo / "dbt_project", tmp_path / "repo" / "dbt_project",
-                    ignore=shutil.ignore_patterns("target", "logs"))
-    shutil.copytree(repo / "data" / "reference", tmp_path / "repo" / "data" / "reference")
+    env = _dbt_project_copy(ws, tmp_path / "repo")
     seed = tmp_path / "repo" / "data" / "reference" / "price_overrides.csv"
-    env = {"FINOPS_DBT_PROJECT_DIR": str(tmp_path / "repo" / "dbt_project")}
-    parse = subprocess.run([sys.executable, "-m", "dbt.cli.main", "parse", "--quiet", "--project-dir",
-                            env["FINOPS_DBT_PROJECT_DIR"], "--profiles-dir", env["FINOPS_DBT_PROJECT_DIR"]],
-                           env={**ws.env(), **env}, capture_output=True, text=True)
-    assert parse.returncode == 0, parse.stdout + parse.stderr
     calls = [{"call_id": f"acme-{i}", "started_at": f"2026-10-05T12:00:0{i}Z", "provider": "openai",
               "billing_account": "proj_prod", "model_requested": "acme-llm-9", "input_uncached_tokens": 1_000_000,
               "output_tokens": 0, "tenant_id": "t001", "feature": "chat_assistant", "environment": "prod"}

@@ -1,6 +1,8 @@
-{#- The partition window Dagster passes as vars: UTC days, start inclusive, end exclusive. -#}
-{% macro window_start() -%} cast('{{ var("start_day") }}' as date) {%- endmacro %}
-{% macro window_end() -%} cast('{{ var("end_day") }}' as date) {%- endmacro %}
+{#- The partition window, the vars start_day / end_day: UTC days, start inclusive, end exclusive.
+    Read only when dbt executes, so that no file depends on them when dbt parses the project and a
+    new window keeps dbt's partial parsing (dbt_project.yml). -#}
+{% macro window_start() -%} cast('{{ var("start_day") if execute else "1900-01-01" }}' as date) {%- endmacro %}
+{% macro window_end() -%} cast('{{ var("end_day") if execute else "2999-12-31" }}' as date) {%- endmacro %}
 
 {% macro in_window(day_column) -%}
     {{ day_column }} >= {{ window_start() }} and {{ day_column }} < {{ window_end() }}
