@@ -1,18 +1,20 @@
 {{ config(materialized='table') }}
--- Every call of the partition window that reached the provider (some tokens), x every token bucket
--- (all four, also those with 0 tokens), x each pricing scenario the savings marts compare:
+{%- set token_buckets = ['input_uncached', 'cache_read', 'cache_write', 'output'] %}
+-- Every call of the partition window that reached the provider (some tokens), x each pricing
+-- scenario the savings marts compare, with the four token buckets as columns (also those with 0
+-- tokens): one row per call x scenario, ~4x fewer rows than one per bucket.
 --   as_served        the served model in the call's service tier: what the call cost (list price);
 --   requested_model  the model the application asked for, same tier (routed calls: kept / rerouted);
 --   standard_tier    the served model in the standard tier (calls of another tier, e.g. batch);
 --   batch_tier       the served model in the batch tier (standard-tier calls that are batch candidates:
 --                    macro is_batch_candidate_call, the rule of fct_batch_savings).
--- Pricing rule (the one place it lives; int_call_buckets_priced is the as_served slice): the model name is
--- resolved to its catalog model (model_key); a negotiated override (seed price_overrides) valid on
--- the call's UTC day wins; otherwise the catalog price of the highest long-context tier whose
--- threshold the call's input tokens (input_uncached + cache_read + cache_write) reach. A bucket
--- without a price has price_per_mtok null (and list_cost null when it has tokens), never $0.
--- Buckets with 0 tokens are priced too: prompt-cache savings need the uncached input price of a
--- call that had no uncached tokens.
+-- Pricing rule (the one place it lives; int_call_buckets_priced is the as_served scenario, one row
+-- per bucket with tokens): the model name is resolved to its catalog model (model_key); a negotiated
+-- override (seed price_overrides) valid on the call's UTC day wins; otherwise the catalog price of
+-- the highest long-context tier whose threshold the call's input tokens (input_uncached + cache_read
+-- + cache_write) reach. A bucket without a price has <bucket>_price_per_mtok null (and
+-- <bucket>_list_cost null when it has tokens), never $0. Buckets with 0 tokens are priced too:
+-- prompt-cache savings need the uncached input price of a call that had no uncached tokens.
 with
 
 calls as (
@@ -85,21 +87,10 @@ scenarios as (
     where {{ is_batch_candidate_call('service_tier', 'environment', 'feature') }}
 ),
 
-buckets as (
-    {% for bucket in ['input_uncached', 'cache_read', 'cache_write', 'output'] %}
-    select
-        call_id, call_day, provider, billing_account, price_scenario, model_name, model_key, service_tier,
-        input_tokens_total,
-        '{{ bucket }}' as token_bucket,
-        {{ bucket }}_tokens as tokens
-    from scenarios
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
-),
-
 -- The lookup runs on the few distinct price keys (provider x model x tier x UTC day) of the window,
 -- not per call: each key gets its long-context bands [min_input_tokens, next threshold) per bucket,
--- and each call bucket joins the one band its input tokens fall in (bands are disjoint).
+-- and each call x scenario joins, per bucket, the one band its input tokens fall in (bands are
+-- disjoint and cover every token count, so each join finds exactly one row).
 price_keys as (
     select distinct provider, model_key, service_tier, call_day
     from scenarios
@@ -160,7 +151,7 @@ key_prices as (
         end as price_source
     from price_keys
     cross join (
-        select unnest(['input_uncached', 'cache_read', 'cache_write', 'output']) as token_bucket
+        select unnest({{ token_buckets }}) as token_bucket
     ) as bucket_names
     left join key_bands_from_zero as key_bands
         on key_bands.provider = price_keys.provider
@@ -178,38 +169,49 @@ key_prices as (
 
 priced as (
     select
-        buckets.call_id,
-        buckets.call_day,
-        buckets.price_scenario,
-        buckets.provider,
-        buckets.billing_account,
-        buckets.model_name,
-        buckets.model_key,
-        buckets.service_tier,
-        buckets.input_tokens_total,
-        buckets.token_bucket,
-        buckets.tokens,
-        key_prices.price_per_mtok,
-        key_prices.price_source
-    from buckets
-    inner join key_prices
-        on key_prices.provider = buckets.provider
-        and key_prices.model_key = buckets.model_key
-        and key_prices.service_tier = buckets.service_tier
-        and key_prices.call_day = buckets.call_day
-        and key_prices.token_bucket = buckets.token_bucket
-        and buckets.input_tokens_total >= key_prices.min_input_tokens
-        and (key_prices.next_min_input_tokens is null
-            or buckets.input_tokens_total < key_prices.next_min_input_tokens)
+        scenarios.call_id,
+        scenarios.call_day,
+        scenarios.price_scenario,
+        scenarios.provider,
+        scenarios.billing_account,
+        scenarios.model_name,
+        scenarios.model_key,
+        scenarios.service_tier,
+        scenarios.input_tokens_total,
+        {%- for bucket in token_buckets %}
+        scenarios.{{ bucket }}_tokens,
+        {{ bucket }}_price.price_per_mtok as {{ bucket }}_price_per_mtok,
+        {{ bucket }}_price.price_source as {{ bucket }}_price_source,
+        case
+            when scenarios.{{ bucket }}_tokens = 0 then {{ money(0) }}
+            when {{ bucket }}_price.price_per_mtok is not null
+                then {{ token_cost('scenarios.' ~ bucket ~ '_tokens', bucket ~ '_price.price_per_mtok') }}
+        end as {{ bucket }}_list_cost{{ ',' if not loop.last }}
+        {%- endfor %}
+    from scenarios
+    {%- for bucket in token_buckets %}
+    inner join key_prices as {{ bucket }}_price
+        on {{ bucket }}_price.provider = scenarios.provider
+        and {{ bucket }}_price.model_key = scenarios.model_key
+        and {{ bucket }}_price.service_tier = scenarios.service_tier
+        and {{ bucket }}_price.call_day = scenarios.call_day
+        and {{ bucket }}_price.token_bucket = '{{ bucket }}'
+        and scenarios.input_tokens_total >= {{ bucket }}_price.min_input_tokens
+        and ({{ bucket }}_price.next_min_input_tokens is null
+            or scenarios.input_tokens_total < {{ bucket }}_price.next_min_input_tokens)
+    {%- endfor %}
 ),
 
 final as (
     select
         *,
-        case
-            when tokens = 0 then {{ money(0) }}
-            when price_per_mtok is not null then {{ token_cost('tokens', 'price_per_mtok') }}
-        end as list_cost
+        -- buckets with tokens but no price: such a call is unpriced in this scenario, never $0
+        {% for bucket in token_buckets -%}
+        cast({{ bucket }}_list_cost is null as integer){{ ' + ' if not loop.last }}
+        {%- endfor %} as unpriced_buckets,
+        {%- set bucket_costs = [] %}{% for bucket in token_buckets %}{% do bucket_costs.append(bucket ~ '_list_cost') %}{% endfor %}
+        -- the call's list cost in this scenario: null when a bucket with tokens has no price
+        {{ money(bucket_costs | join(' + ')) }} as list_cost
     from priced
 )
 

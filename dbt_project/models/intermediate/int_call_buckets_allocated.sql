@@ -69,6 +69,9 @@ final as (
     select
         buckets.call_id,
         buckets.call_day,
+        buckets.provider,
+        buckets.model_key,
+        buckets.service_tier,
         buckets.token_bucket,
         buckets.tokens,
         buckets.price_per_mtok,

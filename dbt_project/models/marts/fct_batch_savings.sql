@@ -34,8 +34,8 @@ calls as (
 ),
 
 other_tier_prices as (
-    -- the other-tier scenarios exist only for non-standard-tier calls and batch candidates: the
-    -- per-call aggregate stays small (one over every call ran out of memory at 30M calls)
+    -- the other-tier scenarios exist only for non-standard-tier calls and batch candidates, one row
+    -- per call and scenario: the per-call aggregate stays small
     select * from {{ ref('int_call_bucket_scenarios_priced') }}
     where price_scenario in ('standard_tier', 'batch_tier')
 ),
@@ -44,7 +44,7 @@ per_call_scenarios as (
     select
         call_id,
         {% for scenario in ['standard_tier', 'batch_tier'] %}
-        count(*) filter (where price_scenario = '{{ scenario }}' and list_cost is null) = 0 as {{ scenario }}_priced,
+        count(*) filter (where price_scenario = '{{ scenario }}' and unpriced_buckets > 0) = 0 as {{ scenario }}_priced,
         {{ money("sum(list_cost) filter (where price_scenario = '" ~ scenario ~ "')") }} as {{ scenario }}_cost
         {%- if not loop.last %},{% endif %}
         {% endfor %}

@@ -34,11 +34,6 @@ calls as (
     where {{ in_window('call_day') }}
 ),
 
-served_prices as (
-    select * from {{ ref('int_call_bucket_scenarios_priced') }}
-    where price_scenario = 'as_served'
-),
-
 cache_costs as (
     select * from {{ ref('cache_costs') }}
 ),
@@ -122,13 +117,14 @@ app_rows as (
 -- provider prompt caching ----------------------------------------------------------------------
 
 call_prices as (
+    -- one row per call that reached the provider, with its price of each bucket
     select
         call_id,
-        max(price_per_mtok) filter (where token_bucket = 'input_uncached') as input_uncached_price,
-        max(price_per_mtok) filter (where token_bucket = 'cache_read') as cache_read_price,
-        max(price_per_mtok) filter (where token_bucket = 'cache_write') as cache_write_price
-    from served_prices
-    group by call_id
+        input_uncached_price_per_mtok as input_uncached_price,
+        cache_read_price_per_mtok as cache_read_price,
+        cache_write_price_per_mtok as cache_write_price
+    from {{ ref('int_call_bucket_scenarios_priced') }}
+    where price_scenario = 'as_served'
 ),
 
 provider_calls as (

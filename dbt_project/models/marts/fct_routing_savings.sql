@@ -23,21 +23,15 @@ calls as (
         and routing_decision in ('kept', 'rerouted')
 ),
 
-requested_model_prices as (
-    -- the requested_model scenario exists for routed calls only; the as_served scenario per call is
-    -- fct_llm_calls' list_cost and is_priced (same pricing rule), so no per-call aggregate runs over
-    -- every call (one did, and ran out of memory at 30M calls)
-    select * from {{ ref('int_call_bucket_scenarios_priced') }}
-    where price_scenario = 'requested_model'
-),
-
 per_call_scenarios as (
+    -- the requested_model scenario exists for routed calls only, one row per call; the as_served
+    -- scenario per call is fct_llm_calls' list_cost and is_priced (same pricing rule)
     select
         call_id,
-        {{ money("sum(list_cost)") }} as requested_model_cost,
-        count(*) filter (where list_cost is null) as requested_unpriced_buckets
-    from requested_model_prices
-    group by call_id
+        list_cost as requested_model_cost,
+        unpriced_buckets as requested_unpriced_buckets
+    from {{ ref('int_call_bucket_scenarios_priced') }}
+    where price_scenario = 'requested_model'
 ),
 
 per_call as (
