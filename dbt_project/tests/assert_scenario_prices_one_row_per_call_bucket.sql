@@ -4,26 +4,20 @@
 -- joins one long-context band of one price row; that is one row because calls are unique (unique
 -- test on stg_raw__calls) and catalog and override rows never overlap (no_overlapping_validity).
 -- Counting is cheap where a uniqueness test on the call id ran out of memory at 30M calls.
+{%- set token_buckets = ['input_uncached', 'cache_read', 'cache_write', 'output'] %}
+{%- set totals -%}
+    count(*) as calls{% for bucket in token_buckets %}, sum({{ bucket }}_tokens) as {{ bucket }}_tokens{% endfor %}
+{%- endset %}
 with
 
 calls as (
-    select
-        count(*) as calls,
-        sum(input_uncached_tokens) as input_uncached_tokens,
-        sum(cache_read_tokens) as cache_read_tokens,
-        sum(cache_write_tokens) as cache_write_tokens,
-        sum(output_tokens) as output_tokens
+    select {{ totals }}
     from {{ ref('int_calls_keyed') }}
     where input_uncached_tokens + cache_read_tokens + cache_write_tokens + output_tokens > 0
 ),
 
 served as (
-    select
-        count(*) as calls,
-        sum(input_uncached_tokens) as input_uncached_tokens,
-        sum(cache_read_tokens) as cache_read_tokens,
-        sum(cache_write_tokens) as cache_write_tokens,
-        sum(output_tokens) as output_tokens
+    select {{ totals }}
     from {{ ref('int_call_bucket_scenarios_priced') }}
     where price_scenario = 'as_served'
 )
@@ -31,7 +25,6 @@ served as (
 select calls.*, served.calls as served_rows
 from calls, served
 where calls.calls <> served.calls
-    or calls.input_uncached_tokens is distinct from served.input_uncached_tokens
-    or calls.cache_read_tokens is distinct from served.cache_read_tokens
-    or calls.cache_write_tokens is distinct from served.cache_write_tokens
-    or calls.output_tokens is distinct from served.output_tokens
+    {%- for bucket in token_buckets %}
+    or calls.{{ bucket }}_tokens is distinct from served.{{ bucket }}_tokens
+    {%- endfor %}
