@@ -377,6 +377,10 @@ def _phase_text(p: dict[str, float]) -> str:
     return ", ".join(f"{k} {v:.0f}" for k, v in p.items()) if p else "n/a"
 
 
+def _nodes_text(nodes: list[tuple[str, float]]) -> str:
+    return "slowest dbt nodes: " + ", ".join(f"{name} {seconds}" for name, seconds in nodes)
+
+
 def _peak_text(m: Measured) -> str:
     """'peak RSS by phase (GB): ingest + GX 0.90 (dagster_project.cli 0.88), ...' (processes over 50 MB)."""
     parts = []
@@ -418,11 +422,11 @@ def report(results: list[ScaleResult], calls_per_day: int) -> str:
                      f"| {r.full.peak_rss_mb / 1024:.2f} GB | {r.bare_seconds:.1f} s | {ratio:.1f}x | {day} | {day_rss} |")
     lines += ["", "Where the time went (seconds; phases from the run's log, second resolution):", ""]
     for r in results:
-        lines.append(f"- {r.calls:,} calls, full build: {_phase_text(r.full_phases)}; slowest dbt nodes: "
-                     + ", ".join(f"{n} {s}" for n, s in r.full_nodes) + f"; {_peak_text(r.full)}")
+        lines.append(f"- {r.calls:,} calls, full build: {_phase_text(r.full_phases)}; "
+                     f"{_nodes_text(r.full_nodes)}; {_peak_text(r.full)}")
         if r.day:
-            lines.append(f"- {r.calls:,} calls, new day {r.days + 1}: {_phase_text(r.day_phases)}; slowest dbt "
-                         "nodes: " + ", ".join(f"{n} {s}" for n, s in r.day_nodes) + f"; {_peak_text(r.day)}")
+            lines.append(f"- {r.calls:,} calls, new day {r.days + 1}: {_phase_text(r.day_phases)}; "
+                         f"{_nodes_text(r.day_nodes)}; {_peak_text(r.day)}")
     if first_day and results and results[-1].day:
         last = results[-1]
         growth = last.day.seconds / first_day.seconds

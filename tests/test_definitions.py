@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dagster import AssetKey
 
-from dagster_project.dbt_assets import DBT_COLUMN_TESTS
+from dagster_project.dbt_assets import is_asset_check
 from dagster_project.definitions import DAILY_JOB, DAILY_SCHEDULE, defs
 from dagster_project.resources import DBT_PROJECT
 
@@ -37,7 +37,7 @@ def test_definitions_asset_graph_checks_job_and_schedule():
     # the project's own dbt tests are asset checks, dbt's column tests are not (they still run and fail a build)
     manifest = json.loads(DBT_PROJECT.manifest_path.read_text())
     tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
-    own = {n["name"] for n in tests if (n.get("test_metadata") or {}).get("name") not in DBT_COLUMN_TESTS}
+    own = {n["name"] for n in tests if is_asset_check(n)}
     assert {n for _, n in checks} - {"gx_loaded_batch_valid"} == own
     assert len(own) == 41 and len(tests) - len(own) == 190
     assert {"warn_cap_breaches", "warn_cost_anomalies"} <= own

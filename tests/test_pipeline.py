@@ -139,9 +139,8 @@ def test_rerun_and_duplicate_file_change_nothing(built, tmp_path):
 def _dbt_project_copy(ws: Workspace, repo: Path) -> dict[str, str]:
     """A parsed copy of the dbt project and its seeds under `repo`, for tests that change a seed; returns
     the environment that makes `finops materialize` build it."""
-    source = Path(__file__).resolve().parent.parent
-    shutil.copytree(source / "dbt_project", repo / "dbt_project", ignore=shutil.ignore_patterns("target", "logs"))
-    shutil.copytree(source / "data" / "reference", repo / "data" / "reference")
+    shutil.copytree(REPO_ROOT / "dbt_project", repo / "dbt_project", ignore=shutil.ignore_patterns("target", "logs"))
+    shutil.copytree(REPO_ROOT / "data" / "reference", repo / "data" / "reference")
     env = {"FINOPS_DBT_PROJECT_DIR": str(repo / "dbt_project")}
     parse = subprocess.run([sys.executable, "-m", "dbt.cli.main", "parse", "--quiet", "--project-dir",
                             env["FINOPS_DBT_PROJECT_DIR"], "--profiles-dir", env["FINOPS_DBT_PROJECT_DIR"]],

@@ -4,9 +4,9 @@
 -- joins one long-context band of one price row; that is one row because calls are unique (unique
 -- test on stg_raw__calls) and catalog and override rows never overlap (no_overlapping_validity).
 -- Counting is cheap where a uniqueness test on the call id ran out of memory at 30M calls.
-{%- set token_buckets = ['input_uncached', 'cache_read', 'cache_write', 'output'] %}
+{%- set buckets = token_buckets() %}
 {%- set totals -%}
-    count(*) as calls{% for bucket in token_buckets %}, sum({{ bucket }}_tokens) as {{ bucket }}_tokens{% endfor %}
+    count(*) as calls{% for bucket in buckets %}, sum({{ bucket }}_tokens) as {{ bucket }}_tokens{% endfor %}
 {%- endset %}
 with
 
@@ -25,6 +25,6 @@ served as (
 select calls.*, served.calls as served_rows
 from calls, served
 where calls.calls <> served.calls
-    {%- for bucket in token_buckets %}
+    {%- for bucket in buckets %}
     or calls.{{ bucket }}_tokens is distinct from served.{{ bucket }}_tokens
     {%- endfor %}

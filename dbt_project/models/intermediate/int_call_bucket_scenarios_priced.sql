@@ -1,5 +1,5 @@
 {{ config(materialized='table') }}
-{%- set token_buckets = ['input_uncached', 'cache_read', 'cache_write', 'output'] %}
+{%- set buckets = token_buckets() %}
 -- Every call of the partition window that reached the provider (some tokens), x each pricing
 -- scenario the savings marts compare, with the four token buckets as columns (also those with 0
 -- tokens): one row per call x scenario, ~4x fewer rows than one per bucket.
@@ -151,7 +151,7 @@ key_prices as (
         end as price_source
     from price_keys
     cross join (
-        select unnest({{ token_buckets }}) as token_bucket
+        select unnest({{ buckets }}) as token_bucket
     ) as bucket_names
     left join key_bands_from_zero as key_bands
         on key_bands.provider = price_keys.provider
@@ -178,7 +178,7 @@ priced as (
         scenarios.model_key,
         scenarios.service_tier,
         scenarios.input_tokens_total,
-        {%- for bucket in token_buckets %}
+        {%- for bucket in buckets %}
         scenarios.{{ bucket }}_tokens,
         {{ bucket }}_price.price_per_mtok as {{ bucket }}_price_per_mtok,
         {{ bucket }}_price.price_source as {{ bucket }}_price_source,
@@ -189,7 +189,7 @@ priced as (
         end as {{ bucket }}_list_cost{{ ',' if not loop.last }}
         {%- endfor %}
     from scenarios
-    {%- for bucket in token_buckets %}
+    {%- for bucket in buckets %}
     inner join key_prices as {{ bucket }}_price
         on {{ bucket }}_price.provider = scenarios.provider
         and {{ bucket }}_price.model_key = scenarios.model_key
@@ -206,10 +206,10 @@ final as (
     select
         *,
         -- buckets with tokens but no price: such a call is unpriced in this scenario, never $0
-        {% for bucket in token_buckets -%}
+        {% for bucket in buckets -%}
         cast({{ bucket }}_list_cost is null as integer){{ ' + ' if not loop.last }}
         {%- endfor %} as unpriced_buckets,
-        {%- set bucket_costs = [] %}{% for bucket in token_buckets %}{% do bucket_costs.append(bucket ~ '_list_cost') %}{% endfor %}
+        {%- set bucket_costs = [] %}{% for bucket in buckets %}{% do bucket_costs.append(bucket ~ '_list_cost') %}{% endfor %}
         -- the call's list cost in this scenario: null when a bucket with tokens has no price
         {{ money(bucket_costs | join(' + ')) }} as list_cost
     from priced

@@ -11,7 +11,7 @@ served as (
 ),
 
 final as (
-    {% for bucket in ['input_uncached', 'cache_read', 'cache_write', 'output'] -%}
+    {% for bucket in token_buckets() -%}
     select
         call_id,
         call_day,
