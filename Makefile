@@ -10,7 +10,7 @@ DBT := cd dbt_project && $(UV) run --frozen dbt
 .PHONY: install system-deps run test dev docs demo reconcile report publish bench bench-quick clean
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-install: system-deps .venv/.installed dbt_project/target/manifest.json
+install: system-deps .venv/.installed
 
 # Headless Chromium renders the docs site and the HTML report in the tests (Debian package).
 system-deps:
@@ -25,10 +25,8 @@ $(UV):
 	$(UV) sync --frozen --all-groups --compile-bytecode
 	touch $@
 
-# A fresh clone has no dbt manifest; Dagster needs one to load the dbt assets.
-dbt_project/target/manifest.json: .venv/.installed $(shell find dbt_project/models dbt_project/macros dbt_project/tests data/reference -type f 2>/dev/null) dbt_project/dbt_project.yml
-	$(DBT) parse --quiet
-	touch $@
+# The dbt manifest that Dagster loads is parsed on first use and whenever the dbt project changed
+# (dagster_project.resources.prepared_manifest).
 
 demo: install
 	@if [ -z "$$(ls -A "$(FINOPS_LANDING_DIR)" 2>/dev/null)" ]; then $(UV) run --frozen finops demo; \

@@ -1,13 +1,17 @@
 """Resources, configured from the environment (FINOPS_LANDING_DIR, FINOPS_WAREHOUSE)."""
 
 
+import fcntl
 import os
+import subprocess
+import sys
 from functools import cached_property
 from importlib.metadata import version as installed_version
 from pathlib import Path
 
 from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource, DbtProject
+import yaml
 from packaging.version import Version, parse
 
 from ingest.config import REPO_ROOT, Settings
@@ -17,6 +21,43 @@ from ingest.warehouse import dbt_target_dir
 # from there); tests use it to change a seed without touching the repository.
 _DBT_DIR = Path(os.environ.get("FINOPS_DBT_PROJECT_DIR") or REPO_ROOT / "dbt_project").resolve()
 DBT_PROJECT = DbtProject(project_dir=_DBT_DIR, profiles_dir=_DBT_DIR)
+
+
+def _dbt_sources(project_dir: Path) -> list[Path]:
+    """The files dbt parses: dbt_project.yml and everything under its model, macro, test and seed paths."""
+    config = yaml.safe_load((project_dir / "dbt_project.yml").read_text())
+    dirs = [project_dir / d for key in ("model-paths", "macro-paths", "test-paths", "seed-paths")
+            for d in config.get(key, [])]
+    return [project_dir / "dbt_project.yml"] + [p for d in dirs if d.is_dir() for p in d.rglob("*") if p.is_file()]
+
+
+def prepared_manifest(project: DbtProject = DBT_PROJECT) -> Path:
+    """The dbt manifest that Dagster builds its assets from, parsed again first when it is missing or
+    older than a file of the project. A stale one made a run fail after its dbt build: a model added
+    since the last parse is in dbt's results but not among Dagster's assets (KeyError on its id)."""
+    manifest = Path(project.manifest_path)
+    project_dir = Path(project.project_dir)
+
+    def stale() -> bool:
+        if not manifest.exists():
+            return True
+        built = manifest.stat().st_mtime_ns
+        return any(p.stat().st_mtime_ns > built for p in _dbt_sources(project_dir))
+
+    if not stale():
+        return manifest
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with open(manifest.parent / ".parse.lock", "w") as lock:  # one parse at a time (code server, daemon, CLI)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if stale():
+            print(f"dbt project {project_dir} changed since its last parse: parsing it", file=sys.stderr, flush=True)
+            done = subprocess.run(
+                [sys.executable, "-m", "dbt.cli.main", "parse", "--quiet", "--project-dir", str(project_dir),
+                 "--profiles-dir", str(project.profiles_dir), "--target-path", str(manifest.parent)],
+                capture_output=True, text=True)
+            if done.returncode != 0:
+                raise RuntimeError(f"dbt parse of {project_dir} failed:\n{(done.stdout + done.stderr)[-3000:]}")
+    return manifest
 
 
 class WarehouseResource(ConfigurableResource):

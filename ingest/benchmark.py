@@ -289,6 +289,9 @@ class ScaleResult:
     day: Measured | None = None
     day_phases: dict[str, float] = field(default_factory=dict)
     day_nodes: list[tuple[str, float]] = field(default_factory=list)
+    # the day after the new day, with no new files: what a daily run costs before any data
+    empty: Measured | None = None
+    empty_phases: dict[str, float] = field(default_factory=dict)
 
 
 def _env(work: Path) -> dict[str, str]:
@@ -366,6 +369,10 @@ def run_scale(work: Path, calls_per_day: int, days: int, fmt: str, new_day: bool
         result.day_nodes = slowest_dbt_nodes(dbt_target, since)
         say(f"  new day {days + 1} ({calls_per_day:,} calls, {day_fmt}) {result.day.seconds:.1f} s, "
             f"peak RSS {result.day.peak_rss_mb:,.0f} MB")
+        empty = day + timedelta(days=1)
+        result.empty = _materialize(env, empty, empty, work / "logs" / "empty_day.log")
+        result.empty_phases = phases(result.empty.output, result.empty.seconds)
+        say(f"  day {days + 2} with no new files {result.empty.seconds:.1f} s")
     return result
 
 
@@ -411,15 +418,17 @@ def report(results: list[ScaleResult], calls_per_day: int) -> str:
         "the process tree (Dagster, the dbt subprocess), sampled every 0.1 s.",
         "",
         f"| calls | days | landing | full build | peak RSS | bare script | ratio (target <= {TARGET_RATIO:g}x) "
-        f"| one new day | new day RSS |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| one new day | new day RSS | day with no new files |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         ratio = r.full.seconds / r.bare_seconds
         day = f"{r.day.seconds:.1f} s (day {r.days + 1})" if r.day else "-"
         day_rss = f"{r.day.peak_rss_mb / 1024:.2f} GB" if r.day else "-"
+        empty = f"{r.empty.seconds:.1f} s" if r.empty else "-"
         lines.append(f"| {r.calls:,} | {r.days} | {r.landing_gb:.1f} GB | {r.full.seconds:.1f} s "
-                     f"| {r.full.peak_rss_mb / 1024:.2f} GB | {r.bare_seconds:.1f} s | {ratio:.1f}x | {day} | {day_rss} |")
+                     f"| {r.full.peak_rss_mb / 1024:.2f} GB | {r.bare_seconds:.1f} s | {ratio:.1f}x | {day} | {day_rss} "
+                     f"| {empty} |")
     lines += ["", "Where the time went (seconds; phases from the run's log, second resolution):", ""]
     for r in results:
         lines.append(f"- {r.calls:,} calls, full build: {_phase_text(r.full_phases)}; "
@@ -427,6 +436,8 @@ def report(results: list[ScaleResult], calls_per_day: int) -> str:
         if r.day:
             lines.append(f"- {r.calls:,} calls, new day {r.days + 1}: {_phase_text(r.day_phases)}; "
                          f"{_nodes_text(r.day_nodes)}; {_peak_text(r.day)}")
+        if r.empty:
+            lines.append(f"- {r.calls:,} calls, day {r.days + 2} with no new files: {_phase_text(r.empty_phases)}")
     if first_day and results and results[-1].day:
         last = results[-1]
         growth = last.day.seconds / first_day.seconds

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -88,3 +89,27 @@ def test_dbt_resource_skips_dagster_dbt_run_preparation():
     reported = subprocess.check_output([str(dbt), "--version"], text=True)
     assert f"installed: {resource._cli_version}" in reported
     assert resource._initialize_dbt_core_adapter(["build"]) is None
+
+
+def test_the_dbt_manifest_is_parsed_again_when_the_project_changed(tmp_path):
+    """A model added after the last `dbt parse` is one of Dagster's assets at the next load (a stale
+    manifest made the run fail after its dbt build, on the new model's id); an unchanged project is not
+    parsed again."""
+    shutil.copytree(DBT_PROJECT.project_dir, tmp_path / "dbt_project", ignore=shutil.ignore_patterns("target", "logs"))
+    shutil.copytree(Path(DBT_PROJECT.project_dir).parent / "data" / "reference", tmp_path / "data" / "reference")
+    env = {**os.environ, "FINOPS_DBT_PROJECT_DIR": str(tmp_path / "dbt_project")}
+    keys = ("from dagster_project.definitions import defs; "
+            "print(sorted(k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()))")
+
+    def load() -> subprocess.CompletedProcess:
+        done = subprocess.run([sys.executable, "-c", keys], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-3000:]
+        return done
+
+    parsing = f"dbt project {tmp_path / 'dbt_project'} changed since its last parse: parsing it"
+    first = load()  # no manifest yet
+    assert parsing in first.stderr and "marts/fct_added" not in first.stdout
+    assert parsing not in load().stderr
+    (tmp_path / "dbt_project" / "models" / "marts" / "fct_added.sql").write_text("select 1 as x\n")
+    added = load()
+    assert parsing in added.stderr and "'marts/fct_added'" in added.stdout
