@@ -208,6 +208,19 @@ def test_a_run_that_loaded_nothing_does_not_set_up_great_expectations() -> None:
     assert done.stdout.strip() == "BatchValidation(success=True, evaluated=0, failures=[], rows=0) False"
 
 
+def test_gx_does_not_fingerprint_the_rows(calls: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
+    """GX's per-batch hash of every row is switched off (ingest.validation._skip_batch_fingerprint); this
+    fails if great-expectations stops honouring the threshold it is switched off by."""
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    def refuse(frame: pd.DataFrame) -> str:
+        raise AssertionError(f"GX hashed a batch of {len(frame)} rows")
+
+    monkeypatch.setattr(pandas_execution_engine, "hash_pandas_dataframe", refuse)
+    result = validate_batch(calls, "calls")
+    assert result.success and result.rows == len(calls) > 0
+
+
 def test_unknown_table_is_refused(calls: pd.DataFrame) -> None:
     with pytest.raises(ValueError, match="unknown table 'invoices'"):
         validate_batch(calls.iloc[0:0], "invoices")
