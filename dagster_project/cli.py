@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import fcntl
 import os
 import sys
+from contextlib import ExitStack
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -64,33 +64,16 @@ def _instance():
     return DagsterInstance.get()
 
 
-def _run_lock(warehouse: Path):
-    """An exclusive, non-blocking lock on `<warehouse>.lock`, held until the process exits (the kernel
-    drops it when the process dies, even by SIGKILL, so a crashed run never leaves a stale lock).
-    Returns the open lock file, or None when another process holds it."""
-    lock_path = warehouse.with_name(warehouse.name + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(lock_path, "a+")  # noqa: SIM115 - kept open for the life of the run
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        return None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"{os.getpid()}\n")
-    handle.flush()
-    return handle
-
-
 def cmd_materialize(args: argparse.Namespace) -> int:
+    from ingest.warehouse import RunLockHeld, run_lock
+
     warehouse = Settings.from_env().warehouse
-    lock = _run_lock(warehouse)
-    if lock is None:
-        lock_path = warehouse.with_name(warehouse.name + ".lock")
-        print(f"another finops materialize is running (lock {lock_path})", file=sys.stderr)
-        return 3
-    try:
+    with ExitStack() as held:
+        try:
+            held.enter_context(run_lock(warehouse))
+        except RunLockHeld as exc:
+            print(exc, file=sys.stderr)
+            return 3
         holder = _warehouse_held(warehouse)
         if holder:
             print(f"the warehouse {warehouse} is held by another process ({holder}): a dbt build of a killed run "
@@ -98,8 +81,6 @@ def cmd_materialize(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 3
         return _materialize(args)
-    finally:
-        lock.close()
 
 
 def _warehouse_held(warehouse: Path) -> str | None:

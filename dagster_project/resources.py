@@ -5,17 +5,19 @@ import fcntl
 import os
 import subprocess
 import sys
+from contextlib import ExitStack
 from functools import cached_property
 from importlib.metadata import version as installed_version
 from pathlib import Path
 
-from dagster import ConfigurableResource
-from dagster_dbt import DbtCliResource, DbtProject
 import yaml
+from dagster import ConfigurableResource, InitResourceContext
+from dagster_dbt import DbtCliResource, DbtProject
 from packaging.version import Version, parse
+from pydantic import PrivateAttr
 
 from ingest.config import REPO_ROOT, Settings
-from ingest.warehouse import dbt_target_dir
+from ingest.warehouse import dbt_target_dir, run_lock
 
 # FINOPS_DBT_PROJECT_DIR points at another copy of the dbt project (its seeds are ../data/reference
 # from there); tests use it to change a seed without touching the repository.
@@ -61,10 +63,22 @@ def prepared_manifest(project: DbtProject = DBT_PROJECT) -> Path:
 
 
 class WarehouseResource(ConfigurableResource):
-    """Where landing files are read from and which DuckDB file is built (absolute paths)."""
+    """Where landing files are read from and which DuckDB file is built (absolute paths). A run that uses
+    it holds the warehouse's run lock (`ingest.warehouse.run_lock`) from its start to its end, however it
+    was launched: `finops materialize`, the Dagster UI or the schedule; a second run fails at its start."""
 
     landing_dir: str
     warehouse: str
+    _held: ExitStack | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        self._held = ExitStack()
+        self._held.enter_context(run_lock(self.warehouse_path))  # RunLockHeld fails the run here
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        if self._held is not None:
+            self._held.close()
+            self._held = None
 
     @classmethod
     def from_env(cls) -> "WarehouseResource":

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import duckdb
 
@@ -48,3 +52,53 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     for name, duck_type in FILE_COLUMNS:
         if name not in have:
             con.execute(f'alter table {RAW}.files add column if not exists "{name}" {duck_type}')
+
+
+class RunLockHeld(Exception):
+    """Another process is running the pipeline on this warehouse."""
+
+    def __init__(self, lock_path: Path) -> None:
+        super().__init__(f"another finops materialize is running (lock {lock_path})")
+        self.lock_path = lock_path
+
+
+def run_lock_path(warehouse: Path) -> Path:
+    return warehouse.with_name(warehouse.name + ".lock")
+
+
+_held: dict[Path, tuple[IO[str], int]] = {}  # lock path -> (open lock file, holders in this process)
+
+
+@contextmanager
+def run_lock(warehouse: Path) -> Iterator[Path]:
+    """One pipeline run per warehouse: an exclusive, non-blocking `flock` on `<warehouse>.lock` (the
+    holder's PID written in it), or RunLockHeld at once. The kernel drops it when the process dies,
+    even by SIGKILL, so a crashed run never leaves a stale lock. Re-entrant within a process: the
+    `finops materialize` command takes it, then the Dagster run it starts takes it again (a run that
+    Dagster launches by itself, from the UI or the schedule, takes it only there)."""
+    path = run_lock_path(warehouse)
+    if path in _held:
+        handle, holders = _held[path]
+        _held[path] = (handle, holders + 1)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+")  # noqa: SIM115 - kept open while the lock is held
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise RunLockHeld(path) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        _held[path] = (handle, 1)
+    try:
+        yield path
+    finally:
+        handle, holders = _held[path]
+        if holders > 1:
+            _held[path] = (handle, holders - 1)
+        else:
+            del _held[path]
+            handle.close()  # closing the file releases the lock

@@ -539,6 +539,26 @@ def test_lock_file_held_by_another_process_refuses_at_once(base, tmp_path):
     assert refused.returncode == 3 and refused.stderr.strip() == f"another finops materialize is running (lock {lock})"
 
 
+def test_a_run_dagster_launches_itself_takes_the_same_lock(base, tmp_path):
+    """A run launched without the CLI (the Dagster UI, the schedule) takes the run lock too: refused at
+    its start while another run holds it, nothing written; it runs once the lock is free."""
+    ws = base.ws.copy(tmp_path / "ws")
+    lock = ws.warehouse.with_name("finops.duckdb.lock")
+    launch = [sys.executable, "-c", "from dagster_project.definitions import defs; "
+              f"r = defs.resolve_job_def('daily_finops').execute_in_process(partition_key='{END}', "
+              "raise_on_error=False); print('run succeeded' if r.success else 'run failed')"]
+    files = "select count(*), max(loaded_at) from raw.files"
+    before = ws.query(files)
+    with open(lock, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        refused = subprocess.run(launch, env=ws.env(), capture_output=True, text=True, timeout=300)
+    assert refused.stdout.strip().endswith("run failed"), refused.stdout[-2000:] + refused.stderr[-2000:]
+    assert f"RunLockHeld: another finops materialize is running (lock {lock})" in refused.stdout + refused.stderr
+    assert ws.query(files) == before
+    ran = subprocess.run(launch, env=ws.env(), capture_output=True, text=True, timeout=600)
+    assert ran.stdout.strip().endswith("run succeeded"), ran.stdout[-3000:] + ran.stderr[-3000:]
+
+
 def test_a_build_file_held_by_another_process_is_refused_before_the_run(base, tmp_path):
     """What a killed run's orphaned dbt build looks like to the next run: the DuckDB file lock."""
     ws = base.ws.copy(tmp_path / "ws")
