@@ -11,6 +11,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, 
 
 from dagster_project.partitions import DAILY
 from dagster_project.resources import DBT_PROJECT, WarehouseResource, prepared_manifest
+from ingest.validation import stop_worker
 
 
 # dbt's own column tests guard each model's shape (190 of the 231 tests). They run in every build
@@ -56,6 +57,7 @@ class FinopsTranslator(DagsterDbtTranslator):
     backfill_policy=BackfillPolicy.single_run(),
 )
 def finops_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator:
+    stop_worker()  # the ingest checks are done: the GX worker's memory is freed for the build
     window = context.partition_time_window
     start, end = window.start.date().isoformat(), window.end.date().isoformat()
     context.log.info(f"dbt build for UTC days [{start}, {end})")

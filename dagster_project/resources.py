@@ -17,6 +17,7 @@ from packaging.version import Version, parse
 from pydantic import PrivateAttr
 
 from ingest.config import REPO_ROOT, Settings
+from ingest.validation import start_worker, stop_worker
 from ingest.warehouse import dbt_target_dir, run_lock
 
 # FINOPS_DBT_PROJECT_DIR points at another copy of the dbt project (its seeds are ../data/reference
@@ -74,6 +75,8 @@ class WarehouseResource(ConfigurableResource):
     def setup_for_execution(self, context: InitResourceContext) -> None:
         self._held = ExitStack()
         self._held.enter_context(run_lock(self.warehouse_path))  # RunLockHeld fails the run here
+        start_worker()  # GX for the ingest checks (already started by `finops materialize`)
+        self._held.callback(stop_worker)
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
         if self._held is not None:

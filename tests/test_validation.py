@@ -22,7 +22,15 @@ import pytest
 from ingest.config import REPO_ROOT
 from ingest.loaders import load_landing
 from ingest.schemas import BILL_FIELDS, CALL_FIELDS
-from ingest.validation import BatchValidation, checked_columns, suite_checks, validate_batch, validate_chunks
+from ingest import validation
+from ingest.validation import (
+    BatchValidation,
+    checked_columns,
+    suite_checks,
+    validate_batch,
+    validate_chunks,
+    validate_loaded,
+)
 from ingest.warehouse import connect
 
 CALLS = [
@@ -172,6 +180,31 @@ def test_bogus_charge_category_fails(tmp_path: Path) -> None:
     assert result.rows == len(BILL_ROWS) + 1
     assert _failure_heads(result) == ["expect_column_values_to_be_in_set(ChargeCategory)"]
     assert "1 of 4 rows unexpected" in result.failures[0] and "'Bogus'" in result.failures[0]
+
+
+def test_the_validation_worker_gives_this_process_s_results(tmp_path: Path) -> None:
+    """`validate_loaded` in the worker (a child process that sets GX up as it starts) equals the same
+    check in this process, failures included; an error in the worker is raised here, naming it; a worker
+    that died is replaced by this process."""
+    con = _load(tmp_path, [*BILL_ROWS, BOGUS_ROW])
+    ids = [row[0] for row in con.execute("select file_id from raw.files where status = 'loaded' order by 1").fetchall()]
+    con.close()
+    warehouse = tmp_path / "warehouse.duckdb"
+    here = {table: validate_loaded(warehouse, table, ids) for table in ("calls", "bill_lines")}
+    assert here["calls"].success and here["calls"].rows == len(CALLS)
+    assert not here["bill_lines"].success and "'Bogus'" in here["bill_lines"].failures[0]
+    validation.start_worker()
+    try:
+        worker = validation._worker
+        assert {table: validate_loaded(warehouse, table, ids) for table in here} == here
+        with pytest.raises(RuntimeError, match=r"the validation worker failed on raw\.calls of .*nowhere\.duckdb: "):
+            validate_loaded(tmp_path / "nowhere.duckdb", "calls", ids)
+        worker.proc.kill()
+        worker.proc.wait()
+        assert validate_loaded(warehouse, "bill_lines", ids) == here["bill_lines"]
+    finally:
+        validation.stop_worker()
+    assert worker.proc.returncode is not None
 
 
 def test_null_decimal_and_inverted_period_fail(con: duckdb.DuckDBPyConnection) -> None:
