@@ -33,4 +33,7 @@ defs = Definitions(
     schedules=[DAILY_SCHEDULE],
     sensors=[alert_webhook_sensor],
     resources={"warehouse": WarehouseResource.from_env(), "dbt": dbt_resource()},
+    # every run, the job's and the UI's asset-graph launches: one process, steps one after another (one
+    # DuckDB writer; the run lock and the validation worker belong to the run's process)
+    executor=in_process_executor,
 )

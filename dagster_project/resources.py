@@ -2,6 +2,7 @@
 
 
 import fcntl
+import hashlib
 import os
 import subprocess
 import sys
@@ -26,40 +27,52 @@ _DBT_DIR = Path(os.environ.get("FINOPS_DBT_PROJECT_DIR") or REPO_ROOT / "dbt_pro
 DBT_PROJECT = DbtProject(project_dir=_DBT_DIR, profiles_dir=_DBT_DIR)
 
 
-def _dbt_sources(project_dir: Path) -> list[Path]:
-    """The files dbt parses: dbt_project.yml and everything under its model, macro, test and seed paths."""
+# what dbt reads from the project: SQL, YAML properties, seeds, docs blocks, Python models
+_DBT_SOURCE_SUFFIXES = frozenset({".sql", ".yml", ".yaml", ".csv", ".md", ".py"})
+
+
+def _dbt_sources_fingerprint(project_dir: Path) -> str:
+    """What the manifest depends on: the dbt-core version, and the path, size and mtime of every file
+    dbt parses (dbt_project.yml and the model, macro, test and seed paths; hidden files and editor
+    leftovers skipped). An edit, an added, renamed or deleted file and a dbt upgrade each change it."""
     config = yaml.safe_load((project_dir / "dbt_project.yml").read_text())
-    dirs = [project_dir / d for key in ("model-paths", "macro-paths", "test-paths", "seed-paths")
-            for d in config.get(key, [])]
-    return [project_dir / "dbt_project.yml"] + [p for d in dirs if d.is_dir() for p in d.rglob("*") if p.is_file()]
+    roots = [project_dir / d for key in ("model-paths", "macro-paths", "test-paths", "seed-paths")
+             for d in config.get(key, [])]
+    entries = [installed_version("dbt-core")]
+    for path in [project_dir / "dbt_project.yml", *(p for root in roots if root.is_dir() for p in root.rglob("*"))]:
+        if path.suffix not in _DBT_SOURCE_SUFFIXES or path.name.startswith("."):
+            continue
+        try:
+            status = path.stat()
+        except FileNotFoundError:  # deleted while we looked (an editor's temp file)
+            continue
+        entries.append(f"{os.path.relpath(path, project_dir)}|{status.st_size}|{status.st_mtime_ns}")
+    return hashlib.sha256("\n".join(sorted(entries)).encode()).hexdigest()
 
 
 def prepared_manifest(project: DbtProject = DBT_PROJECT) -> Path:
-    """The dbt manifest that Dagster builds its assets from, parsed again first when it is missing or
-    older than a file of the project. A stale one made a run fail after its dbt build: a model added
-    since the last parse is in dbt's results but not among Dagster's assets (KeyError on its id)."""
+    """The dbt manifest that Dagster builds its assets from, parsed again first when the project's files
+    changed since it was made (or it is missing). A stale one made a run fail after its dbt build: a
+    model added or renamed since the last parse is in dbt's results but not among Dagster's assets
+    (KeyError on its id). The check and the parse hold a lock, so a loader never reads a manifest that
+    another process is writing."""
     manifest = Path(project.manifest_path)
     project_dir = Path(project.project_dir)
-
-    def stale() -> bool:
-        if not manifest.exists():
-            return True
-        built = manifest.stat().st_mtime_ns
-        return any(p.stat().st_mtime_ns > built for p in _dbt_sources(project_dir))
-
-    if not stale():
-        return manifest
+    stamp = manifest.with_name("manifest.sources.sha256")  # the fingerprint the manifest was parsed from
     manifest.parent.mkdir(parents=True, exist_ok=True)
-    with open(manifest.parent / ".parse.lock", "w") as lock:  # one parse at a time (code server, daemon, CLI)
+    with open(manifest.parent / ".parse.lock", "w") as lock:  # code server, daemon, CLI, test workers
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if stale():
-            print(f"dbt project {project_dir} changed since its last parse: parsing it", file=sys.stderr, flush=True)
-            done = subprocess.run(
-                [sys.executable, "-m", "dbt.cli.main", "parse", "--quiet", "--project-dir", str(project_dir),
-                 "--profiles-dir", str(project.profiles_dir), "--target-path", str(manifest.parent)],
-                capture_output=True, text=True)
-            if done.returncode != 0:
-                raise RuntimeError(f"dbt parse of {project_dir} failed:\n{(done.stdout + done.stderr)[-3000:]}")
+        fingerprint = _dbt_sources_fingerprint(project_dir)
+        if manifest.exists() and stamp.exists() and stamp.read_text() == fingerprint:
+            return manifest
+        print(f"dbt project {project_dir} changed since its last parse: parsing it", file=sys.stderr, flush=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "dbt.cli.main", "parse", "--quiet", "--project-dir", str(project_dir),
+             "--profiles-dir", str(project.profiles_dir), "--target-path", str(manifest.parent)],
+            capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"dbt parse of {project_dir} failed:\n{(done.stdout + done.stderr)[-3000:]}")
+        stamp.write_text(fingerprint)
     return manifest
 
 
@@ -75,8 +88,8 @@ class WarehouseResource(ConfigurableResource):
     def setup_for_execution(self, context: InitResourceContext) -> None:
         self._held = ExitStack()
         self._held.enter_context(run_lock(self.warehouse_path))  # RunLockHeld fails the run here
-        start_worker()  # GX for the ingest checks (already started by `finops materialize`)
         self._held.callback(stop_worker)
+        start_worker()  # GX for the ingest checks (already started by `finops materialize`); never raises
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
         if self._held is not None:

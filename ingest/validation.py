@@ -21,14 +21,15 @@ then runs in that worker (`ValidationWorker`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import threading
-from dataclasses import asdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -424,13 +425,20 @@ def validate_chunks(reader: pa.RecordBatchReader, table: str, chunk_rows: int = 
 def validate_loaded(warehouse: Path, table: str, file_ids: list[str]) -> BatchValidation:
     """The suite over the rows of raw.`table` that came from these files (`_file_id`), streamed from the
     warehouse CHUNK_ROWS at a time. The caller must have closed its own connection to the warehouse.
-    The validation worker does it, if one was started (`start_worker`), else this process."""
+    The validation worker does it, if one was started (`start_worker`), else this process; a worker that
+    dies on the way is replaced by this process (a warning on stderr)."""
+    global _worker
     suite_checks(table)  # rejects an unknown table
     if not file_ids:  # nothing loaded: nothing to check, and no GX set-up
         return BatchValidation(success=True, evaluated=0, failures=[], rows=0)
     with _worker_lock:
         if _worker is not None and _worker.running():
-            return _worker.validate(warehouse, table, file_ids)
+            try:
+                return _worker.validate(warehouse, table, file_ids)
+            except WorkerGone as exc:
+                print(f"{exc}; validating raw.{table} in this process", file=sys.stderr, flush=True)
+                _worker.stop()
+                _worker = None
     return _validate_loaded_here(warehouse, table, file_ids)
 
 
@@ -445,6 +453,10 @@ def _validate_loaded_here(warehouse: Path, table: str, file_ids: list[str]) -> B
         return validate_chunks(batches, table)
     finally:
         con.close()
+
+
+class WorkerGone(RuntimeError):
+    """The validation worker died (killed, out of memory) before it replied."""
 
 
 class ValidationWorker:
@@ -469,16 +481,17 @@ class ValidationWorker:
             self.proc.stdin.flush()
             reply = self.proc.stdout.readline()
         except OSError as exc:  # a broken pipe: the worker is gone
-            raise RuntimeError(f"the validation worker failed (exit code {self.proc.poll()}): {exc}") from exc
+            raise WorkerGone(f"the validation worker failed (exit code {self.proc.poll()}): {exc}") from exc
         if not reply:
-            raise RuntimeError(f"the validation worker exited (exit code {self.proc.wait()})")
+            raise WorkerGone(f"the validation worker exited (exit code {self.proc.wait()})")
         answer = json.loads(reply)
         if "error" in answer:
             raise RuntimeError(f"the validation worker failed on raw.{table} of {warehouse}: {answer['error']}")
         return BatchValidation(**answer)
 
     def stop(self) -> None:
-        self.proc.stdin.close()
+        with contextlib.suppress(OSError):  # a worker that died leaves a broken pipe
+            self.proc.stdin.close()
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -492,11 +505,16 @@ _worker: ValidationWorker | None = None
 
 
 def start_worker() -> None:
-    """Start this process's validation worker (once): call it as early as possible."""
+    """Start this process's validation worker (once): call it as early as possible. If it cannot be
+    started, validations run in this process."""
     global _worker
     with _worker_lock:
         if _worker is None or not _worker.running():
-            _worker = ValidationWorker()
+            try:
+                _worker = ValidationWorker()
+            except OSError as exc:
+                print(f"no validation worker ({exc}): validating in this process", file=sys.stderr, flush=True)
+                _worker = None
 
 
 def stop_worker() -> None:
@@ -509,7 +527,9 @@ def stop_worker() -> None:
 
 
 def _serve() -> None:
-    """The worker's loop. Its stdout carries only the replies: anything else printed goes to stderr."""
+    """The worker's loop. Its stdout carries only the replies: anything else printed goes to stderr.
+    Ctrl-C is for its parent: the worker ends when its stdin closes, without tearing GX down (os._exit)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "w")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     _get_context()  # the GX import and set-up, while the parent starts
@@ -521,6 +541,8 @@ def _serve() -> None:
             answer = {"error": f"{type(exc).__name__}: {exc}"}
         replies.write(json.dumps(answer) + "\n")
         replies.flush()
+    sys.stderr.flush()
+    os._exit(0)  # freeing GX's and pandas' objects took ~1 s, which its parent waited for
 
 
 if __name__ == "__main__":

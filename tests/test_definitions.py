@@ -92,9 +92,9 @@ def test_dbt_resource_skips_dagster_dbt_run_preparation():
 
 
 def test_the_dbt_manifest_is_parsed_again_when_the_project_changed(tmp_path):
-    """A model added after the last `dbt parse` is one of Dagster's assets at the next load (a stale
-    manifest made the run fail after its dbt build, on the new model's id); an unchanged project is not
-    parsed again."""
+    """A model added or renamed after the last `dbt parse` is one of Dagster's assets at the next load (a
+    stale manifest made the run fail after its dbt build, on the new model's id); an unchanged project is
+    not parsed again."""
     shutil.copytree(DBT_PROJECT.project_dir, tmp_path / "dbt_project", ignore=shutil.ignore_patterns("target", "logs"))
     shutil.copytree(Path(DBT_PROJECT.project_dir).parent / "data" / "reference", tmp_path / "data" / "reference")
     env = {**os.environ, "FINOPS_DBT_PROJECT_DIR": str(tmp_path / "dbt_project")}
@@ -110,6 +110,11 @@ def test_the_dbt_manifest_is_parsed_again_when_the_project_changed(tmp_path):
     first = load()  # no manifest yet
     assert parsing in first.stderr and "marts/fct_added" not in first.stdout
     assert parsing not in load().stderr
-    (tmp_path / "dbt_project" / "models" / "marts" / "fct_added.sql").write_text("select 1 as x\n")
+    added_model = tmp_path / "dbt_project" / "models" / "marts" / "fct_added.sql"
+    added_model.write_text("select 1 as x\n")
     added = load()
     assert parsing in added.stderr and "'marts/fct_added'" in added.stdout
+    added_model.rename(added_model.with_name("fct_renamed.sql"))  # same mtime and size: still a change
+    renamed = load()
+    assert parsing in renamed.stderr
+    assert "'marts/fct_renamed'" in renamed.stdout and "'marts/fct_added'" not in renamed.stdout

@@ -9,6 +9,7 @@ of defence behind the loader.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -182,7 +183,8 @@ def test_bogus_charge_category_fails(tmp_path: Path) -> None:
     assert "1 of 4 rows unexpected" in result.failures[0] and "'Bogus'" in result.failures[0]
 
 
-def test_the_validation_worker_gives_this_process_s_results(tmp_path: Path) -> None:
+def test_the_validation_worker_gives_this_process_s_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
     """`validate_loaded` in the worker (a child process that sets GX up as it starts) equals the same
     check in this process, failures included; an error in the worker is raised here, naming it; a worker
     that died is replaced by this process."""
@@ -199,9 +201,18 @@ def test_the_validation_worker_gives_this_process_s_results(tmp_path: Path) -> N
         assert {table: validate_loaded(warehouse, table, ids) for table in here} == here
         with pytest.raises(RuntimeError, match=r"the validation worker failed on raw\.calls of .*nowhere\.duckdb: "):
             validate_loaded(tmp_path / "nowhere.duckdb", "calls", ids)
-        worker.proc.kill()
+        worker.proc.kill()  # found dead before a request: this process validates
         worker.proc.wait()
         assert validate_loaded(warehouse, "bill_lines", ids) == here["bill_lines"]
+        validation.start_worker()
+        worker = validation._worker
+        worker.proc.kill()  # dies with a request on its way: this process validates, and says so
+        worker.proc.wait()
+        monkeypatch.setattr(validation.ValidationWorker, "running", lambda self: True)
+        assert validate_loaded(warehouse, "bill_lines", ids) == here["bill_lines"]
+        assert re.search(r"the validation worker (exited|failed) \(exit code -9\).*; validating raw\.bill_lines in "
+                         r"this process", capsys.readouterr().err)
+        assert validation._worker is None
     finally:
         validation.stop_worker()
     assert worker.proc.returncode is not None

@@ -45,6 +45,7 @@ import pytest
 import ingest.publish as publish_mod
 from ingest.demo import generate
 from ingest.publish import PublishError, publish
+from ingest.warehouse import run_lock, run_lock_path
 from tests.conftest import Workspace
 from tests.faults.kit import bill_csv, bill_line, call, write, write_calls
 
@@ -537,6 +538,20 @@ def test_lock_file_held_by_another_process_refuses_at_once(base, tmp_path):
         refused = ws.materialize(START, END)
         assert time.monotonic() - started < 30
     assert refused.returncode == 3 and refused.stderr.strip() == f"another finops materialize is running (lock {lock})"
+
+
+def test_the_run_lock_is_reentrant_in_a_process_and_released_after_its_last_holder(tmp_path):
+    """`finops materialize` takes the lock and the run it starts takes it again: the inner release keeps
+    it, the outer one frees it for other processes."""
+    warehouse = tmp_path / "finops.duckdb"
+    probe = [sys.executable, "-c", "import fcntl, sys; fcntl.flock(open(sys.argv[1], 'a+'), fcntl.LOCK_EX | fcntl.LOCK_NB)",
+             str(run_lock_path(warehouse))]
+    with run_lock(warehouse) as path:
+        assert path.read_text() == f"{os.getpid()}\n"
+        with run_lock(warehouse):
+            pass
+        assert subprocess.run(probe, capture_output=True).returncode != 0  # still held
+    assert subprocess.run(probe, capture_output=True).returncode == 0  # free
 
 
 def test_a_run_dagster_launches_itself_takes_the_same_lock(base, tmp_path):
