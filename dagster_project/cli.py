@@ -23,12 +23,13 @@ def _day(text: str) -> date:
 def cmd_demo(args: argparse.Namespace) -> int:
     from ingest.demo import generate
 
-    landing = Settings.from_env().landing_dir
+    settings = Settings.from_env()
+    landing = settings.landing_dir
     if landing.exists() and any(landing.iterdir()) and not args.force:
         print(f"{landing} is not empty; pass --force to write the demo into it anyway", file=sys.stderr)
         return 2
     manifest = generate(landing, start=args.start, days=args.days, calls_per_day=args.calls_per_day, seed=args.seed,
-                        formats=args.formats)
+                        formats=args.formats, config_dir=settings.config_dir)
     print(f"demo written to {landing} ({args.formats} formats): {manifest['calls_logged']:,} logged calls over "
           f"{args.days} days from {args.start}, billed usage ${Decimal(manifest['billed_usage_total']):,.2f}")
     return 0

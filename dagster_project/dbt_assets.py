@@ -11,7 +11,9 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, 
 
 from dagster_project.partitions import DAILY
 from dagster_project.resources import DBT_PROJECT, WarehouseResource, prepared_manifest
+from ingest.rebuild import RebuildWindow, rebuild_window
 from ingest.validation import stop_worker
+from ingest.warehouse import connect
 
 
 # dbt's own column tests guard each model's shape (190 of the 231 tests). They run in every build
@@ -58,9 +60,9 @@ class FinopsTranslator(DagsterDbtTranslator):
 )
 def finops_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator:
     stop_worker()  # the ingest checks are done: the GX worker's memory is freed for the build
-    window = context.partition_time_window
-    start, end = window.start.date().isoformat(), window.end.date().isoformat()
-    context.log.info(f"dbt build for UTC days [{start}, {end})")
+    window = run_window(context, warehouse)
+    start, end = window.start.isoformat(), window.end.isoformat()
+    context.log.info(f"dbt build for {window.describe()}")
     # dbt runs in a subprocess and reads these; the window is the dbt vars start_day / end_day, set
     # through the environment so that dbt keeps its partial parsing between runs (dbt_project.yml)
     window_env = {"FINOPS_WINDOW_START": start, "FINOPS_WINDOW_END": end,
@@ -78,6 +80,20 @@ def finops_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, wareh
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def run_window(context: AssetExecutionContext, warehouse: WarehouseResource) -> RebuildWindow:
+    """The run's partition window widened back to the days whose inputs changed (ingest.rebuild); the dbt
+    build and the publish of one run compute it alike (nothing changes raw.changed_days in between)."""
+    partition = context.partition_time_window
+    con = connect(warehouse.warehouse_path)
+    try:
+        window = rebuild_window(con, partition.start.date(), partition.end.date())
+    finally:
+        con.close()
+    if window.warning():
+        context.log.warning(window.warning())
+    return window
 
 
 def _dbt_build_events(context: AssetExecutionContext, invocation: DbtCliInvocation) -> Iterator:

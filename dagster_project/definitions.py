@@ -10,6 +10,7 @@ from dagster import (
 )
 
 from dagster_project.catalog_assets import raw_model_aliases, raw_price_catalog
+from dagster_project.config_assets import raw_company_config
 from dagster_project.dbt_assets import finops_dbt_assets
 from dagster_project.ingest_assets import raw_bill_lines, raw_calls
 from dagster_project.resources import WarehouseResource, dbt_resource
@@ -28,7 +29,7 @@ DAILY_SCHEDULE = build_schedule_from_partitioned_job(
 )
 
 defs = Definitions(
-    assets=[raw_calls, raw_bill_lines, raw_price_catalog, raw_model_aliases, finops_dbt_assets, serving_file],
+    assets=[raw_calls, raw_bill_lines, raw_company_config, raw_price_catalog, raw_model_aliases, finops_dbt_assets, serving_file],
     jobs=[DAILY_JOB],
     schedules=[DAILY_SCHEDULE],
     sensors=[alert_webhook_sensor],

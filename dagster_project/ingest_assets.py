@@ -37,11 +37,11 @@ def _ingest(context: AssetExecutionContext, warehouse: WarehouseResource, kind: 
     )
     validation = validate_loaded(warehouse.warehouse_path, table, loaded_ids)
     window = context.partition_time_window
-    outside = [d for d in report.days if not (window.start.date().isoformat() <= d < window.end.date().isoformat())]
-    if outside:
-        context.log.warning(
-            f"new {kind} rows fall on {len(outside)} day(s) outside this run's window "
-            f"({outside[0]} .. {outside[-1]}): materialize those days to rebuild their marts"
+    earlier = [d for d in report.days if d < window.start.date().isoformat()]
+    if earlier:
+        context.log.info(
+            f"{kind} rows changed on {len(earlier)} day(s) before this run's window ({earlier[0]} .. {earlier[-1]}): "
+            "the run rebuilds those within the lookback (ingest.rebuild)"
         )
     return MaterializeResult(
         metadata={
@@ -50,7 +50,7 @@ def _ingest(context: AssetExecutionContext, warehouse: WarehouseResource, kind: 
             "rows_read": report.total("rows_read"),
             "rows_loaded": report.total("rows_loaded"),
             "rows_quarantined": report.total("rows_quarantined"),
-            "days_touched": ", ".join(report.days[:5]) + (" ..." if len(report.days) > 5 else ""),
+            "days_changed": ", ".join(report.days[:5]) + (" ..." if len(report.days) > 5 else ""),
         },
         check_results=[
             AssetCheckResult(

@@ -83,6 +83,7 @@ class WarehouseResource(ConfigurableResource):
 
     landing_dir: str
     warehouse: str
+    config_dir: str
     _held: ExitStack | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
@@ -99,11 +100,16 @@ class WarehouseResource(ConfigurableResource):
     @classmethod
     def from_env(cls) -> "WarehouseResource":
         settings = Settings.from_env()
-        return cls(landing_dir=str(settings.landing_dir), warehouse=str(settings.warehouse))
+        return cls(landing_dir=str(settings.landing_dir), warehouse=str(settings.warehouse),
+                   config_dir=str(settings.config_dir))
 
     @property
     def landing_path(self) -> Path:
         return Path(self.landing_dir)
+
+    @property
+    def config_path(self) -> Path:
+        return Path(self.config_dir)
 
     @property
     def warehouse_path(self) -> Path:
@@ -133,5 +139,14 @@ class FinopsDbtCliResource(DbtCliResource):
         return None
 
 
+def dbt_executable() -> str:
+    """The dbt of the running interpreter's environment (`<venv>/bin/dbt`), else `dbt` on PATH. A run
+    started as `.venv/bin/finops materialize` from cron (venv not activated, PATH without .venv/bin)
+    failed before any step: dagster-dbt's default, `dbt`, was not on PATH. sys.executable is not
+    resolved: a venv's python is a symlink to the base interpreter, whose bin holds no dbt."""
+    here = Path(sys.executable).parent / ("dbt.exe" if os.name == "nt" else "dbt")
+    return str(here) if here.is_file() else "dbt"
+
+
 def dbt_resource() -> DbtCliResource:
-    return FinopsDbtCliResource(project_dir=DBT_PROJECT)
+    return FinopsDbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())

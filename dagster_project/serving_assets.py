@@ -4,11 +4,13 @@ The copy itself lives in ingest.publish."""
 
 from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, asset
 
-from dagster_project.dbt_assets import finops_dbt_assets
+from dagster_project.dbt_assets import finops_dbt_assets, run_window
 from dagster_project.partitions import DAILY
 from dagster_project.resources import WarehouseResource
 from ingest.config import Settings
 from ingest.publish import publish
+from ingest.rebuild import mark_built
+from ingest.warehouse import connect
 
 
 @asset(
@@ -18,9 +20,13 @@ from ingest.publish import publish
                 "DuckDB >= 1.0 clients; runs only after every dbt model and test of the run succeeded.",
 )
 def serving_file(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    window = context.partition_time_window
-    result = publish(warehouse.warehouse_path, Settings.from_env().serving,
-                     days=(window.start.date(), window.end.date()))
+    window = run_window(context, warehouse)
+    result = publish(warehouse.warehouse_path, Settings.from_env().serving, days=(window.start, window.end))
+    con = connect(warehouse.warehouse_path)
+    try:
+        mark_built(con, window)  # the changed days are built and published: later runs need not rebuild them
+    finally:
+        con.close()
     how = (f"incrementally (days replaced: {sum(max(n, 0) for n in result.synced_days.values())} over "
            f"{len(result.synced_days)} day tables)" if result.incremental else "in full")
     context.log.info(f"published {len(result.row_counts)} tables to {result.serving_path} {how} "

@@ -39,7 +39,7 @@ import duckdb
 import pyarrow as pa
 
 from ingest import bulk
-from ingest.demo import BUCKETS, DEFAULT_REFERENCE_DIR, TOKEN_COLUMN, load_prices
+from ingest.demo import BUCKETS, TOKEN_COLUMN, load_prices
 from ingest.schemas import CALL_FIELDS
 from ingest.warehouse import dbt_target_dir
 
@@ -202,7 +202,7 @@ def slowest_dbt_nodes(target_dir: Path, since: float, count: int = 6) -> list[tu
 def price_card(days: list[date]) -> list[tuple]:
     """(day, provider, model, tier, 4 prices per token) for the bench's models: the demo's price book,
     which is the warehouse's rule (override, else catalog) at the base long-context band."""
-    prices = load_prices(DEFAULT_REFERENCE_DIR)
+    prices = load_prices()
     keys = sorted({(p.provider, m, p.tier) for p in bulk.profiles(0, bulk.SEED)
                    for m in (p.model_requested, p.model_served)})
     return [(day, provider, model, tier,

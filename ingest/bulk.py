@@ -31,7 +31,8 @@ import duckdb
 import pyarrow as pa
 
 from ingest.demo import (BILL_MODEL_IDS, BILLING_ACCOUNT_IDS, BUCKETS, DEFAULT_REFERENCE_DIR, FEATURE_BY_NAME,
-                         SUB_ACCOUNTS, PriceBook, build_streams, load_prices, load_tenants)
+                         SUB_ACCOUNTS, PriceBook, build_streams, load_prices, load_tenants,
+                         write_demo_config)
 from ingest.schemas import BILL_FIELDS, CALL_FIELDS
 
 SLOTS = 1 << 16  # resolution of the weighted draw of a call's profile
@@ -294,7 +295,8 @@ def generate(landing_dir: Path, *, start: date, days: int, calls_per_day: int, f
     if fmt not in FORMATS + ("mixed",):
         raise ValueError(f"format must be parquet, jsonl or mixed, not {fmt!r}")
     landing_dir = Path(landing_dir)
-    prices = load_prices(DEFAULT_REFERENCE_DIR)
+    prices = load_prices()
+    write_demo_config(landing_dir.parent / "config")  # the overrides its bills were priced with
     written: list[Path] = []
     with duckdb.connect() as con:
         con.execute("set TimeZone = 'UTC'")

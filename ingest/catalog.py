@@ -45,16 +45,21 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from genai_prices import data_snapshot
 from genai_prices import types as gp
+
+if TYPE_CHECKING:
+    import duckdb
 
 # Our provider name (lower case, as in calls.provider / bill_lines.ProviderName) -> genai-prices id.
 PROVIDERS: dict[str, str] = {
@@ -427,6 +432,178 @@ def catalog_stats() -> CatalogStats:
 
 
 # --------------------------------------------------------------------------------------------
+# Amazon Bedrock billing names
+# --------------------------------------------------------------------------------------------
+
+# AWS bills Bedrock by usage type and names the model there by a BILLING name that is not the model
+# id an application sends: `USE1-Claude3.5Sonnet-input-tokens` (AmazonBedrock / AmazonBedrockService
+# usage types) or the Marketplace service "Claude Sonnet 4.5 (Amazon Bedrock Edition)" (Anthropic and
+# other third-party models). The focus_aws adapter puts that name in x_Model (`parse_bedrock_usage_type`);
+# this table maps it to the model id an application logs for the same model, which `resolve_model`
+# then resolves like any logged name, so a bill line and a call meet on the same catalog model.
+#
+# One spelling per model is listed; `_billing_key` makes the lookup blind to case, spaces, dots,
+# hyphens, underscores, a trailing ".0" ("Nova2.0Lite" = "Nova 2 Lite"), the words "Instruct" / "IT",
+# a leading vendor ("Meta Llama 3 8B", "anthropic.claude-haiku-4-5" as in mantle usage types), a
+# trailing " (Amazon Bedrock Edition)", and the place of the version number ("Claude4.5Sonnet" =
+# "Claude Sonnet 4.5" = "Claude 4.5 Sonnet"). Hyphens between digits read as a decimal point, as in
+# AWS's own "Llama3-1-70B" (= Llama 3.1 70B).
+#
+# The id is the in-region id (no us./eu./global. prefix), so a name resolves to the catalog's
+# REGIONAL model. Usage types of cross-region global inference ("...-cross-region-global") carry
+# the same billing name; the adapter drops that suffix. A name that still ends with a routing word
+# ("Claude4.5Sonnet global", "... cross-region-global") resolves to the global model instead.
+#
+# Only names whose model the catalog prices are listed (a test checks every one). Sources: the AWS
+# Price List (offers AmazonBedrock, AmazonBedrockService, AmazonBedrockFoundationModels: usagetype,
+# `model` and `servicename` attributes) as quoted in public code, AWS's CUR guide
+# (https://docs.aws.amazon.com/bedrock/latest/userguide/cost-mgmt-understanding-cur-data.html) and
+# AWS's cost-attribution post (USE1-Claude4.6Sonnet-input-tokens, USE1-Claude4.6Opus-...).
+BEDROCK_BILLING_NAMES: dict[str, str] = {
+    # -- Anthropic: usage types Claude<version><family>, Marketplace "Claude <family> <version>"
+    "Claude3Haiku": "anthropic.claude-3-haiku-20240307-v1:0",
+    "Claude3Sonnet": "anthropic.claude-3-sonnet-20240229-v1:0",
+    "Claude3Opus": "anthropic.claude-3-opus-20240229-v1:0",
+    "Claude3.5Haiku": "anthropic.claude-3-5-haiku-20241022-v1:0",
+    # Ambiguous: Claude 3.5 Sonnet v1 (20240620) and v2 (20241022) are both "Claude 3.5 Sonnet" to a
+    # reader; the bare name resolves to v1, the model first sold under it. The catalog prices v1 and
+    # v2 identically (every bucket, tier and period: a test checks it), so the cost is the same.
+    "Claude3.5Sonnet": "anthropic.claude-3-5-sonnet-20240620-v1:0",
+    "Claude3.5SonnetV2": "anthropic.claude-3-5-sonnet-20241022-v2:0",
+    "Claude3.7Sonnet": "anthropic.claude-3-7-sonnet-20250219-v1:0",
+    "Claude4Sonnet": "anthropic.claude-sonnet-4-20250514-v1:0",
+    "Claude4.5Sonnet": "anthropic.claude-sonnet-4-5-20250929-v1:0",
+    "Claude4.6Sonnet": "anthropic.claude-sonnet-4-6",
+    "Claude4Opus": "anthropic.claude-opus-4-20250514-v1:0",
+    "Claude4.1Opus": "anthropic.claude-opus-4-1-20250805-v1:0",
+    "Claude4.5Opus": "anthropic.claude-opus-4-5-20251101-v1:0",
+    "Claude4.6Opus": "anthropic.claude-opus-4-6-v1",
+    "Claude Opus 4.7": "anthropic.claude-opus-4-7",
+    "Claude Opus 4.8": "anthropic.claude-opus-4-8",
+    "Claude4.5Haiku": "anthropic.claude-haiku-4-5-20251001-v1:0",
+    "Claude Sonnet 5": "anthropic.claude-sonnet-5",
+    "Claude Opus 5": "anthropic.claude-opus-5",
+    "Claude Opus 5.5": "anthropic.claude-opus-5-5",
+    # -- Amazon
+    "NovaMicro": "amazon.nova-micro-v1:0",
+    "NovaLite": "amazon.nova-lite-v1:0",
+    "NovaPro": "amazon.nova-pro-v1:0",
+    "NovaPremier": "amazon.nova-premier-v1:0",
+    "Nova2.0Lite": "us.amazon.nova-2-lite-v1:0",  # the catalog has no in-region Nova 2 Lite: regional profile
+    "NovaSonic": "amazon.nova-sonic-v1:0",
+    "Nova2.0Sonic": "amazon.nova-2-sonic-v1:0",
+    "TitanTextExpress": "amazon.titan-text-express-v1",
+    "TitanTextLite": "amazon.titan-text-lite-v1",
+    # -- Meta: usage types Llama3-1-70B, Price List model "Llama 3.1 70B"
+    "Llama3-8B": "meta.llama3-8b-instruct-v1:0",
+    "Llama3-70B": "meta.llama3-70b-instruct-v1:0",
+    "Llama3-1-8B": "meta.llama3-1-8b-instruct-v1:0",
+    "Llama3-1-70B": "meta.llama3-1-70b-instruct-v1:0",
+    "Llama3-2-1B": "meta.llama3-2-1b-instruct-v1:0",
+    "Llama3-2-3B": "meta.llama3-2-3b-instruct-v1:0",
+    "Llama3-2-11B": "meta.llama3-2-11b-instruct-v1:0",
+    "Llama3-2-90B": "meta.llama3-2-90b-instruct-v1:0",
+    "Llama3-3-70B": "meta.llama3-3-70b-instruct-v1:0",
+    "Llama4-Scout-17B": "meta.llama4-scout-17b-instruct-v1:0",
+    "Llama4-Maverick-17B": "meta.llama4-maverick-17b-instruct-v1:0",
+    # -- Mistral ("Mistral Large" alone is left out: 24.02 and 24.07 are both sold under it, at
+    # different prices)
+    "Mistral7B": "mistral.mistral-7b-instruct-v0:2",
+    "Mixtral8x7B": "mistral.mixtral-8x7b-instruct-v0:1",
+    "MistralSmall": "mistral.mistral-small-2402-v1:0",
+    "Mistral Large 3": "mistral.mistral-large-3-675b-instruct",
+    "Mistral-Large-3-675b-Instruct": "mistral.mistral-large-3-675b-instruct",
+    "Pixtral Large 25.02": "mistral.pixtral-large-2502-v1:0",
+    "Ministral 3B 3.0": "mistral.ministral-3-3b-instruct",
+    "Ministral 8B 3.0": "mistral.ministral-3-8b-instruct",
+    "Ministral 14B 3.0": "mistral.ministral-3-14b-instruct",
+    "Ministral-3-3b-Instruct": "mistral.ministral-3-3b-instruct",
+    "Ministral-3-8b-Instruct": "mistral.ministral-3-8b-instruct",
+    "Ministral-3-14b-Instruct": "mistral.ministral-3-14b-instruct",
+    "Magistral Small 1.2": "mistral.magistral-small-2509",
+    "Voxtral Mini 1.0": "mistral.voxtral-mini-3b-2507",
+    "Voxtral Small 1.0": "mistral.voxtral-small-24b-2507",
+    # -- DeepSeek, OpenAI, Qwen, Google, NVIDIA, Writer
+    "DeepSeek-R1": "deepseek.r1-v1:0",
+    "gpt-oss-120b": "openai.gpt-oss-120b-1:0",
+    "gpt-oss-20b": "openai.gpt-oss-20b-1:0",
+    "Qwen3-32B": "qwen.qwen3-32b-v1:0",
+    "Qwen3 Coder 30B A3B": "qwen.qwen3-coder-30b-a3b-v1:0",
+    "Qwen3 Coder 480B A35B": "qwen.qwen3-coder-480b-a35b-v1:0",
+    "Qwen3 VL 235B A22B": "qwen.qwen3-vl-235b-a22b-v1:0",
+    "Gemma-3-4B-IT": "google.gemma-3-4b-it",
+    "Gemma-3-12B-IT": "google.gemma-3-12b-it",
+    "Gemma-3-27B-IT": "google.gemma-3-27b-it",
+    "NVIDIA Nemotron Nano 2": "nvidia.nemotron-nano-9b-v2",
+    "Nemotron Nano 3 30B": "nvidia.nemotron-nano-3-30b",
+    "NVIDIA Nemotron 3 Super 120B A12B": "nvidia.nemotron-super-3-120b",
+    "Palmyra X4": "writer.palmyra-x4-v1:0",
+    "Palmyra X5": "writer.palmyra-x5-v1:0",
+}
+
+_EDITION_SUFFIX = re.compile(r"\s*\(amazon bedrock( edition)?\)\s*$")
+_VENDOR_ID_PREFIX = re.compile(
+    r"^(?:amazon|anthropic|meta|mistral|openai|qwen|google|nvidia|writer|deepseek|cohere|ai21)\.")
+_VENDOR_WORDS = frozenset({"amazon", "anthropic", "meta", "nvidia", "writer"})
+_NOISE_WORDS = frozenset({"instruct", "it"})
+# trailing words naming the routing of the usage (longest first); True = cross-region global
+_ROUTING_SUFFIXES: tuple[tuple[tuple[str, ...], bool], ...] = (
+    (("cross", "region", "global"), True), (("cross", "region", "geo"), False),
+    (("global",), True), (("geo",), False), (("regional",), False),
+)
+_GEO_PREFIX = re.compile(r"^(?:us|eu|apac|jp|au|in|ca|us-gov)\.")
+
+
+def _billing_key(name: str) -> tuple[str, bool]:
+    """(lookup key, routed globally) of a Bedrock billing name; see BEDROCK_BILLING_NAMES. The key
+    is the name's letters in order, '/', its digits in order, after the normalisations listed there."""
+    text = _EDITION_SUFFIX.sub("", name.strip().lower())
+    text = _VENDOR_ID_PREFIX.sub("", text)
+    text = re.sub(r"(\d)\.0(?!\d)", r"\1", text)  # "2.0" -> "2"
+    words = re.findall(r"[a-z]+|\d+", text)
+    routed_global = False
+    for suffix, is_global in _ROUTING_SUFFIXES:
+        if len(words) > len(suffix) and tuple(words[-len(suffix):]) == suffix:
+            words, routed_global = words[: -len(suffix)], is_global
+            break
+    if len(words) > 1 and words[0] in _VENDOR_WORDS:
+        words = words[1:]
+    words = [w for w in words if w not in _NOISE_WORDS]
+    letters = "".join(w for w in words if w.isalpha())
+    digits = "".join(w for w in words if w.isdigit())
+    return f"{letters}/{digits}", routed_global
+
+
+def _billing_index(names: Mapping[str, str]) -> dict[str, str]:
+    """Lookup key -> model id; two names with one key must name the same model (else ValueError)."""
+    index: dict[str, str] = {}
+    for name, model_id in names.items():
+        key, routed_global = _billing_key(name)
+        if routed_global or key.startswith("/"):
+            raise ValueError(f"Bedrock billing name {name!r} gives an unusable key {key!r}")
+        if index.setdefault(key, model_id) != model_id:
+            raise ValueError(f"Bedrock billing names collide on {key!r}: {index[key]!r} and {model_id!r}")
+    return index
+
+
+_BEDROCK_BILLING_INDEX = _billing_index(BEDROCK_BILLING_NAMES)
+
+
+def bedrock_model_id(billing_name: str) -> str | None:
+    """The model id an application logs for a Bedrock billing name ('Claude3.5Sonnet',
+    'Claude Sonnet 4.5', 'NovaPro', 'Llama3.1-70B-Instruct'), or None when the name is not in
+    BEDROCK_BILLING_NAMES (never a guess). A trailing routing word ('... cross-region-global')
+    gives the global inference profile id."""
+    if not isinstance(billing_name, str) or not billing_name.strip():
+        return None
+    key, routed_global = _billing_key(billing_name)
+    model_id = _BEDROCK_BILLING_INDEX.get(key)
+    if model_id is None or not routed_global:
+        return model_id
+    return "global." + _GEO_PREFIX.sub("", model_id)
+
+
+# --------------------------------------------------------------------------------------------
 # Model name resolution
 # --------------------------------------------------------------------------------------------
 
@@ -451,6 +628,16 @@ def _resolve_cached(provider: str, model_name: str, snap_id: int) -> str | None:
     gp_id = PROVIDERS.get(provider.strip().lower())
     if gp_id is None:
         return None
+    found = _find_model(snap, gp_id, model_name)
+    if found is None and provider.strip().lower() == "aws_bedrock":
+        # not a name genai-prices knows: a Bedrock billing name stands for the id an app logs
+        model_id = bedrock_model_id(model_name)
+        if model_id is not None:
+            found = _find_model(snap, gp_id, model_id)
+    return found
+
+
+def _find_model(snap: data_snapshot.DataSnapshot, gp_id: str, model_name: str) -> str | None:
     for candidate in _name_candidates(model_name):
         try:
             _, model = snap.find_provider_model(candidate, None, gp_id, None)
@@ -465,7 +652,9 @@ def resolve_model(provider: str, model_name: str) -> str | None:
     ('gpt-4o-2024-08-06' -> 'gpt-4o', 'claude-sonnet-4-20250514' -> 'claude-sonnet-4-0',
     'us.anthropic.claude-3-5-sonnet-20240620-v1:0' under aws_bedrock ->
     'regional.anthropic.claude-3-5-sonnet-20240620-v1:0'), or None when the provider or the name is
-    unknown. Never raises. A resolved model can still lack rows (e.g. embeddings: no output price)."""
+    unknown. Under aws_bedrock a name genai-prices does not know is looked up as a Bedrock billing name
+    (`bedrock_model_id`: 'Claude3.5Sonnet' from a bill resolves like the id an app logs). Never raises.
+    A resolved model can still lack rows (e.g. embeddings: no output price)."""
     if not isinstance(provider, str) or not isinstance(model_name, str) or not model_name.strip():
         return None
     try:
@@ -491,6 +680,82 @@ def resolve_models(pairs: Iterable[tuple[str, str]]) -> pa.Table:
         ],
         schema=RESOLVED_SCHEMA,
     )
+
+
+@dataclass(frozen=True)
+class AliasSync:
+    """What `sync_model_aliases` did: names added, old unresolved names now resolved, and every
+    (provider/name) still unknown."""
+
+    new_names: int
+    resolved_again: int
+    unknown: list[str]
+    days_changed: int = 0  # UTC days of the calls / bill lines of the names resolved again
+
+
+_SEEN_NAMES_SQL = """
+    with seen as (
+        select lower(trim(provider)) as provider, model_requested as model_name from raw.calls
+        union select lower(trim(provider)), coalesce(model_served, model_requested) from raw.calls
+        union select lower(trim("ProviderName")), "x_Model" from raw.bill_lines where "x_Model" <> 'unknown'
+    )
+    select distinct provider, model_name from seen
+    where not exists (select 1 from raw.model_aliases a
+                      where a.provider = seen.provider and a.model_name = seen.model_name)
+    order by 1, 2
+"""
+
+
+_RESOLVED_AGAIN_DAYS_SQL = """
+    select distinct day from (
+        select c.started_at::date as day from raw.calls as c join _resolved_again as r
+            on lower(trim(c.provider)) = r.provider
+            and r.model_name in (c.model_requested, coalesce(c.model_served, c.model_requested))
+        union
+        select b."ChargePeriodStart"::date from raw.bill_lines as b join _resolved_again as r
+            on lower(trim(b."ProviderName")) = r.provider and b."x_Model" = r.model_name
+    ) as d
+    where day is not null
+    order by 1
+"""
+
+
+def sync_model_aliases(con: duckdb.DuckDBPyConnection) -> AliasSync:
+    """Bring raw.model_aliases (provider, model_name, catalog_model) up to date with raw.calls and
+    raw.bill_lines (which must exist, with raw.changed_days: `ensure_raw_schema`). Names not seen
+    before are resolved and inserted. Names an earlier run recorded as unknown (catalog_model null)
+    are resolved again and updated where they now resolve, so a newer catalog or billing-name table
+    fixes an old warehouse; the days of their calls and bill lines are recorded in raw.changed_days
+    (kind 'config') for the next run to rebuild. Resolved rows are kept as they are."""
+    con.execute("create table if not exists raw.model_aliases "
+                "(provider varchar, model_name varchar, catalog_model varchar)")
+    stale = con.execute("select distinct provider, model_name from raw.model_aliases "
+                        "where catalog_model is null order by 1, 2").fetchall()
+    again = resolve_models(stale)
+    again = again.filter(pc.is_valid(again.column("catalog_model")))
+    days: list[date] = []
+    if again.num_rows:
+        con.register("_resolved_again", again)
+        con.execute("""
+            update raw.model_aliases as a set catalog_model = r.catalog_model
+            from _resolved_again as r
+            where a.provider = r.provider and a.model_name = r.model_name and a.catalog_model is null
+        """)
+        days = [r[0] for r in con.execute(_RESOLVED_AGAIN_DAYS_SQL).fetchall()]
+        con.unregister("_resolved_again")
+        if days:
+            con.executemany("insert into raw.changed_days values (?, 'config', 'raw.model_aliases', now(), null)",
+                            [[d] for d in days])
+    pairs = con.execute(_SEEN_NAMES_SQL).fetchall()
+    resolved = resolve_models(pairs)
+    if resolved.num_rows:
+        con.register("_resolved", resolved)
+        con.execute("insert into raw.model_aliases select provider, model_name, catalog_model from _resolved")
+        con.unregister("_resolved")
+    unknown = con.execute("select provider || '/' || model_name from raw.model_aliases "
+                          "where catalog_model is null order by 1").fetchall()
+    return AliasSync(new_names=len(pairs), resolved_again=again.num_rows, unknown=[u[0] for u in unknown],
+                     days_changed=len(days))
 
 
 # --------------------------------------------------------------------------------------------

@@ -14,14 +14,18 @@ class Settings:
     landing_dir: Path
     warehouse: Path  # the build file: only the pipeline opens it
     serving: Path  # the published copy that readers (BI, SQL, the alert sensor) open
+    config_dir: Path  # the company's configuration (ingest.company_config), outside the repository
 
     @classmethod
     def from_env(cls) -> "Settings":
         landing = os.environ.get("FINOPS_LANDING_DIR") or "data/landing"
         warehouse = _absolute(os.environ.get("FINOPS_WAREHOUSE") or "data/warehouse/finops.duckdb")
         serving = os.environ.get("FINOPS_SERVING")
-        return cls(landing_dir=_absolute(landing), warehouse=warehouse,
-                   serving=_absolute(serving) if serving else warehouse.with_name("serving.duckdb"))
+        config = os.environ.get("FINOPS_CONFIG_DIR")
+        landing_dir = _absolute(landing)
+        return cls(landing_dir=landing_dir, warehouse=warehouse,
+                   serving=_absolute(serving) if serving else warehouse.with_name("serving.duckdb"),
+                   config_dir=_absolute(config) if config else landing_dir.parent / "config")
 
 
 def _absolute(value: str) -> Path:

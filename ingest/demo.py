@@ -57,6 +57,9 @@ from ingest.catalog import catalog_table, price_for, resolve_model
 from ingest.schemas import BILL_FIELDS, CALL_FIELDS, CALL_SCHEMA
 
 DEFAULT_REFERENCE_DIR = Path(__file__).resolve().parent.parent / "data" / "reference"
+# The demo company's negotiated rates: written into its config dir (price_overrides.csv) by generate(),
+# as a company would write its own (ingest.company_config).
+DEMO_PRICE_OVERRIDES = Path(__file__).resolve().parent / "demo_price_overrides.csv"
 
 BUCKETS: tuple[str, ...] = ("input_uncached", "cache_read", "cache_write", "output")
 TOKEN_COLUMN: dict[str, str] = {
@@ -189,9 +192,16 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def load_prices(reference_dir: Path) -> PriceBook:
+def write_demo_config(config_dir: Path) -> None:
+    """The demo company's config dir: its negotiated rates, unless the dir already has a price_overrides.csv."""
+    target = Path(config_dir) / "price_overrides.csv"
+    if not target.exists():
+        _write(target, DEMO_PRICE_OVERRIDES.read_bytes())
+
+
+def load_prices(overrides_csv: Path = DEMO_PRICE_OVERRIDES) -> PriceBook:
     rows = []
-    for r in _read_csv(reference_dir / "price_overrides.csv"):
+    for r in _read_csv(overrides_csv):
         if r["token_bucket"] not in BUCKETS or r["service_tier"] not in TIERS:
             raise ValueError(f"price_overrides.csv: unknown bucket or tier in {r}")
         rows.append(Override(
@@ -908,9 +918,11 @@ def _sha256(path: Path) -> str:
 
 
 def generate(landing_dir: Path, *, start: date = date(2026, 10, 1), days: int = 30, calls_per_day: int = 3000,
-             seed: int = 42, reference_dir: Path | None = None, formats: str = "canonical") -> dict:
+             seed: int = 42, reference_dir: Path | None = None, formats: str = "canonical",
+             config_dir: Path | None = None) -> dict:
     """Write the demo landing files and return the manifest (also written to _demo/manifest.json).
 
+    The demo company's config dir (default: `config/` beside the landing dir) gets its price overrides.
     Only writes (through temp names + rename); nothing in landing_dir is deleted, so generating a
     shorter period into a dir that holds a longer one leaves the older days' files in place.
     """
@@ -920,7 +932,8 @@ def generate(landing_dir: Path, *, start: date = date(2026, 10, 1), days: int = 
         raise ValueError(f"formats must be 'canonical' or 'real', not {formats!r}")
     landing_dir = Path(landing_dir)
     reference_dir = Path(reference_dir) if reference_dir else DEFAULT_REFERENCE_DIR
-    prices = load_prices(reference_dir)
+    prices = load_prices()
+    write_demo_config(Path(config_dir) if config_dir else Path(landing_dir).parent / "config")
     tenants = load_tenants(reference_dir)
     streams = build_streams(tenants, seed)
     calls = simulate_calls(start, days, calls_per_day, seed, streams)
@@ -981,7 +994,8 @@ def build_manifest(*, start: date, days: int, calls_per_day: int, seed: int, ref
             "start": start.isoformat(), "days": days, "calls_per_day": calls_per_day, "seed": seed,
             "end_exclusive": (start + timedelta(days=days)).isoformat(),
             "parquet_days": [d.isoformat() for d in pq_days],
-            "reference": {name: _sha256(reference_dir / name) for name in ("price_overrides.csv", "tenants.csv")},
+            "reference": {"price_overrides.csv": _sha256(DEMO_PRICE_OVERRIDES),
+                          "tenants.csv": _sha256(reference_dir / "tenants.csv")},
         },
         "calls_true": len(calls),
         "calls_logged": sum(c.logged for c in calls),

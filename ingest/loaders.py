@@ -44,6 +44,10 @@ from ingest.warehouse import RAW, ensure_raw_schema
 KIND_TABLE = {"calls": "calls", "billing": "bill_lines"}
 # Largest token count one call may plausibly carry; above it the row is quarantined as absurd.
 MAX_TOKENS_PER_CALL = 50_000_000
+# Bounds of a plausible time (Field.plausible_time), UTC: earlier is a unit error (seconds read as
+# nanoseconds land in 1970) or a placeholder; later than this after the load is a clock or unit error.
+EARLIEST_PLAUSIBLE_TIME = "2000-01-01"
+MAX_TIME_AHEAD_OF_LOAD = "1 day"
 # A file modified less than this long before it is read is not trusted by its mtime (module docstring).
 RECENT_MTIME_NS = 2_000_000_000
 Progress = Callable[[str], None]
@@ -71,6 +75,7 @@ class FileResult:
     min_day: str | None = None
     max_day: str | None = None
     duplicate_of: str | None = None
+    changed_days: list[str] = field(default_factory=list)  # UTC days whose rows this file changed
 
 
 @dataclass
@@ -82,11 +87,8 @@ class LoadReport:
 
     @property
     def days(self) -> list[str]:
-        days: set[str] = set()
-        for f in self.files:
-            if f.status == "loaded" and f.min_day:
-                days.update(_day_range(f.min_day, f.max_day or f.min_day))
-        return sorted(days)
+        """The UTC days whose rows changed in this load (raw.changed_days has them too)."""
+        return sorted({d for f in self.files for d in f.changed_days})
 
 
 # --------------------------------------------------------------------------------------------
@@ -140,6 +142,8 @@ def _typed(f: Field, v: str) -> str:
         return f"case when regexp_full_match({v}, '[+-]?[0-9]+(\\.0+)?') then try_cast(try_cast({v} as double) as bigint) end"
     if f.duck_type == "TIMESTAMP":
         return f"try_cast(try_cast({v} as timestamptz) as timestamp)"
+    if f.duck_type == "DATE":
+        return f"try_cast({v} as date)"
     if f.duck_type in (MONEY, QUANTITY):
         return f"try_cast({v} as {f.duck_type})"
     raise ValueError(f"no cast rule for {f.duck_type}")
@@ -154,6 +158,11 @@ def _error(f: Field, v: str, t: str) -> str:
         checks.append(f"when {t} < 0 then 'negative value: ' || {v}")
     if f.name.endswith("_tokens"):
         checks.append(f"when {t} > {MAX_TOKENS_PER_CALL} then 'absurd token count: ' || {v}")
+    if f.plausible_time:  # now() is the load's transaction start
+        checks.append(f"when {t} < timestamp '{EARLIEST_PLAUSIBLE_TIME}' "
+                      f"then 'implausible time: ' || {v} || ' (before {EARLIEST_PLAUSIBLE_TIME})'")
+        checks.append(f"when {t} > timezone('UTC', now()) + interval '{MAX_TIME_AHEAD_OF_LOAD}' "
+                      f"then 'implausible time: ' || {v} || ' (more than {MAX_TIME_AHEAD_OF_LOAD} after the load)'")
     return "case " + " ".join(checks) + " end"
 
 
@@ -187,13 +196,6 @@ def validation_sql(fields: tuple[Field, ...]) -> str:
 # loading
 
 
-def _day_range(first: str, last: str) -> list[str]:
-    from datetime import date, timedelta
-
-    start, end = date.fromisoformat(first), date.fromisoformat(last)
-    return [(start + timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
-
-
 def _supersede(con: duckdb.DuckDBPyConnection, lf: LandingFile, path_text: str, file_id: str) -> None:
     """The file at this path was loaded before with other content (rewritten in place: a monthly export
     re-issued, a file read while it was still being written): the new content replaces the old one's
@@ -225,6 +227,48 @@ def _supersede(con: duckdb.DuckDBPyConnection, lf: LandingFile, path_text: str, 
     # an older content recorded here as a duplicate of another file is no longer here either
     con.execute("update raw.files set status = 'superseded' where file_path = ? and status = 'duplicate' "
                 "and file_id <> ?", [path_text, file_id])
+
+
+def _day_expr(table: str) -> str:
+    return '"started_at"::date' if table == "calls" else '"ChargePeriodStart"::date'
+
+
+def _fingerprints(con: duckdb.DuckDBPyConnection, table: str, relation: str, params: list) -> dict[str, tuple]:
+    """Per UTC day: the number of rows and a sum of their content hashes (lineage columns left out), so
+    a file re-issued with the same lines, in any order or layout, compares equal day by day."""
+    cols = ", ".join(f'"{f.name}"' for f in TABLES[table])
+    return {str(day): (n, h) for day, n, h in con.execute(
+        f"select {_day_expr(table)} as day, count(*), sum(hash({cols})::hugeint)::varchar from {relation} group by 1",
+        params).fetchall()}
+
+
+def _old_rows(con: duckdb.DuckDBPyConnection, lf: LandingFile, path_text: str, file_id: str) -> dict[str, dict]:
+    """Per earlier content loaded at this path (about to be superseded): its rows' day fingerprints."""
+    old_ids = [r[0] for r in con.execute(
+        "select file_id from raw.files where file_path = ? and status = 'loaded' and file_id <> ?",
+        [path_text, file_id]).fetchall()]
+    return {old: _fingerprints(con, lf.table, f"{RAW}.{lf.table} where _file_id = ?", [old]) for old in old_ids}
+
+
+def _changed_days(con: duckdb.DuckDBPyConnection, lf: LandingFile, path_text: str, old: dict[str, dict],
+                  new: dict[str, tuple]) -> list[str]:
+    """The days whose rows differ once this file's content replaced the earlier ones (whose rows are gone
+    unless another copy of that content took them over), recorded in raw.changed_days."""
+    before: dict[str, list] = {}
+    for old_id, prints in old.items():
+        still_there = con.execute(f"select count(*) from {RAW}.{lf.table} where _file_id = ?", [old_id]).fetchone()[0]
+        if still_there:
+            continue
+        for day, (n, h) in prints.items():
+            acc = before.setdefault(day, [0, 0])
+            acc[0] += n
+            acc[1] += int(h)
+    after = {day: [n, int(h)] for day, (n, h) in new.items()}
+    days = sorted(d for d in set(before) | set(after) if before.get(d) != after.get(d))
+    if days:
+        con.executemany("insert into raw.changed_days values (?, ?, ?, now(), null)",
+                        [[d, lf.kind, path_text] for d in days])
+    return days
 
 
 def _record_file(con: duckdb.DuckDBPyConnection, **values: object) -> None:
@@ -270,12 +314,15 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> FileResult:
         "select file_path from raw.files where file_id = ? and status = 'loaded' limit 1", [file_id]
     ).fetchone()
     if known:
+        changed: list[str] = []
         seen = con.execute("select 1 from raw.files where file_id = ? and file_path = ? and status <> 'superseded'",
                            [file_id, path_text]).fetchone()
         if not seen:
             con.execute("begin transaction")
             try:
+                old = _old_rows(con, lf, path_text, file_id)
                 _supersede(con, lf, path_text, file_id)
+                changed = _changed_days(con, lf, path_text, old, {})
                 _record_file(con, file_id=file_id, file_path=path_text, kind=lf.kind, format=lf.format,
                              size_bytes=st.st_size, mtime_ns=mtime_ns, status="duplicate", duplicate_of=known[0],
                              rows_read=0, rows_loaded=0, rows_quarantined=0, min_day=None, max_day=None)
@@ -288,11 +335,12 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> FileResult:
                         "and status <> 'superseded' and mtime_ns is distinct from ?",
                         [mtime_ns, file_id, path_text, st.st_size, mtime_ns])
         return FileResult(path=path_text, file_id=file_id, status="duplicate" if not seen else "skipped",
-                          duplicate_of=known[0])
+                          duplicate_of=known[0], changed_days=changed if not seen else [])
 
     fields = TABLES[lf.table]
     con.execute("begin transaction")
     try:
+        old = _old_rows(con, lf, path_text, file_id)
         _supersede(con, lf, path_text, file_id)
         rejects = stager(con, lf.path, fields)
         con.execute(f"create or replace temp table _validated as {validation_sql(fields)}")
@@ -324,6 +372,8 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> FileResult:
         min_day, max_day = con.execute(
             f"select min(\"{ts}\")::date::varchar, max(\"{ts}\")::date::varchar from _validated where _reason is null"
         ).fetchone()
+        changed = _changed_days(con, lf, path_text, old,
+                                _fingerprints(con, lf.table, "_validated where _reason is null", []))
         quarantined = bad + len(rejects)
         rows_read = staged + len(rejects)
         if rows_read != loaded + quarantined:
@@ -339,7 +389,7 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> FileResult:
         con.execute("rollback")
         raise
     return FileResult(path=path_text, file_id=file_id, status="loaded", rows_read=rows_read, rows_loaded=loaded,
-                      rows_quarantined=quarantined, min_day=min_day, max_day=max_day)
+                      rows_quarantined=quarantined, min_day=min_day, max_day=max_day, changed_days=changed)
 
 
 def load_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, kind: str | None = None,

@@ -29,6 +29,7 @@ class Field:
     required: bool = False  # missing/empty -> the row is quarantined
     default: str | None = None  # SQL literal used when the value is missing (optional fields)
     non_negative: bool = False  # a negative value quarantines the row
+    plausible_time: bool = False  # a time before 2000-01-01 or over a day after the load quarantines the row
     description: str = ""
 
 
@@ -43,7 +44,7 @@ def _tokens(name: str, description: str, required: bool = False) -> Field:
 
 CALL_FIELDS: tuple[Field, ...] = (
     Field("call_id", "VARCHAR", required=True, description="Unique id of the LLM API call."),
-    Field("started_at", "TIMESTAMP", required=True, description="Request start, UTC."),
+    Field("started_at", "TIMESTAMP", required=True, plausible_time=True, description="Request start, UTC."),
     Field("latency_ms", "BIGINT", non_negative=True, description="End-to-end latency in ms, if logged."),
     Field("provider", "VARCHAR", required=True, description="Vendor that served the call: openai, anthropic, google, ..."),
     _dim("billing_account", "Vendor billing scope the call is billed to (project / workspace / sub-account)."),
@@ -131,6 +132,16 @@ FILE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("mtime_ns", "BIGINT"),
 )
 
+# UTC days whose inputs changed (new or restated calls or bill lines, a changed config row): the daily
+# run rebuilds every such day within its lookback, then stamps built_at (ingest.rebuild).
+CHANGED_DAYS_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("day", "DATE"),
+    ("kind", "VARCHAR"),  # calls | billing | config
+    ("source", "VARCHAR"),  # the file (or config file) whose change touched the day
+    ("noted_at", "TIMESTAMP"),
+    ("built_at", "TIMESTAMP"),  # null until a run rebuilt and published the day
+)
+
 TABLES: dict[str, tuple[Field, ...]] = {"calls": CALL_FIELDS, "bill_lines": BILL_FIELDS}
 
 _ARROW = {
@@ -158,3 +169,51 @@ def create_table_sql(schema: str, table: str, columns: list[tuple[str, str]]) ->
 
 def raw_table_columns(fields: tuple[Field, ...]) -> list[tuple[str, str]]:
     return [(f.name, f.duck_type) for f in fields] + list(LINEAGE_COLUMNS)
+
+
+# --------------------------------------------------------------------------------------------
+# Company configuration (FINOPS_CONFIG_DIR): what a company writes, outside the repository. One CSV
+# per table, validated like a landing file (bad rows go to raw.quarantine with file, line, field and
+# reason) and loaded whole into raw.config_<name> on every run.
+
+CONFIG_FILES: dict[str, tuple[Field, ...]] = {
+    # negotiated rates and prices the catalog lacks, USD per million tokens, valid_from inclusive,
+    # valid_to exclusive (empty = open); on a day where one is valid it wins over the catalog
+    "price_overrides": (
+        Field("provider", "VARCHAR", required=True, description="Vendor, lower case (openai, anthropic, aws_bedrock, ...)."),
+        Field("model", "VARCHAR", required=True, description="Catalog model id (marts.dim_models.model_key), or the name as logged."),
+        Field("token_bucket", "VARCHAR", required=True, description="input_uncached, cache_read, cache_write or output."),
+        Field("service_tier", "VARCHAR", default="'standard'", description="standard, batch or priority."),
+        Field("price_per_mtok", QUANTITY, required=True, non_negative=True, description="USD per million tokens."),
+        Field("valid_from", "DATE", required=True, description="First UTC day the price applies."),
+        Field("valid_to", "DATE", description="First UTC day it no longer applies; empty = open."),
+        Field("note", "VARCHAR", default="''", description="Why (contract, quote)."),
+    ),
+    # a model name as a bill or a log spells it (SKU, usage type, deployment name) -> the model key
+    "model_aliases": (
+        Field("provider", "VARCHAR", required=True, description="Vendor, lower case."),
+        Field("name", "VARCHAR", required=True, description="The name as the bill or the log writes it."),
+        Field("model", "VARCHAR", required=True, description="The model key it stands for (catalog model id)."),
+        Field("note", "VARCHAR", default="''", description="Why."),
+    ),
+    # value maps: a call field's value (a gateway deployment, api_base, key alias, team) -> the vendor
+    # billing account its calls are billed to; applied where the log does not say the account
+    "account_map": (
+        Field("provider", "VARCHAR", default="'*'", description="Vendor, lower case; * = any."),
+        Field("field", "VARCHAR", required=True,
+              description="A call column (model_requested, region, environment, ...) or extra.<key> for a source "
+                          "field kept in extra (e.g. extra.api_base, extra.model_id, extra.team_id)."),
+        Field("value", "VARCHAR", required=True, description="The value of that field."),
+        Field("billing_account", "VARCHAR", required=True, description="The vendor project / workspace / account."),
+        Field("note", "VARCHAR", default="''", description="Why."),
+    ),
+    # variances a person explained: periods inside [period_start, period_end] of this provider and
+    # account that are beyond tolerance are 'acknowledged', not 'out_of_tolerance'
+    "acknowledged_variances": (
+        Field("provider", "VARCHAR", required=True, description="Vendor, lower case."),
+        Field("billing_account", "VARCHAR", default="'*'", description="Billing account; * = every account of the provider."),
+        Field("period_start", "DATE", required=True, description="First UTC day acknowledged."),
+        Field("period_end", "DATE", required=True, description="Last UTC day acknowledged (inclusive)."),
+        Field("reason", "VARCHAR", required=True, description="The explanation (who, why)."),
+    ),
+}

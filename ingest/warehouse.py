@@ -11,7 +11,14 @@ from typing import IO
 
 import duckdb
 
-from ingest.schemas import FILE_COLUMNS, QUARANTINE_COLUMNS, TABLES, create_table_sql, raw_table_columns
+from ingest.schemas import (
+    CHANGED_DAYS_COLUMNS,
+    FILE_COLUMNS,
+    QUARANTINE_COLUMNS,
+    TABLES,
+    create_table_sql,
+    raw_table_columns,
+)
 
 RAW = "raw"
 # Cap on DuckDB's memory in every connection of the pipeline (loader, dbt via profiles.yml, publish), a
@@ -45,6 +52,7 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(create_table_sql(RAW, table, raw_table_columns(fields)))
     con.execute(create_table_sql(RAW, "quarantine", list(QUARANTINE_COLUMNS)))
     con.execute(create_table_sql(RAW, "files", list(FILE_COLUMNS)))
+    con.execute(create_table_sql(RAW, "changed_days", list(CHANGED_DAYS_COLUMNS)))
     # a warehouse created before a column was added to FILE_COLUMNS gets it, null in its existing rows
     have = {r[0] for r in con.execute(
         "select column_name from information_schema.columns "

@@ -14,7 +14,7 @@ import pytest
 
 from ingest import bulk
 from ingest.benchmark import bare_script, peak_by_phase, phases
-from ingest.demo import BUCKETS, DEFAULT_REFERENCE_DIR, TOKEN_COLUMN, load_prices
+from ingest.demo import BUCKETS, TOKEN_COLUMN, load_prices
 from ingest.loaders import load_landing
 from ingest.warehouse import connect
 
@@ -57,7 +57,7 @@ def test_bulk_days_load_without_loss_and_bills_match_the_calls(landing: Path, tm
     billed = dict(((d, p), (v, n)) for d, p, v, n in con.execute(
         "select \"ChargePeriodStart\"::date, \"ProviderName\", sum(\"BilledCost\"), count(*) "
         "from raw.bill_lines group by all").fetchall())
-    prices = load_prices(DEFAULT_REFERENCE_DIR)
+    prices = load_prices()
     cost: dict[tuple[date, str], Decimal] = defaultdict(Decimal)
     for c in _calls(landing):
         for b in BUCKETS:
@@ -70,7 +70,7 @@ def test_bulk_days_load_without_loss_and_bills_match_the_calls(landing: Path, tm
 
 
 def test_bare_script_equals_python_recomputation(landing: Path) -> None:
-    prices = load_prices(DEFAULT_REFERENCE_DIR)
+    prices = load_prices()
     per_day: dict[date, list] = defaultdict(lambda: [0, Decimal(0)])
     for c in _calls(landing):
         per_day[c["day"]][0] += 1

@@ -385,9 +385,9 @@ def test_focus_azure_keeps_only_openai_lines_and_reads_meter_names(landing, con,
     d1, prod, dev = "2025-08-01 00:00:00", "/subscriptions/aaaa-bbbb", "/subscriptions/cccc-dddd"
     assert _lines(con, FOCUS_COLUMNS, "_line") == [
         (2, d1, prod, "Usage", "", "DZH318Z0BQPS/003B", "100000.000000", "Tokens", "0.250000000000",
-         "gpt-4o-0806", "input_uncached", "standard"),
+         "gpt-4o-2024-08-06", "input_uncached", "standard"),
         (3, d1, prod, "Usage", "", "DZH318Z0BQPS/003C", "100000.000000", "Tokens", "1.000000000000",
-         "gpt-4o-0806", "output", "standard"),
+         "gpt-4o-2024-08-06", "output", "standard"),
         (4, d1, prod, "Usage", "", "GPT 5 Mini cchd Inpt Glbl 1M Tokens", "50000.000000", "Tokens", "0.062500000000",
          "gpt-5-mini", "cache_read", "standard"),
         (5, d1, dev, "Usage", "", "GPT 5 Batch Inpt Glbl 1M Tokens", "200000.000000", "Tokens", "0.125000000000",
@@ -452,14 +452,14 @@ def test_bedrock_usage_type_parsing(usage_type, service, expected):
 
 
 @pytest.mark.parametrize("meter, expected", [
-    ("gpt-4o-0806 Inp regional Tokens", Sku("gpt-4o-0806", "input_uncached")),
-    ("gpt-4o-0806 Outp regional Tokens", Sku("gpt-4o-0806", "output")),
-    ("gpt 4o 1120 cached Inp glbl Tokens", Sku("gpt-4o-1120", "cache_read")),
-    ("gpt-4o-mini-0718-Outp-glbl Tokens", Sku("gpt-4o-mini-0718", "output")),
+    ("gpt-4o-0806 Inp regional Tokens", Sku("gpt-4o-2024-08-06", "input_uncached")),
+    ("gpt-4o-0806 Outp regional Tokens", Sku("gpt-4o-2024-08-06", "output")),
+    ("gpt 4o 1120 cached Inp glbl Tokens", Sku("gpt-4o-2024-11-20", "cache_read")),
+    ("gpt-4o-mini-0718-Outp-glbl Tokens", Sku("gpt-4o-mini-2024-07-18", "output")),
     ("GPT 5 Mini cchd Inpt Glbl 1M Tokens", Sku("gpt-5-mini", "cache_read")),
     ("GPT 5.1 cd inp Gl 1M Tokens", Sku("gpt-5.1", "cache_read")),
     ("GPT 5 Batch outpt Glbl", Sku("gpt-5", "output", "batch")),
-    ("gpt-4o-rt-txt-1217 Inp DZone", Sku("gpt-4o-rt-txt-1217", "input_uncached")),
+    ("gpt-4o-rt-txt-1217 Inp DZone", Sku("gpt-4o-realtime-preview-2024-12-17", "input_uncached")),
     ("Provisioned Managed Global Unit", Sku()),
 ])
 def test_azure_meter_parsing(meter, expected):

@@ -256,6 +256,69 @@ def test_otel_provider_that_reports_cache_apart_is_declared_in_the_mapping(tmp_p
     assert _buckets(calls["00000000000000a2"]) == (744, 256, 0, 900, 700)
 
 
+def test_otel_json_file_of_json_lines_is_read_line_by_line(tmp_path, con):
+    """The collector's file exporter writes one ExportTraceServiceRequest per line whatever the file's
+    extension: a `.json` file that is not one document is read as JSON lines, bad lines quarantined by
+    file and line, the other lines loaded."""
+    name = "collector_traces_2026-10-03.json"
+    folder = tmp_path / "landing" / "calls" / "otel"
+    folder.mkdir(parents=True)
+    shutil.copy(FIXTURES / "otel_json_lines" / name, folder / name)
+    report = load_landing(con, tmp_path / "landing")
+    # line 1: an HTTP span (not a call) + 2 GenAI spans; line 2: a 429; line 3 truncated; line 4 not OTLP traces
+    assert _counts(report) == {name: (5, 3, 2)}
+    assert _quarantine(con) == [
+        (name, 3, "_row", "invalid JSON (truncated or malformed line)"),
+        (name, 4, "_row", "not an OTLP ExportTraceServiceRequest (no resourceSpans list)"),
+    ]
+    assert con.execute("select call_id, _line from raw.calls order by _line, call_id").fetchall() == [
+        ("chatcmpl-CBz7yQ2kR4nT8vW1xL6mP3sD9fH", 1), ("msg_01JLinesFileExporter0002", 1), ("eee19b7ec3c1b177", 2)]
+    calls = _calls(con)
+    openai_call = calls["chatcmpl-CBz7yQ2kR4nT8vW1xL6mP3sD9fH"]
+    assert (openai_call["started_at"], openai_call["latency_ms"], openai_call["provider"],
+            openai_call["model_served"], openai_call["environment"], openai_call["tenant_id"],
+            *_buckets(openai_call)) == (_ts("2026-10-03 08:00:00.020"), 1214, "openai", "gpt-4o-mini-2024-07-18",
+                                        "prod", "acme", 800, 200, 0, 50, 0)
+    anthropic_call = calls["msg_01JLinesFileExporter0002"]
+    assert (anthropic_call["provider"], anthropic_call["tenant_id"], *_buckets(anthropic_call)) == (
+        "anthropic", "globex", 1500, 1000, 500, 100, 0)
+    failed = calls["eee19b7ec3c1b177"]
+    assert (failed["status"], failed["started_at"], failed["latency_ms"], failed["environment"],
+            *_buckets(failed)) == ("error", _ts("2026-10-03 09:00:00"), 250, "staging", 0, 0, 0, 0, 0)
+
+
+def test_otel_start_time_in_seconds_is_quarantined_not_loaded_as_1970(tmp_path, con):
+    folder = tmp_path / "landing" / "calls" / "otel"
+    folder.mkdir(parents=True)
+    seconds = {**_genai_span("00000000000000c2", "openai", "gpt-4o", {"input_tokens": 10, "output_tokens": 2}),
+               "startTimeUnixNano": "1760000000", "endTimeUnixNano": "1760000001"}  # seconds, not nanoseconds
+    (folder / "spans.json").write_text(_otlp(
+        _genai_span("00000000000000c1", "openai", "gpt-4o", {"input_tokens": 10, "output_tokens": 2}), seconds,
+        _genai_span("00000000000000c3", "openai", "gpt-4o", {"input_tokens": 30, "output_tokens": 4})))
+    report = load_landing(con, tmp_path / "landing")
+    assert _counts(report) == {"spans.json": (3, 2, 1)}
+    assert _quarantine(con) == [  # a one-line document: every span is on line 1; raw is the span
+        ("spans.json", 1, "started_at", "implausible time: 1970-01-01T00:00:01.760000Z (before 2000-01-01)")]
+    assert json.loads(con.execute("select raw from raw.quarantine").fetchone()[0])["spanId"] == "00000000000000c2"
+    assert {k: v["started_at"] for k, v in _calls(con).items()} == {
+        "00000000000000c1": _ts("2026-10-01 09:00:00"), "00000000000000c3": _ts("2026-10-01 09:00:00")}
+
+
+def test_otel_json_file_broken_as_a_document_is_one_reject(tmp_path, con):
+    """A pretty-printed `.json` that breaks is not mistaken for JSON lines: one reject naming where."""
+    folder = tmp_path / "landing" / "calls" / "otel"
+    folder.mkdir(parents=True)
+    text = json.dumps(json.loads(_otlp(_genai_span("00000000000000b1", "openai", "gpt-4o", {"input_tokens": 5,
+                                                                                          "output_tokens": 1}))),
+                      indent=2)
+    (folder / "spans.json").write_text(text[:-40], encoding="utf-8")  # truncated
+    report = load_landing(con, tmp_path / "landing")
+    assert _counts(report) == {"spans.json": (1, 0, 1)}
+    [(name, line, field, reason)] = _quarantine(con)
+    assert (name, field) == ("spans.json", "_row") and line == text[:-40].count("\n") + 1
+    assert reason.startswith("invalid JSON document (") and reason.endswith("no record of the file could be read")
+
+
 # --------------------------------------------------------------------------------------------
 # Langfuse
 

@@ -305,7 +305,8 @@ def test_resolve_model(provider, name, want, rows):
     ("openai", ""),
     ("openai", None),
     (None, "gpt-4o"),
-    ("aws_bedrock", "claude-3-5-sonnet"),
+    ("aws_bedrock", "claude-3-6-sonnet"),
+    ("anthropic", "Claude3.5Sonnet"),  # billing names are looked up under aws_bedrock only
 ])
 def test_resolve_model_unknown_is_none(provider, name):
     assert resolve_model(provider, name) is None
@@ -321,3 +322,146 @@ def test_resolve_models_table():
         {"provider": "anthropic", "model_name": "claude-sonnet-4-20250514", "catalog_model": "claude-sonnet-4-0"},
     ]
     assert resolve_models([]).num_rows == 0
+
+
+# -- Bedrock billing names ---------------------------------------------------------------------
+
+@pytest.mark.parametrize(("billing_name", "model_id"), sorted(c.BEDROCK_BILLING_NAMES.items()))
+def test_bedrock_billing_name_resolves_like_the_logged_id(billing_name, model_id, rows):
+    got = resolve_model("aws_bedrock", billing_name)
+    assert got is not None
+    assert got == resolve_model("aws_bedrock", model_id)
+    assert _rows(rows, "aws_bedrock", got), "priced under aws_bedrock"
+
+
+@pytest.mark.parametrize(("billing_name", "logged"), [
+    ("Claude3.5Sonnet", "anthropic.claude-3-5-sonnet-20240620-v1:0"),  # usage type USE1-Claude3.5Sonnet-...
+    ("Claude 3.5 Sonnet", "us.anthropic.claude-3-5-sonnet-20240620-v1:0"),
+    ("claude-3-5-sonnet", "anthropic.claude-3-5-sonnet-20240620-v1:0"),  # hyphens normalise like dots
+    ("Claude 3.5 Sonnet v2", "anthropic.claude-3-5-sonnet-20241022-v2:0"),
+    ("Claude Sonnet 4.5", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"),  # Marketplace service name
+    ("Claude4.5Sonnet", "anthropic.claude-sonnet-4-5-20250929-v1:0"),
+    ("Claude 4.5 Sonnet", "anthropic.claude-sonnet-4-5-20250929-v1:0"),
+    ("Claude Sonnet 4.5 (Amazon Bedrock Edition)", "anthropic.claude-sonnet-4-5-20250929-v1:0"),
+    ("CLAUDE_SONNET_4_5", "anthropic.claude-sonnet-4-5-20250929-v1:0"),
+    ("Claude4Sonnet", "anthropic.claude-sonnet-4-20250514-v1:0"),
+    ("Claude Sonnet 4", "anthropic.claude-sonnet-4-20250514-v1:0"),
+    ("Claude Haiku 4.5", "us.anthropic.claude-haiku-4-5-20251001-v1:0"),
+    ("Claude Opus 4.1", "anthropic.claude-opus-4-1-20250805-v1:0"),
+    ("Claude 4.6 Opus", "anthropic.claude-opus-4-6-v1"),
+    ("anthropic.claude-haiku-4-5", "anthropic.claude-haiku-4-5-20251001-v1:0"),  # mantle usage type
+    ("NovaPro", "amazon.nova-pro-v1:0"),
+    ("Nova Pro", "us.amazon.nova-pro-v1:0"),
+    ("Amazon Nova Micro", "amazon.nova-micro-v1:0"),
+    ("Nova 2 Lite", "us.amazon.nova-2-lite-v1:0"),
+    ("Nova2.0Lite", "eu.amazon.nova-2-lite-v1:0"),
+    ("Llama3.1-70B-Instruct", "meta.llama3-1-70b-instruct-v1:0"),
+    ("Llama 3.1 70B", "us.meta.llama3-1-70b-instruct-v1:0"),
+    ("Meta Llama 3.3 70B Instruct", "meta.llama3-3-70b-instruct-v1:0"),
+    ("Mixtral 8x7B Instruct", "mistral.mixtral-8x7b-instruct-v0:1"),
+    ("Mistral Large 3", "mistral.mistral-large-3-675b-instruct"),
+    ("Gemma 3 12B", "google.gemma-3-12b-it"),
+    ("openai.gpt-oss-120b", "openai.gpt-oss-120b-1:0"),  # mantle usage type
+    ("GPT OSS 20B", "openai.gpt-oss-20b-1:0"),
+    ("Qwen3 32B", "qwen.qwen3-32b-v1:0"),
+    ("DeepSeek R1", "us.deepseek.r1-v1:0"),
+])
+def test_bedrock_billing_name_spellings(billing_name, logged):
+    got = resolve_model("aws_bedrock", billing_name)
+    assert got is not None and got == resolve_model("aws_bedrock", logged)
+
+
+@pytest.mark.parametrize("billing_name", [
+    "ModelUnit-A1B2",
+    "Claude4Haiku",  # no such model: never the nearest one
+    "Claude 3.6 Sonnet",
+    "Claude2.1",  # sold, but the catalog has no price
+    "ClaudeInstant",
+    "MistralLarge",  # Mistral Large 24.02 and 24.07 are both sold under it, at different prices
+    "Llama3-1-70B-LatencyOptimized",  # a dearer variant, not the base model
+    "Llama3-1-405B",
+    "Nova2.0Pro",
+    "NovaReel",
+    "Jamba1-5Large",
+    "CohereCommandR",
+    "R1",
+    "Guardrail",
+    "global",
+    "unknown",
+    "   ",
+])
+def test_unknown_bedrock_billing_name_is_none(billing_name):
+    assert c.bedrock_model_id(billing_name) is None
+    assert resolve_model("aws_bedrock", billing_name) is None
+
+
+def test_ambiguous_claude_3_5_sonnet_is_priced_like_both_versions(rows):
+    v1 = resolve_model("aws_bedrock", "anthropic.claude-3-5-sonnet-20240620-v1:0")
+    v2 = resolve_model("aws_bedrock", "anthropic.claude-3-5-sonnet-20241022-v2:0")
+    assert resolve_model("aws_bedrock", "Claude3.5Sonnet") == v1 != v2
+
+    def prices(model):
+        return sorted((r["token_bucket"], r["service_tier"], r["min_input_tokens"], r["price_per_mtok"],
+                       r["valid_from"], r["valid_to"]) for r in _rows(rows, "aws_bedrock", model))
+
+    assert prices(v1) and prices(v1) == prices(v2)
+
+
+def test_bedrock_billing_name_with_routing_suffix():
+    assert resolve_model("aws_bedrock", "Claude4.5Sonnet-cross-region-global") == \
+        "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
+    assert resolve_model("aws_bedrock", "Nova 2.0 Lite (global)") == "global.amazon.nova-2-lite-v1:0"
+    assert resolve_model("aws_bedrock", "Claude Sonnet 4.5 cross-region-geo") == \
+        resolve_model("aws_bedrock", "us.anthropic.claude-sonnet-4-5-20250929-v1:0")
+
+
+def test_bedrock_billing_index_refuses_colliding_names():
+    with pytest.raises(ValueError, match="collide"):
+        c._billing_index({"Claude3.5Sonnet": "a", "Claude 3.5 Sonnet": "b"})
+    assert c._billing_index({"Claude3.5Sonnet": "a", "Claude 3.5 Sonnet": "a"}) == {"claudesonnet/35": "a"}
+
+
+# -- raw.model_aliases -------------------------------------------------------------------------
+
+def test_sync_model_aliases_resolves_new_and_old_unknown_names(tmp_path):
+    from ingest.warehouse import connect, ensure_raw_schema
+
+    path = tmp_path / "warehouse.duckdb"
+    con = connect(path)
+    ensure_raw_schema(con)
+    con.execute("""insert into raw.calls (call_id, started_at, provider, model_requested, model_served) values
+        ('c1', '2025-08-01 10:00:00', 'aws_bedrock', 'us.anthropic.claude-3-5-sonnet-20240620-v1:0', null),
+        ('c2', '2025-08-02 10:00:00', 'OpenAI', 'gpt-4o-2024-08-06', 'gpt-4o-2024-08-06')""")
+    con.execute("""insert into raw.bill_lines ("ChargePeriodStart", "ProviderName", "x_Model") values
+        ('2025-08-01 00:00:00', 'aws_bedrock', 'Claude3.5Sonnet'),
+        ('2025-08-03 00:00:00', 'aws_bedrock', 'ModelUnit-A1B2'),
+        ('2025-08-04 00:00:00', 'aws_bedrock', 'unknown')""")
+    # an older run recorded the billing name (and a truly unknown one) as unresolved
+    con.execute("create table raw.model_aliases (provider varchar, model_name varchar, catalog_model varchar)")
+    con.execute("""insert into raw.model_aliases values
+        ('aws_bedrock', 'Claude3.5Sonnet', null), ('aws_bedrock', 'ModelUnit-A1B2', null),
+        ('openai', 'gpt-4o-2024-08-06', 'gpt-4o')""")
+    con.close()
+
+    con = connect(path)
+    try:
+        sync = c.sync_model_aliases(con)
+        sonnet = "regional.anthropic.claude-3-5-sonnet-20240620-v1:0"
+        assert (sync.new_names, sync.resolved_again, sync.unknown) == (1, 1, ["aws_bedrock/ModelUnit-A1B2"])
+        assert con.execute("select * from raw.model_aliases order by 1, 2").fetchall() == [
+            ("aws_bedrock", "Claude3.5Sonnet", sonnet),
+            ("aws_bedrock", "ModelUnit-A1B2", None),
+            ("aws_bedrock", "us.anthropic.claude-3-5-sonnet-20240620-v1:0", sonnet),
+            ("openai", "gpt-4o-2024-08-06", "gpt-4o"),
+        ]
+        # the day of the re-resolved name's bill line is marked for rebuild (c1's name was new, not re-resolved)
+        assert sync.days_changed == 1
+        assert con.execute("select day::varchar, kind, built_at from raw.changed_days").fetchall() == [
+            ("2025-08-01", "config", None)]
+
+        again = c.sync_model_aliases(con)  # a second run changes nothing
+        assert (again.new_names, again.resolved_again, again.days_changed) == (0, 0, 0)
+        assert con.execute("select count(*) from raw.model_aliases").fetchone()[0] == 4
+        assert con.execute("select count(*) from raw.changed_days").fetchone()[0] == 1
+    finally:
+        con.close()

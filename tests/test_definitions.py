@@ -91,6 +91,25 @@ def test_dbt_resource_skips_dagster_dbt_run_preparation():
     assert resource._initialize_dbt_core_adapter(["build"]) is None
 
 
+def test_dbt_resource_runs_this_environment_s_dbt_without_the_venv_on_path():
+    """`.venv/bin/finops materialize` from cron (venv not activated, PATH without .venv/bin): the dbt
+    resource is built and its executable, the venv's dbt, runs; with dagster-dbt's default (`dbt` on
+    PATH) building it failed with a pydantic ValidationError."""
+    from importlib.metadata import version
+
+    bare_path = "/usr/bin:/bin"
+    assert shutil.which("dbt", path=bare_path) is None  # else this test proves nothing
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"} | {"PATH": bare_path}
+    code = ("import subprocess; from dagster_project.resources import dbt_resource; exe = dbt_resource().dbt_executable; "
+            "print(exe); print(subprocess.run([exe, '--version'], capture_output=True, text=True, check=True).stdout)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr[-3000:]
+    exe, reported = done.stdout.split("\n", 1)
+    assert exe == str(Path(sys.executable).parent / "dbt") and Path(exe).is_file()
+    assert f"installed: {version('dbt-core')}" in reported
+
+
 def test_the_dbt_manifest_is_parsed_again_when_the_project_changed(tmp_path):
     """A model added or renamed after the last `dbt parse` is one of Dagster's assets at the next load (a
     stale manifest made the run fail after its dbt build, on the new model's id); an unchanged project is

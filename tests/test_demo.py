@@ -47,7 +47,7 @@ def manifest(landing: Path) -> dict:
 
 
 def read_prices() -> demo.PriceBook:
-    return demo.load_prices(demo.DEFAULT_REFERENCE_DIR)
+    return demo.load_prices()
 
 
 def price(prices: demo.PriceBook, provider: str, model: str, bucket: str, tier: str, day: date) -> Decimal:
@@ -123,7 +123,7 @@ def truth(landing: Path) -> list[dict]:
 @pytest.fixture(scope="module")
 def true_calls() -> list[demo.Call]:
     """The generator's TRUE calls (logged or not), rebuilt from its parts, priced, unmarked."""
-    prices = demo.load_prices(demo.DEFAULT_REFERENCE_DIR)
+    prices = demo.load_prices()
     streams = demo.build_streams(demo.load_tenants(demo.DEFAULT_REFERENCE_DIR), 42)
     result = demo.simulate_calls(START, DAYS, 3000, 42, streams)
     demo.price_calls(result, prices)

@@ -75,6 +75,32 @@ def test_bad_rows_are_quarantined_with_reason_and_the_rest_loads(landing, con):
     assert con.execute("select call_id from raw.calls order by 1").fetchall() == [("ok1",), ("ok2",)]
 
 
+def test_implausible_call_times_are_quarantined_and_the_rest_loads(landing, con):
+    """A started_at before 2000-01-01 (a unit error: seconds read as nanoseconds land in 1970) or more than
+    a day after the load is quarantined on started_at, in every call format (one rule, from the schema)."""
+    from datetime import UTC, datetime, timedelta
+
+    soon = (datetime.now(UTC) + timedelta(hours=20)).strftime("%Y-%m-%dT%H:%M:%SZ")  # clock skew: fine
+    later = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    _write_jsonl(landing / "calls/canonical/a.jsonl", [
+        _row(call_id="ok1"),
+        _row(call_id="epoch", started_at="1970-01-01T00:00:01.76Z"),
+        _row(call_id="y2k-eve", started_at="1999-12-31T23:59:59Z"),
+        _row(call_id="y2k", started_at="2000-01-01T00:00:00Z"),
+        _row(call_id="soon", started_at=soon),
+        _row(call_id="later", started_at=later),
+    ])
+    report = load_landing(con, landing)
+    (result,) = report.files
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (6, 3, 3)
+    assert _quarantine(con) == [
+        (2, "started_at", "implausible time: 1970-01-01T00:00:01.76Z (before 2000-01-01)"),
+        (3, "started_at", "implausible time: 1999-12-31T23:59:59Z (before 2000-01-01)"),
+        (6, "started_at", f"implausible time: {later} (more than 1 day after the load)"),
+    ]
+    assert con.execute("select call_id from raw.calls order by 1").fetchall() == [("ok1",), ("soon",), ("y2k",)]
+
+
 def test_defaults_types_and_utc(landing, con):
     _write_jsonl(landing / "calls/canonical/a.jsonl", [
         _row(call_id="offset", started_at="2026-10-01T01:30:00+02:00"),

@@ -86,7 +86,7 @@ def allocate(true_calls: list[demo.Call], logged: list[demo.Call]) -> dict[str, 
 def truth(built: Workspace) -> Truth:
     manifest = json.loads((built.landing / "_demo" / "manifest.json").read_text())
     params = manifest["parameters"]
-    prices = demo.load_prices(demo.DEFAULT_REFERENCE_DIR)
+    prices = demo.load_prices()
     streams = demo.build_streams(demo.load_tenants(demo.DEFAULT_REFERENCE_DIR), params["seed"])
     calls = demo.simulate_calls(date.fromisoformat(params["start"]), params["days"], params["calls_per_day"],
                                 params["seed"], streams)
@@ -367,7 +367,7 @@ def test_caches_with_too_few_hits_show_a_net_loss(tmp_path: Path):
     result = ws.materialize(SYNTHETIC_DAY, SYNTHETIC_DAY)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
 
-    prices = demo.load_prices(demo.DEFAULT_REFERENCE_DIR)
+    prices = demo.load_prices()
     day = date.fromisoformat(SYNTHETIC_DAY)
 
     def price(provider: str, model: str, bucket: str, tokens: int) -> Decimal:

@@ -36,3 +36,30 @@
      or abs({{ billed }} - {{ computed }})
         <= cast({{ materiality if materiality is not none else var('reconciliation_materiality_usd') }} as decimal(18,6)))
 {%- endmacro %}
+
+{#-
+  The arrival states of a reconciliation period, once (int_reconciliation_days for days, fct_reconciliation
+  for months): not_built (a bill day whose marts were never built), awaiting_bill (no bill yet),
+  reconciled (within tolerance), awaiting_calls (a bill and no logged call, while the period's last day
+  is within var reconciliation_grace_days of the run's last day), acknowledged (beyond tolerance and
+  explained in the config dir), out_of_tolerance.
+-#}
+{% macro reconciliation_status(billed, computed, calls, last_day, acknowledged) -%}
+    case
+        when {{ computed }} is null then 'not_built'
+        when {{ billed }} is null then 'awaiting_bill'
+        when {{ is_within_tolerance(billed, computed) }} then 'reconciled'
+        when {{ calls }} = 0
+            and {{ last_day }} > {{ window_end() }} - 1 - {{ var('reconciliation_grace_days') }} then 'awaiting_calls'
+        when {{ acknowledged }} then 'acknowledged'
+        else 'out_of_tolerance'
+    end
+{%- endmacro %}
+
+{#- An acknowledgment (stg_config__acknowledged_variances) covers a period of a provider and account. -#}
+{% macro acknowledgment_covers(ack, provider, billing_account, first_day, last_day) -%}
+    {{ ack }}.provider = {{ provider }}
+    and {{ ack }}.billing_account in ('*', {{ billing_account }})
+    and {{ ack }}.period_start <= {{ first_day }}
+    and {{ ack }}.period_end >= {{ last_day }}
+{%- endmacro %}

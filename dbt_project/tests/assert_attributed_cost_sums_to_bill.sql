@@ -1,7 +1,8 @@
 {{ config(meta={"dagster": {"ref": {"name": "fct_cost_daily"}}}) }}
--- Accounting identity: for every provider x billing account x UTC day that has been built, the
--- bill's total (usage, credits, corrections: every line) equals the attributed billed cost in
--- fct_cost_daily exactly (calls' shares + unattributed + credit rows). Returns the days that differ.
+-- The money identity: for every provider x UTC day that has been built, the bill's total (usage,
+-- credits, corrections: every line) equals the attributed billed cost in fct_cost_daily exactly (calls'
+-- shares + unattributed + credit rows), and once a provider-day has billed usage no call of it carries
+-- an estimate (an estimate and a bill amount are never both counted). Returns the days that break it.
 with
 
 built_days as (
@@ -9,20 +10,26 @@ built_days as (
 ),
 
 bill as (
-    select provider, billing_account, charge_day as cost_day, sum(billed_cost) as billed_total
+    select
+        provider, charge_day as cost_day,
+        sum(billed_cost) as billed_total,
+        sum(billed_cost) filter (where is_usage) as billed_usage
     from {{ ref('stg_raw__bill_lines') }}
-    where charge_day in (select cost_day from built_days)
+    where not is_usage_report and charge_day in (select cost_day from built_days)
     group by all
 ),
 
 attributed as (
-    select provider, billing_account, cost_day, sum(attributed_billed_cost) as attributed_total
+    select
+        provider, cost_day,
+        sum(attributed_billed_cost) as attributed_total,
+        sum(attributed_estimated_cost) as estimated_total
     from {{ ref('fct_cost_daily') }}
     group by all
-    having sum(attributed_billed_cost) <> 0
 )
 
 select *
 from bill
-full outer join attributed using (provider, billing_account, cost_day)
+full outer join attributed using (provider, cost_day)
 where coalesce(bill.billed_total, 0) <> coalesce(attributed.attributed_total, 0)
+    or (bill.billed_usage is not null and coalesce(attributed.estimated_total, 0) <> 0)

@@ -112,13 +112,16 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.adapters import adapter
+from ingest.adapters import adapter, azure_meters
 from ingest.schemas import UNKNOWN, Field
 from ingest.staging import LoadError, Reject, stage_records
 
 log = logging.getLogger(__name__)
 
 TOKEN_BUCKETS = ("input_uncached", "cache_read", "cache_write", "output")
+
+
+QuantityOf = Callable[[Mapping[str, str | None]], tuple[str | None, str | None]]
 
 
 @dataclass(frozen=True)
@@ -225,8 +228,10 @@ def tokens_quantity(quantity: str | None, unit: str | None) -> tuple[str | None,
     return format(value * factor, "f"), "Tokens"
 
 
-def bill_line(row: Mapping[str, str | None], provider: str, sku: Sku, sku_fallback: str | None) -> dict[str, object]:
-    quantity, unit = tokens_quantity(_get(row, "ConsumedQuantity"), _get(row, "ConsumedUnit"))
+def bill_line(row: Mapping[str, str | None], provider: str, sku: Sku, sku_fallback: str | None,
+              quantity_of: QuantityOf | None = None) -> dict[str, object]:
+    quantity, unit = (quantity_of(row) if quantity_of else
+                      tokens_quantity(_get(row, "ConsumedQuantity"), _get(row, "ConsumedUnit")))
     currency = _get(row, "BillingCurrency")
     return {
         "ChargePeriodStart": _get(row, "ChargePeriodStart"),
@@ -252,7 +257,8 @@ def bill_line(row: Mapping[str, str | None], provider: str, sku: Sku, sku_fallba
 
 def stage_focus(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field, ...], *, provider: str,
                 is_ai: Callable[[Mapping[str, str | None]], bool],
-                sku_of: Callable[[Mapping[str, str | None]], tuple[Sku, str | None]]) -> list[Reject]:
+                sku_of: Callable[[Mapping[str, str | None]], tuple[Sku, str | None]],
+                quantity_of: QuantityOf | None = None) -> list[Reject]:
     rows, rejects = read_rows(path)
     if rows and not any("servicename" == k.lower() for k in rows[0][1]):
         raise LoadError(f"{path}: no ServiceName column, cannot tell AI lines from other services")
@@ -265,7 +271,8 @@ def stage_focus(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field,
             skipped[f"{label} / {sub}" if sub else label] += 1
             continue
         sku, fallback = sku_of(row)
-        records.append((number, json.dumps(row, ensure_ascii=False), bill_line(row, provider, sku, fallback)))
+        records.append((number, json.dumps(row, ensure_ascii=False),
+                        bill_line(row, provider, sku, fallback, quantity_of)))
     stage_records(con, records, fields)
     services = ", ".join(f"{name}: {n}" for name, n in skipped.most_common())
     log.info("%s: %d %s line(s) staged, %d line(s) of other services skipped%s", path, len(records), provider,
@@ -351,35 +358,13 @@ def stage_focus_aws(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Fi
 
 
 # =============================================================================================
-# Azure (OpenAI)
-
-_CACHED = {"cached", "cchd", "cd", "cache", "cach", "ch"}
-_INPUT = {"inp", "inpt", "input", "in"}
-_OUTPUT = {"outp", "outpt", "output", "opt", "out"}
-_WRITE = {"write", "writes", "wr", "wrt"}
-_DEPLOYMENT = {"glbl", "gl", "global", "regnl", "rgnl", "regional", "rgn", "reg", "dzone", "dz", "datazone"}
-_UNIT = {"tokens", "token", "tok", "1m", "1k", "units"}
-_TIER = {"batch", "pp", "priority", "std", "standard", "flex"}
+# Azure (OpenAI and the other Foundry Models)
 
 
-def parse_azure_meter(meter: str | None) -> Sku:
-    """Model, token bucket and tier of an Azure OpenAI meter name (see module docstring)."""
-    words = [w for w in re.split(r"[\s\-_]+", (meter or "").strip()) if w]
-    lowered = [w.lower() for w in words]
-    present = set(lowered)
-    if present & _CACHED and present & _WRITE:
-        bucket = "cache_write"
-    elif present & _CACHED:
-        bucket = "cache_read"
-    elif present & _OUTPUT:
-        bucket = "output"
-    elif present & _INPUT:
-        bucket = "input_uncached"
-    else:
-        return Sku(tier=_tier_from(lowered))
-    drop = _CACHED | _INPUT | _OUTPUT | _WRITE | _DEPLOYMENT | _UNIT | _TIER
-    model = "-".join(w for w in lowered if w not in drop)
-    return Sku(model or UNKNOWN, bucket, _tier_from(lowered))
+def parse_azure_meter(meter: str | None, product: str | None = None) -> Sku:
+    """Model, token bucket and tier of an Azure meter name (grammar: ingest.adapters.azure_meters)."""
+    parsed = azure_meters.parse_meter(meter, product)
+    return Sku(parsed.model, parsed.bucket, parsed.tier)
 
 
 def _flat(text: str | None) -> str:
@@ -391,14 +376,85 @@ def is_azure_openai(row: Mapping[str, str | None]) -> bool:
     return any("openai" in n for n in names) or any(n == "foundrymodels" for n in names)
 
 
-def azure_sku(row: Mapping[str, str | None]) -> tuple[Sku, str | None]:
+def _azure_meter(row: Mapping[str, str | None]) -> tuple[str | None, str | None]:
+    """(meter name, product) of a row: x_SkuMeterName (else SkuMeter, else ChargeDescription) and the meter
+    subcategory, which names the product ("Azure OpenAI GPT5", "Azure Grok Models")."""
     meter = _get(row, "x_SkuMeterName", "SkuMeter")
-    return parse_azure_meter(meter or _get(row, "ChargeDescription")), meter
+    return meter, _get(row, "x_SkuMeterSubcategory")
+
+
+def azure_sku(row: Mapping[str, str | None]) -> tuple[Sku, str | None]:
+    meter, product = _azure_meter(row)
+    return parse_azure_meter(meter or _get(row, "ChargeDescription"), product), meter
+
+
+_BLOCK_WORDS = {"k": 1000, "thousand": 1000, "m": 1_000_000, "million": 1_000_000}
+_BLOCK_TEXT = re.compile(r"^\s*(?:(\d[\d,]*(?:\.\d+)?)\s*(k|m|million|thousand)?|(k|m|million|thousand))\b", re.I)
+
+
+def _block_size(text: str | None) -> Decimal | None:
+    """Units per block of a unit text: "1K" / "1K Tokens" -> 1000, "1M" -> 1000000, "1,000 Tokens" -> 1000,
+    "1000" -> 1000, "Units" / "Tokens" -> None (no block)."""
+    match = _BLOCK_TEXT.match(text or "")
+    if not match:
+        return None
+    number, word = match.group(1), (match.group(2) or match.group(3) or "").lower()
+    try:
+        size = Decimal(number.replace(",", "")) if number else Decimal(1)
+    except InvalidOperation:
+        return None
+    return size * _BLOCK_WORDS.get(word, 1)
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    try:
+        return Decimal(text.strip()) if text is not None else None
+    except InvalidOperation:
+        return None
+
+
+def azure_quantity(row: Mapping[str, str | None]) -> tuple[str | None, str | None]:
+    """ConsumedQuantity of an Azure line in tokens when the line bills tokens; other lines unchanged.
+
+    Microsoft's FOCUS export states the pricing block in x_PricingBlockSize (1000) and
+    x_PricingUnitDescription ("1K", "1M", "1K Tokens") and puts the distinct unit ("Units") in ConsumedUnit
+    and PricingUnit; by its definition ConsumedQuantity counts units (tokens) and PricingQuantity =
+    ConsumedQuantity / x_PricingBlockSize counts blocks. The rule, in order:
+      1. ConsumedUnit itself names a block ("1K Tokens", "1M", "1,000 Tokens"): ConsumedQuantity counts
+         blocks -> x block size.
+      2. A block size > 1 from x_PricingBlockSize, else x_PricingUnitDescription, else PricingUnit: with a
+         PricingQuantity, ConsumedQuantity counts blocks when it equals PricingQuantity (-> x block size) and
+         tokens when it equals PricingQuantity x block size; without one, tokens (Microsoft's definition).
+      3. Otherwise ("Tokens", no block columns) the quantity is taken as tokens.
+    """
+    quantity, unit = _get(row, "ConsumedQuantity"), _get(row, "ConsumedUnit")
+    meter, product = _azure_meter(row)
+    description = _get(row, "x_PricingUnitDescription")
+    parsed = azure_meters.parse_meter(meter or _get(row, "ChargeDescription"), product)
+    mentions_tokens = "token" in f"{unit or ''} {description or ''}".lower()
+    if parsed.kind != "tokens" and not mentions_tokens:
+        return quantity, unit
+    value = _decimal(quantity)
+    if value is None:
+        return quantity, unit
+    block_in_unit = _block_size(unit)
+    if block_in_unit is not None and block_in_unit > 1:
+        tokens = value * block_in_unit
+    else:
+        block = _decimal(_get(row, "x_PricingBlockSize")) or _block_size(description) \
+            or _block_size(_get(row, "PricingUnit"))
+        pricing = _decimal(_get(row, "PricingQuantity"))
+        if block is not None and block > 1 and pricing is not None and value != 0 and value == pricing:
+            tokens = value * block  # ConsumedQuantity repeats PricingQuantity: it counts blocks
+        else:
+            tokens = value
+    return format(tokens.normalize() if tokens == tokens.to_integral() else tokens, "f"), "Tokens"
 
 
 @adapter("billing", "focus_azure", ".csv", ".gz", ".parquet")
 def stage_focus_azure(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field, ...]) -> list[Reject]:
-    return stage_focus(con, path, fields, provider="azure_openai", is_ai=is_azure_openai, sku_of=azure_sku)
+    return stage_focus(con, path, fields, provider="azure_openai", is_ai=is_azure_openai, sku_of=azure_sku,
+                       quantity_of=azure_quantity)
 
 
 # =============================================================================================
@@ -417,8 +473,9 @@ AZURE_COLUMNS = (
     "BillingPeriodStart", "ChargeCategory", "ChargeClass", "ChargeDescription", "ChargeFrequency",
     "ChargePeriodEnd", "ChargePeriodStart", "ConsumedQuantity", "ConsumedUnit", "EffectiveCost", "ListCost",
     "PricingQuantity", "PricingUnit", "ProviderName", "PublisherName", "RegionId", "ServiceCategory",
-    "ServiceName", "SkuId", "SkuPriceId", "SubAccountId", "SubAccountName", "Tags", "x_ResourceGroupName",
-    "x_SkuMeterCategory", "x_SkuMeterName", "x_SkuMeterSubcategory",
+    "ServiceName", "SkuId", "SkuPriceId", "SubAccountId", "SubAccountName", "Tags", "x_PricingBlockSize",
+    "x_PricingUnitDescription", "x_ResourceGroupName", "x_SkuMeterCategory", "x_SkuMeterName",
+    "x_SkuMeterSubcategory",
 )
 _AWS_TOKEN = {"input_uncached": "input-tokens", "output": "output-tokens",
               "cache_read": "cache-read-input-token-count", "cache_write": "cache-write-input-token-count"}
@@ -505,11 +562,16 @@ def azure_row(line: Mapping[str, object]) -> dict[str, str]:
         meter = f"{model} {tier_word}{_AZURE_DIRECTION[bucket]} glbl Tokens"
     elif model != UNKNOWN or bucket != UNKNOWN:
         raise ValueError(f"no Azure OpenAI meter for model {model!r} / bucket {bucket!r} (no cache-write meter)")
-    return {**_common(line), "ProviderName": "Microsoft", "PublisherName": "Microsoft", "RegionId": "eastus2",
-            "ServiceCategory": "AI and Machine Learning", "ServiceName": "Azure AI Services",
-            "SkuId": meter or _text(line, "SkuId") or _text(line, "ChargeCategory").lower(),
-            "x_ResourceGroupName": "rg-ai", "x_SkuMeterCategory": "Cognitive Services",
-            "x_SkuMeterSubcategory": "Azure OpenAI", "x_SkuMeterName": meter}
+    row = {**_common(line), "ProviderName": "Microsoft", "PublisherName": "Microsoft", "RegionId": "eastus2",
+           "ServiceCategory": "AI and Machine Learning", "ServiceName": "Azure AI Services",
+           "SkuId": meter or _text(line, "SkuId") or _text(line, "ChargeCategory").lower(),
+           "x_ResourceGroupName": "rg-ai", "x_SkuMeterCategory": "Foundry Models",
+           "x_SkuMeterSubcategory": "Azure OpenAI", "x_SkuMeterName": meter}
+    tokens = _decimal(row["ConsumedQuantity"])
+    if meter and tokens is not None:  # as Microsoft writes a 1K meter: distinct units, block size apart
+        row.update(ConsumedUnit="Units", PricingUnit="Units", x_PricingBlockSize="1000",
+                   x_PricingUnitDescription="1K", PricingQuantity=format(tokens / 1000, "f"))
+    return row
 
 
 def can_write_aws(line: Mapping[str, object]) -> bool:

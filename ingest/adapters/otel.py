@@ -1,8 +1,11 @@
 """`calls/otel/`: OpenTelemetry traces in the OTLP JSON encoding, one call per GenAI span.
 
-Files: `.json` holds one ExportTraceServiceRequest (what an OTLP/HTTP JSON exporter posts, or the
-collector's file exporter writes); `.jsonl` holds one ExportTraceServiceRequest per line (the
-collector `file` exporter's JSON lines).
+Files: `.jsonl` holds one ExportTraceServiceRequest per line (the collector `file` exporter's JSON
+lines). `.json` holds one ExportTraceServiceRequest (what an OTLP/HTTP JSON exporter posts) when the
+file parses as one JSON document; else, when its first line is a JSON object on its own, it is read
+as JSON lines like `.jsonl` (the collector's file exporter writes one request per line whatever the
+file is called), each line that is not valid JSON quarantined with its line number. A `.json` file
+that is neither is one reject naming where the document breaks.
 
 The format, as OpenTelemetry defines it:
 - OTLP JSON encoding (https://opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding and
@@ -225,16 +228,30 @@ def to_canonical(span: dict, resource_attrs: dict, mapping: Mapping) -> dict[str
     return out
 
 
+def _first_line_is_an_object(path: Path) -> bool:
+    """Whether the first non-blank line of the file is a JSON object by itself (JSON lines)."""
+    with path.open("rb") as handle:
+        for raw in handle:
+            if raw.strip():
+                try:
+                    return isinstance(json.loads(raw.decode("utf-8-sig")), dict)
+                except ValueError:  # not JSON, or not UTF-8
+                    return False
+    return False
+
+
 def _requests(path: Path) -> tuple[list[tuple[int, str, object]], list[Reject]]:
-    """(line, text, parsed request) per ExportTraceServiceRequest of the file."""
-    if path.suffix.lower() == ".jsonl":
-        lines, rejects = read_jsonl(path)
-        return [(r.line, r.raw, r.value) for r in lines], rejects
-    document = read_json_document(path)
-    if not isinstance(document[0], str):
-        return [], [document]  # type: ignore[list-item]
-    text, value = document
-    return [(0, text, value)], []
+    """(line, text, parsed request) per ExportTraceServiceRequest of the file; line 0 = the whole file."""
+    if path.suffix.lower() != ".jsonl":
+        document = read_json_document(path)
+        if isinstance(document[0], str):
+            text, value = document
+            return [(0, text, value)], []
+        if not _first_line_is_an_object(path):
+            return [], [document]  # type: ignore[list-item]
+        # a .json file of JSON lines (the collector's file exporter): read as .jsonl below
+    lines, rejects = read_jsonl(path)
+    return [(r.line, r.raw, r.value) for r in lines], rejects
 
 
 def _spans(request: dict) -> Iterator[tuple[dict, dict]]:

@@ -1,28 +1,73 @@
 {{ config(materialized='table') }}
--- Which billed usage grain covers which priced call bucket (rule: macro bill_grain_covers), with
--- both amounts in integer pico-dollars: the base of the allocation and of the bill-line
--- reconciliation. A bucket may be covered by a fine line and by a coarser 'unknown' line.
+-- Which allocation pool (int_bill_allocation_grains: a bill grain, or bill grains pooled at a coarser
+-- grain) covers which priced call bucket (rule: macro pool_covers), with both amounts in integer
+-- pico-dollars: the base of the allocation. A bucket may be covered by a fine line and by a coarser
+-- 'unknown' or fallback pool. Three joins, one per key the levels share, so each is a hash join.
 with
 
 buckets as (
     select * from {{ ref('int_call_buckets_priced') }}
-    where list_cost is not null
+    where list_cost > 0
 ),
 
-bill_grains as (
-    select * from {{ ref('int_bill_usage_grains') }}
+pools as (
+    select
+        allocation_id,
+        allocation_level,
+        any_value(allocated_at) as allocated_at,
+        provider,
+        cost_day,
+        any_value(billing_account) as billing_account,
+        any_value(model) as model,
+        any_value(token_bucket) as token_bucket,
+        any_value(service_tier) as service_tier,
+        {{ money('sum(billed_cost)') }} as billed_cost
+    from {{ ref('int_bill_allocation_grains') }}
+    where allocation_level < 5
+    group by allocation_id, allocation_level, provider, cost_day
+),
+
+matched as (
+    select buckets.call_id, buckets.token_bucket, buckets.list_cost,
+        pools.allocation_id, pools.allocation_level, pools.allocated_at, pools.billed_cost
+    from buckets
+    inner join pools
+        on pools.allocation_level = 0
+        and pools.provider = buckets.provider
+        and pools.billing_account = buckets.billing_account
+        and pools.cost_day = buckets.call_day
+        and pools.service_tier = buckets.service_tier
+        and {{ pool_covers('pools', 'buckets') }}
+    union all
+    select buckets.call_id, buckets.token_bucket, buckets.list_cost,
+        pools.allocation_id, pools.allocation_level, pools.allocated_at, pools.billed_cost
+    from buckets
+    inner join pools
+        on pools.allocation_level between 1 and 3
+        and pools.provider = buckets.provider
+        and pools.billing_account = buckets.billing_account
+        and pools.cost_day = buckets.call_day
+        and {{ pool_covers('pools', 'buckets') }}
+    union all
+    select buckets.call_id, buckets.token_bucket, buckets.list_cost,
+        pools.allocation_id, pools.allocation_level, pools.allocated_at, pools.billed_cost
+    from buckets
+    inner join pools
+        on pools.allocation_level = 4
+        and pools.provider = buckets.provider
+        and pools.cost_day = buckets.call_day
 ),
 
 final as (
     select
-        buckets.call_id,
-        buckets.token_bucket,
-        bill_grains.bill_grain_id,
-        {{ to_pico('buckets.list_cost') }} as cost_pico,
-        {{ to_pico('bill_grains.billed_cost') }} as bill_pico
-    from buckets
-    inner join bill_grains
-        on {{ bill_grain_covers('bill_grains', 'buckets') }}
+        call_id,
+        token_bucket,
+        allocation_id,
+        allocation_level,
+        allocated_at,
+        {{ to_pico('list_cost') }} as cost_pico,
+        {{ to_pico('billed_cost') }} as bill_pico
+    from matched
 )
 
 select * from final

@@ -1,16 +1,11 @@
 -- Bill amounts that are not allocated onto calls, as explicit rows so that attributed cost sums
--- to the bill exactly: billed usage grains that cover no priced logged call bucket with a cost
--- (unattributed_usage), and every non-usage line (credits, refunds, corrections, adjustments,
+-- to the bill exactly: billed usage grains with no priced logged call of their provider-day, at any
+-- grain (int_bill_allocation_grains level 5: unattributed_usage), and every non-usage line (credits, refunds, corrections, adjustments,
 -- taxes) kept visible with its own kind. Only the partition window's days.
 with
 
 bill_grains as (
-    select * from {{ ref('int_bill_usage_grains') }}
-),
-
-matches as (
-    select * from {{ ref('int_bill_grain_matches') }}
-    where cost_pico <> 0
+    select * from {{ ref('int_bill_allocation_grains') }}
 ),
 
 other_lines as (
@@ -24,7 +19,7 @@ unattributed_usage as (
         'unattributed_usage' as cost_kind,
         billed_cost
     from bill_grains
-    where bill_grain_id not in (select bill_grain_id from matches)
+    where allocated_at = 'unattributed'
 ),
 
 non_usage as (

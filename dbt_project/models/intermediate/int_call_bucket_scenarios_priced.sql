@@ -10,7 +10,7 @@
 --                    macro is_batch_candidate_call, the rule of fct_batch_savings).
 -- Pricing rule (the one place it lives; int_call_buckets_priced is the as_served scenario, one row
 -- per bucket with tokens): the model name is resolved to its catalog model (model_key); a negotiated
--- override (seed price_overrides) valid on the call's UTC day wins; otherwise the catalog price of
+-- override (config dir price_overrides.csv) valid on the call's UTC day wins; otherwise the catalog price of
 -- the highest long-context tier whose threshold the call's input tokens (input_uncached + cache_read
 -- + cache_write) reach. A bucket without a price has <bucket>_price_per_mtok null (and
 -- <bucket>_list_cost null when it has tokens), never $0. Buckets with 0 tokens are priced too:
@@ -34,7 +34,7 @@ catalog as (
 ),
 
 overrides as (
-    select * from {{ ref('price_overrides') }}
+    select * from {{ ref('stg_config__price_overrides') }}
 ),
 
 scenarios as (

@@ -1,6 +1,6 @@
 -- Every model name seen in calls and bills, the catalog model it resolves to, and whether a price
 -- exists for it today (catalog or override). Unknown models are where unpriced calls come from:
--- add them to the price_overrides seed under their model_key.
+-- add them to the config dir's price_overrides.csv under their model_key.
 with
 
 aliases as (
@@ -12,7 +12,7 @@ catalog_models as (
 ),
 
 override_models as (
-    select distinct provider, model from {{ ref('price_overrides') }}
+    select distinct provider, model from {{ ref('stg_config__price_overrides') }}
 ),
 
 final as (

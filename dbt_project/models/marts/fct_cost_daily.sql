@@ -10,7 +10,10 @@
 -- feature x prompt template x service tier x cost kind. cost_kind 'usage' rows come from calls;
 -- bill amounts that are not allocated onto calls are rows of their own with the dimension value
 -- 'unattributed' (cost_kind unattributed_usage, credit, correction, adjustment, ...), so
--- attributed_billed_cost sums to the bill exactly per provider x account x day.
+-- attributed_billed_cost sums to the bill exactly per provider x UTC day (tests/
+-- assert_attributed_cost_sums_to_bill). Every row carries the reconciliation status of the period it
+-- belongs to (int_reconciliation_days: its account-day, or its provider-day when the bill was
+-- allocated across accounts).
 with
 
 calls as (
@@ -20,6 +23,11 @@ calls as (
 
 unattributed as (
     select * from {{ ref('int_bill_unattributed') }}
+),
+
+reconciliation as (
+    select * from {{ ref('int_reconciliation_days') }}
+    where {{ in_window('period_start') }}
 ),
 
 call_rows as (
@@ -80,10 +88,21 @@ bill_rows as (
     group by all
 ),
 
-final as (
+cost_rows as (
     select * from call_rows
     union all
     select * from bill_rows
+),
+
+final as (
+    select
+        cost_rows.*,
+        coalesce(reconciliation.reconciliation_status, 'awaiting_bill') as reconciliation_status
+    from cost_rows
+    left join reconciliation
+        on reconciliation.provider = cost_rows.provider
+        and reconciliation.period_start = cost_rows.cost_day
+        and reconciliation.billing_account in (cost_rows.billing_account, 'all_accounts')
 )
 
 select * from final

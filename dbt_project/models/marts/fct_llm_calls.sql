@@ -8,8 +8,8 @@
 }}
 -- One row per logged call, priced. list_cost = tokens x list price (null when any bucket has no
 -- price: such calls are flagged, never priced at $0). attributed_cost = the call's share of the
--- vendor bill (attributed_billed_cost) plus, for buckets whose bill line has not arrived yet, the
--- list cost as an estimate (attributed_estimated_cost). Incremental by UTC day: a run replaces
+-- vendor bill (attributed_billed_cost) or, while its provider-day has no bill yet, its list cost as
+-- an estimate (attributed_estimated_cost); never both (int_call_buckets_allocated). Incremental by UTC day: a run replaces
 -- the days of its partition window.
 with
 
@@ -27,6 +27,7 @@ per_call as (
         {{ money('sum(list_cost)') }} as priced_list_cost,
         count(*) filter (where allocation_status = 'unpriced') as unpriced_buckets,
         count(*) filter (where allocation_status = 'no_bill_line') as unbilled_buckets,
+        count(*) filter (where allocation_status = 'bill') as billed_buckets,
         count(*) as buckets,
         {{ money('sum(attributed_billed_cost)') }} as attributed_billed_cost,
         {{ money('sum(attributed_estimated_cost)') }} as attributed_estimated_cost
@@ -77,7 +78,8 @@ final as (
             when per_call.call_id is null then 'no_provider_tokens'
             when per_call.unpriced_buckets > 0 then 'unpriced'
             when per_call.unbilled_buckets = per_call.buckets then 'estimated'
-            when per_call.unbilled_buckets > 0 then 'partly_billed'
+            when per_call.billed_buckets = 0 then 'not_billed'
+            when per_call.billed_buckets < per_call.buckets then 'partly_billed'
             else 'billed'
         end as attribution_status,
         calls.source_file_id,

@@ -1,129 +1,169 @@
--- Reconciliation of computed (list) cost with the vendor bill per provider x billing account x
--- UTC day, plus a month rollup (period_grain = 'month'). variance_cost = billed usage - computed
--- cost; variance_pct = variance_cost / billed usage. The explained parts of the gap are shown
--- beside it: bill amounts with no logged priced call (unattributed_usage_cost), computed cost of
--- calls whose bill line is missing (unbilled_computed_cost), calls without a price
--- (unpriced_calls), and credits / corrections (kept out of the usage comparison).
--- A day with calls but no bill yet is 'awaiting_bill', not a failure; a bill day whose marts were
--- never built is 'not_built' (computed_cost null); the month rollup compares built days that have a bill.
+-- Reconciliation of computed (list) cost with the vendor bill per provider x billing account x UTC day
+-- (or provider x day, billing_account 'all_accounts', where the bill was allocated across accounts),
+-- plus a month rollup (period_grain = 'month'). variance_cost = billed usage - computed cost;
+-- variance_pct = variance_cost / billed usage. Beside it, the explained parts of the gap: bill amounts
+-- with no priced logged call of their provider-day (unattributed_usage_cost), list cost of calls whose
+-- provider-day has no bill yet (unbilled_computed_cost) or that no bill amount reached
+-- (logged_not_billed_cost), calls without a price (unpriced_calls), credits and corrections (kept out of
+-- the usage comparison), and how much of the bill was allocated at a coarser grain than its own line
+-- (fallback_allocated_cost, allocated_at). Day rows come from int_reconciliation_days, built with each
+-- day; a bill day whose marts were never built is 'not_built'. The month rollup compares the built days
+-- that have a bill; its status follows the same rule (macro reconciliation_status).
 with
 
-daily_costs as (
-    select * from {{ ref('fct_cost_daily') }}
+days as (
+    select * from {{ ref('int_reconciliation_days') }}
+),
+
+acknowledgments as (
+    select * from {{ ref('stg_config__acknowledged_variances') }}
 ),
 
 bill_lines as (
     select * from {{ ref('stg_raw__bill_lines') }}
-),
-
-computed as (
-    select
-        provider, billing_account, cost_day,
-        sum(calls) as calls,
-        sum(unpriced_calls) as unpriced_calls,
-        {{ money('sum(list_cost)') }} as computed_cost,
-        {{ money("sum(attributed_billed_cost) filter (where cost_kind = 'usage')") }} as attributed_to_calls_cost,
-        {{ money("sum(attributed_billed_cost) filter (where cost_kind = 'unattributed_usage')") }} as unattributed_usage_cost,
-        {{ money('sum(attributed_estimated_cost)') }} as unbilled_computed_cost
-    from daily_costs
-    group by all
-),
-
-billed as (
-    select
-        provider, billing_account, charge_day as cost_day,
-        {{ money('sum(billed_cost) filter (where is_usage)') }} as billed_usage_cost,
-        {{ money('sum(billed_cost) filter (where not is_usage)') }} as credits_and_adjustments_cost,
-        {{ money('sum(billed_cost)') }} as billed_total_cost
-    from bill_lines
     where not is_usage_report
-    group by all
 ),
 
-built_days as (
-    select distinct cost_day from daily_costs
-),
-
-days as (
+unbuilt_bill_days as (
     select
         'day' as period_grain,
-        coalesce(computed.cost_day, billed.cost_day) as period_start,
-        coalesce(computed.provider, billed.provider) as provider,
-        coalesce(computed.billing_account, billed.billing_account) as billing_account,
-        coalesce(computed.calls, 0) as calls,
-        coalesce(computed.unpriced_calls, 0) as unpriced_calls,
-        -- a bill day whose marts were never built has no computed cost yet (null, not 0)
-        case when built_days.cost_day is not null then coalesce(computed.computed_cost, 0) end as computed_cost,
-        billed.billed_usage_cost,
-        coalesce(billed.credits_and_adjustments_cost, 0) as credits_and_adjustments_cost,
-        billed.billed_total_cost,
-        coalesce(computed.attributed_to_calls_cost, 0) as attributed_to_calls_cost,
-        coalesce(computed.unattributed_usage_cost, 0) as unattributed_usage_cost,
-        coalesce(computed.unbilled_computed_cost, 0) as unbilled_computed_cost,
-        case when billed.cost_day is null then 1 else 0 end as days_awaiting_bill
-    from computed
-    full outer join billed
-        on computed.provider = billed.provider
-        and computed.billing_account = billed.billing_account
-        and computed.cost_day = billed.cost_day
-    left join built_days
-        on built_days.cost_day = coalesce(computed.cost_day, billed.cost_day)
+        charge_day as period_start,
+        provider,
+        billing_account,
+        'account' as reconciled_at,
+        0 as calls,
+        0 as unpriced_calls,
+        cast(null as decimal(38,12)) as computed_cost,
+        {{ money('sum(billed_cost) filter (where is_usage)') }} as billed_usage_cost,
+        {{ money('coalesce(sum(billed_cost) filter (where not is_usage), 0)') }} as credits_and_adjustments_cost,
+        {{ money('sum(billed_cost)') }} as billed_total_cost,
+        cast(null as decimal(38,12)) as variance_cost,
+        cast(null as decimal(18,8)) as variance_pct,
+        {{ money(0) }} as attributed_to_calls_cost,
+        {{ money(0) }} as unattributed_usage_cost,
+        {{ money(0) }} as unbilled_computed_cost,
+        {{ money(0) }} as logged_not_billed_cost,
+        {{ money(0) }} as fallback_allocated_cost,
+        cast(null as varchar) as allocated_at,
+        0 as days_awaiting_bill,
+        'not_built' as reconciliation_status,
+        cast(null as boolean) as within_tolerance,
+        cast(null as varchar) as acknowledgment_reason
+    from bill_lines
+    where not exists (
+        select 1 from days where days.provider = bill_lines.provider and days.period_start = bill_lines.charge_day
+    )
+    group by all
 ),
 
-months as (
+month_sums as (
     select
-        'month' as period_grain,
         cast(date_trunc('month', period_start) as date) as period_start,
         provider,
         billing_account,
-        sum(calls) filter (where billed_usage_cost is not null and computed_cost is not null) as calls,
-        sum(unpriced_calls) filter (where billed_usage_cost is not null and computed_cost is not null) as unpriced_calls,
-        {{ money('sum(computed_cost) filter (where billed_usage_cost is not null and computed_cost is not null)') }} as computed_cost,
-        {{ money('sum(billed_usage_cost) filter (where computed_cost is not null)') }} as billed_usage_cost,
+        any_value(reconciled_at) as reconciled_at,
+        min(period_start) filter (where billed_usage_cost is not null) as first_billed_day,
+        max(period_start) filter (where billed_usage_cost is not null) as last_billed_day,
+        sum(calls) filter (where billed_usage_cost is not null) as calls,
+        sum(unpriced_calls) filter (where billed_usage_cost is not null) as unpriced_calls,
+        {{ money('coalesce(sum(computed_cost) filter (where billed_usage_cost is not null), 0)') }} as computed_cost,
+        {{ money('sum(billed_usage_cost)') }} as billed_usage_cost,
         {{ money('sum(credits_and_adjustments_cost)') }} as credits_and_adjustments_cost,
         {{ money('sum(billed_total_cost)') }} as billed_total_cost,
         {{ money('sum(attributed_to_calls_cost)') }} as attributed_to_calls_cost,
         {{ money('sum(unattributed_usage_cost)') }} as unattributed_usage_cost,
         {{ money('sum(unbilled_computed_cost)') }} as unbilled_computed_cost,
+        {{ money('sum(logged_not_billed_cost)') }} as logged_not_billed_cost,
+        {{ money('sum(fallback_allocated_cost)') }} as fallback_allocated_cost,
+        case max(case allocated_at
+            when 'bill_line' then 0 when 'without_tier' then 1 when 'without_token_bucket' then 2
+            when 'without_model' then 3 when 'provider_day' then 4 when 'unattributed' then 5 end)
+            when 5 then 'unattributed' when 4 then 'provider_day' when 3 then 'without_model'
+            when 2 then 'without_token_bucket' when 1 then 'without_tier' when 0 then 'bill_line'
+        end as allocated_at,
         sum(days_awaiting_bill) as days_awaiting_bill
     from days
     group by all
 ),
 
-periods as (
-    select * from days
-    union all
-    select * from months
+month_acknowledged as (
+    select
+        month_sums.period_start, month_sums.provider, month_sums.billing_account,
+        arg_min(acknowledgments.reason, acknowledgments.period_start) as acknowledgment_reason
+    from month_sums
+    inner join acknowledgments
+        on {{ acknowledgment_covers('acknowledgments', 'month_sums.provider', 'month_sums.billing_account',
+                                    'month_sums.first_billed_day', 'month_sums.last_billed_day') }}
+    group by all
+),
+
+months as (
+    select
+        'month' as period_grain,
+        month_sums.period_start,
+        month_sums.provider,
+        month_sums.billing_account,
+        month_sums.reconciled_at,
+        month_sums.calls,
+        month_sums.unpriced_calls,
+        month_sums.computed_cost,
+        month_sums.billed_usage_cost,
+        month_sums.credits_and_adjustments_cost,
+        month_sums.billed_total_cost,
+        {{ money('month_sums.billed_usage_cost - month_sums.computed_cost') }} as variance_cost,
+        {{ ratio('month_sums.billed_usage_cost - month_sums.computed_cost', 'month_sums.billed_usage_cost') }}
+            as variance_pct,
+        month_sums.attributed_to_calls_cost,
+        month_sums.unattributed_usage_cost,
+        month_sums.unbilled_computed_cost,
+        month_sums.logged_not_billed_cost,
+        month_sums.fallback_allocated_cost,
+        month_sums.allocated_at,
+        month_sums.days_awaiting_bill,
+        {{ reconciliation_status('month_sums.billed_usage_cost', 'month_sums.computed_cost', 'month_sums.calls',
+                                 'month_sums.last_billed_day', 'month_acknowledged.acknowledgment_reason is not null') }}
+            as reconciliation_status,
+        case when month_sums.billed_usage_cost is not null
+            then {{ is_within_tolerance('month_sums.billed_usage_cost', 'month_sums.computed_cost') }}
+        end as within_tolerance,
+        month_acknowledged.acknowledgment_reason
+    from month_sums
+    left join month_acknowledged
+        on month_acknowledged.period_start = month_sums.period_start
+        and month_acknowledged.provider = month_sums.provider
+        and month_acknowledged.billing_account = month_sums.billing_account
 ),
 
 final as (
-    select
-        period_grain,
-        period_start,
-        provider,
-        billing_account,
-        calls,
-        unpriced_calls,
-        computed_cost,
-        billed_usage_cost,
-        credits_and_adjustments_cost,
-        billed_total_cost,
-        {{ money('billed_usage_cost - computed_cost') }} as variance_cost,
-        {{ ratio('billed_usage_cost - computed_cost', 'billed_usage_cost') }} as variance_pct,
-        attributed_to_calls_cost,
-        unattributed_usage_cost,
-        unbilled_computed_cost,
-        days_awaiting_bill,
-        case
-            when computed_cost is null then 'not_built'
-            when billed_usage_cost is null then 'awaiting_bill'
-            when {{ is_within_tolerance('billed_usage_cost', 'computed_cost') }} then 'reconciled'
-            else 'out_of_tolerance'
-        end as reconciliation_status,
-        case when billed_usage_cost is not null and computed_cost is not null
-            then {{ is_within_tolerance('billed_usage_cost', 'computed_cost') }}
-        end as within_tolerance
-    from periods
+    select * from days
+    union all by name
+    select * from unbuilt_bill_days
+    union all by name
+    select * from months
 )
 
-select * from final
+select
+    period_grain,
+    period_start,
+    provider,
+    billing_account,
+    reconciled_at,
+    calls,
+    unpriced_calls,
+    computed_cost,
+    billed_usage_cost,
+    credits_and_adjustments_cost,
+    billed_total_cost,
+    variance_cost,
+    variance_pct,
+    attributed_to_calls_cost,
+    unattributed_usage_cost,
+    unbilled_computed_cost,
+    logged_not_billed_cost,
+    fallback_allocated_cost,
+    allocated_at,
+    days_awaiting_bill,
+    reconciliation_status,
+    within_tolerance,
+    acknowledgment_reason
+from final
