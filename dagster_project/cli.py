@@ -13,6 +13,14 @@ from pathlib import Path
 from ingest.config import REPO_ROOT, Settings
 
 
+# `finops materialize` exit codes (docs/operations.md)
+EXIT_OK = 0
+EXIT_FAILED = 1  # a step failed (an integrity test, a load error): nothing was published
+EXIT_USAGE = 2
+EXIT_LOCKED = 3  # another run holds the warehouse
+EXIT_OUT_OF_TOLERANCE = 4  # built and published; some reconciliation period is out of tolerance
+
+
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -74,13 +82,13 @@ def cmd_materialize(args: argparse.Namespace) -> int:
             held.enter_context(run_lock(warehouse))
         except RunLockHeld as exc:
             print(exc, file=sys.stderr)
-            return 3
+            return EXIT_LOCKED
         holder = _warehouse_held(warehouse)
         if holder:
             print(f"the warehouse {warehouse} is held by another process ({holder}): a dbt build of a killed run "
                   "still finishing, or a reader of the build file; wait for it to exit (or stop it), then re-run",
                   file=sys.stderr)
-            return 3
+            return EXIT_LOCKED
         return _materialize(args)
 
 
@@ -116,10 +124,10 @@ def _materialize(args: argparse.Namespace) -> int:
     end = args.end or yesterday
     if start < first:
         print(f"--start {start} is before the first partition {first} (set FINOPS_START_DATE)", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     if end < start:
         print(f"--end {end} is before --start {start}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     job = defs.resolve_job_def(DAILY_JOB.name)
     print(f"materializing UTC days {start} .. {end} ({(end - start).days + 1} partitions) in one run", flush=True)
     result = job.execute_in_process(
@@ -131,9 +139,30 @@ def _materialize(args: argparse.Namespace) -> int:
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
         print(f"materialization FAILED (steps: {', '.join(failed) or 'see log above'})", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
+    out = _out_of_tolerance(Settings.from_env().warehouse)
+    if out:
+        print(f"materialization succeeded and was published, but {len(out)} reconciliation period(s) are OUT OF "
+              "TOLERANCE (run `finops reconcile`; acknowledge an explained variance in the config dir's "
+              "acknowledged_variances.csv):", file=sys.stderr)
+        for grain, day, provider, account, pct in out[:10]:
+            print(f"  {grain} {day} {provider}/{account}: variance {pct:.2%}", file=sys.stderr)
+        return EXIT_OUT_OF_TOLERANCE
     print("materialization succeeded")
-    return 0
+    return EXIT_OK
+
+
+def _out_of_tolerance(warehouse: Path) -> list[tuple]:
+    from ingest.warehouse import connect
+
+    con = connect(warehouse, read_only=True)
+    try:
+        return con.execute(
+            "select period_grain, period_start::varchar, provider, billing_account, coalesce(variance_pct, 0)::double "
+            "from marts.fct_reconciliation where reconciliation_status = 'out_of_tolerance' "
+            "order by period_start desc, period_grain, provider, billing_account").fetchall()
+    finally:
+        con.close()
 
 
 def _connect_marts(build: bool = False):
@@ -174,16 +203,23 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     con = _connect_marts(build=True)
     rows = con.execute(
         "select period_start::varchar, provider, billing_account, calls, unpriced_calls, computed_cost, "
-        "billed_usage_cost, variance_cost, variance_pct::double, credits_and_adjustments_cost, reconciliation_status "
-        "from marts.fct_reconciliation where period_grain = ? order by period_start, provider, billing_account",
+        "billed_usage_cost, variance_cost, variance_pct::double, credits_and_adjustments_cost, allocated_at, "
+        "reconciliation_status from marts.fct_reconciliation where period_grain = ? "
+        "order by period_start, provider, billing_account",
         [args.grain],
     ).fetchall()
     _print_table(["period", "provider", "account", "calls", "unpriced", "computed $", "billed $", "variance $",
-                  "variance %", "credits $", "status"], rows)
-    bad = [r for r in rows if r[-1] == "out_of_tolerance"]
-    waiting = sum(1 for r in rows if r[-1] == "awaiting_bill")
-    print(f"\n{len(rows)} {args.grain} rows: {len(rows) - len(bad) - waiting} reconciled, "
-          f"{len(bad)} out of tolerance, {waiting} awaiting bill")
+                  "variance %", "credits $", "allocated at", "status"], rows)
+    counts = {status: sum(1 for r in rows if r[-1] == status) for status in
+              ("reconciled", "acknowledged", "out_of_tolerance", "awaiting_bill", "awaiting_calls", "not_built")}
+    print(f"\n{len(rows)} {args.grain} rows: " + ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in counts.items() if n))
+    fallback = con.execute(
+        "select allocated_at, count(*), sum(fallback_allocated_cost) from marts.fct_reconciliation "
+        "where period_grain = 'day' and fallback_allocated_cost <> 0 group by 1 order by 1").fetchall()
+    for allocated_at, periods, amount in fallback:
+        print(f"allocated at a coarser grain than the bill line: ${amount:,.2f} over {periods} period(s), "
+              f"at most {allocated_at.replace('_', ' ')}" + (" (logs without the vendor account, or accounts the logs "
+              "and the bill do not share: reconciled per provider x day)" if allocated_at == "provider_day" else ""))
     gaps = con.execute(
         "select provider, model_key, count(*), sum(total_tokens) from marts.fct_llm_calls where not is_priced "
         "group by all order by 3 desc"
@@ -191,12 +227,47 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     unattributed = con.execute(
         "select sum(attributed_billed_cost) from marts.fct_cost_daily where cost_kind = 'unattributed_usage'"
     ).fetchone()[0]
+    config_dir = Settings.from_env().config_dir
     for provider, model, calls, tokens in gaps:
         print(f"part of the gap: {calls:,} calls ({tokens:,} tokens) of {provider}/{model} have no price "
-              f"(add it to data/reference/price_overrides.csv)")
+              f"(add it to {config_dir / 'price_overrides.csv'})")
     if unattributed:
-        print(f"part of the gap: ${unattributed:,.2f} billed with no priced logged call (unattributed)")
-    return 1 if bad else 0
+        print(f"part of the gap: ${unattributed:,.2f} billed with no priced logged call of its provider-day "
+              "(unattributed)")
+    for hint in negotiated_rate_hints(con, config_dir):
+        print(hint)
+    return 1 if counts["out_of_tolerance"] else 0
+
+
+# A provider billed this steadily off list (same sign, spread of daily variance_pct at most NEGOTIATED_SPREAD)
+# on at least NEGOTIATED_MIN_DAYS days is named as a likely negotiated rate.
+NEGOTIATED_MIN_DAYS = 7
+NEGOTIATED_SPREAD = 0.03
+
+
+def negotiated_rate_hints(con, config_dir: Path) -> list[str]:
+    """A steady gap between bill and list (e.g. billed 20% under list every day) is most often a negotiated
+    rate: name it, with the price_overrides.csv lines that would make list cost match the bill."""
+    hints = []
+    providers = con.execute(
+        "select provider, count(*), min(variance_pct)::double, max(variance_pct)::double, "
+        "sum(billed_usage_cost), sum(computed_cost), min(period_start)::varchar "
+        "from marts.fct_reconciliation where period_grain = 'day' and billed_usage_cost > 0 and computed_cost > 0 "
+        "and reconciliation_status in ('out_of_tolerance', 'acknowledged') group by 1 order by 1").fetchall()
+    for provider, days, low, high, billed, computed, first in providers:
+        if days < NEGOTIATED_MIN_DAYS or high - low > NEGOTIATED_SPREAD or (low < 0 < high):
+            continue
+        ratio = billed / computed
+        lines = con.execute(
+            "select model, token_bucket, service_tier, sum(list_cost), sum(tokens) from intermediate.int_cost_daily_buckets "
+            "where provider = ? and tokens > 0 and list_cost > 0 group by all order by 1, 2, 3", [provider]).fetchall()
+        hints.append(f"likely a negotiated rate: {provider} billed {abs(1 - ratio):.1%} {'under' if ratio < 1 else 'over'} "
+                     f"list on {days} days; if it is contracted, add these lines to {config_dir / 'price_overrides.csv'} "
+                     "(or acknowledge it in acknowledged_variances.csv):")
+        for model, bucket, tier, cost, tokens in lines:
+            price = (cost * 1_000_000 / tokens * ratio).quantize(Decimal("0.000001"))
+            hints.append(f"  {provider},{model},{bucket},{tier},{price},{first},,negotiated rate inferred from the bill")
+    return hints
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
