@@ -51,6 +51,7 @@ is kind 'provisioned' or 'other': model and bucket unknown, billed cost kept.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -116,8 +117,8 @@ _RELEASE_YEAR = {"0513": 2024, "0718": 2024, "0806": 2024, "1120": 2024, "1217":
 # family words an OpenAI model name may contain; any other word leaves the meter unrecognised
 _OPENAI_WORDS = {"gpt", "o1", "o3", "o4", "mini", "nano", "pro", "chat", "codex", "max", "latest",
                  "chat-latest", "turbo", "instruct", "vision", "embedding", "ada", "babbage", "davinci",
-                 "oss", "computer", "use", "large", "small", "deep", "research", "sol", "luna", "terra", "cyber", "preview",
-                 "realtime", "transcribe", "tts", "d", "image", "audio", "text", "4o", "4omini"}
+                 "oss", "computer", "use", "large", "small", "deep", "research", "sol", "luna", "terra", "cyber",
+                 "preview", "realtime", "transcribe", "tts", "d", "image", "audio", "text", "4o", "4omini"}
 _AUDIO_USERS = {"realtime", "rt", "rtime", "transcribe", "trscb", "tcrb", "tts"}  # models of audio tokens
 _VERSION = re.compile(r"^(?:\d+(?:\.\d+)?[a-z]?|\d+k|\d+b)$")
 
@@ -341,7 +342,7 @@ def parse_meter(meter: str | None, product: str | None = None,
     bucket = "input_uncached" if token == UNKNOWN and embedding else token  # embeddings bill input only
     result = _with(result, token=bucket)
     if model is None:
-        if bare_version and not product_key:
+        if bare_version and product_key in ("", "foundry models", "cognitive services"):
             # "4.3 Inp DZ" without its product may be Grok's: not knowingly a GPT model
             return _with(result, reason=UNRECOGNISED)
         return _with(result, model=candidates[0], bucket=bucket, reason=NOT_IN_CATALOG)
@@ -350,6 +351,12 @@ def parse_meter(meter: str | None, product: str | None = None,
     if bucket == UNKNOWN:
         return _with(result, model=model, reason=NO_DIRECTION)
     return _with(result, model=model, bucket=bucket)
+
+
+@functools.lru_cache(maxsize=65536)
+def parse_meter_cached(meter: str | None, product: str | None = None) -> AzureMeter:
+    """parse_meter with the catalog lookup, remembered (an export repeats a few hundred meters)."""
+    return parse_meter(meter, product)
 
 
 def _modality_word(core: list[str], word: str) -> bool:

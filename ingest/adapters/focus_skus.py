@@ -53,18 +53,20 @@ focus_azure (Microsoft Cost Management FOCUS export), ProviderName 'azure_openai
     "Azure OpenAI Service", "Azure OpenAI GPT5"), or the meter category "Foundry Models" (which also
     bills non-OpenAI models hosted by Azure). The FOCUS ServiceName of an Azure OpenAI resource is
     "Azure AI Services" (shared with Speech, Vision, ...), so that alone does not make a line AI.
-    Model / bucket / tier from the meter name (x_SkuMeterName, else SkuMeter, else ChargeDescription),
-    `parse_azure_meter`: the name is split into words, e.g. "gpt 4o 1120 cached Inp glbl Tokens",
-    "gpt-4o-mini-0718-Outp-glbl Tokens", "GPT 5 Mini cchd Inpt Glbl 1M Tokens", "GPT 5.1 cd inp Gl 1M Tokens",
-    "gpt-4o-0806 Inp regional Tokens", "GPT 5 Batch Inpt Glbl":
-      cached words (cached, cchd, cd, cache, ch) -> cache_read; output words (outp, outpt, output, opt, out)
-      -> output; input words (inp, inpt, input, in) -> input_uncached; none -> model and bucket 'unknown'
-      batch word -> batch, pp / priority -> priority, else standard;
-      the model is the remaining words joined by '-' and lower-cased ("gpt-4o-1120", "gpt-5-mini"), after
-      dropping deployment words (glbl, gl, global, regnl, rgnl, regional, dzone, ...), unit words
-      (tokens, 1m, 1k) and tier words (std, standard). Azure meter abbreviations are inconsistent across
-      model generations; this word list covers the spellings seen in public exports and price lists,
-      a new spelling falls back to 'unknown' bucket rather than a wrong one.
+    Model / bucket / tier from the meter name (x_SkuMeterName, else SkuMeter, else ChargeDescription) and
+    the meter subcategory (the Retail Prices product: "Azure OpenAI GPT5", "Azure Grok Models", ...), by the
+    meter grammar of ingest.adapters.azure_meters: "gpt 4o 1120 cached Inp Data Zone Tokens" ->
+    gpt-4o-2024-11-20 / cache_read / standard, "5.4 pp opt Gl 1M Tokens" -> gpt-5.4 / output / priority,
+    "GPT 5 Mini Batch Inpt cchd Dzone 1M Tokens" -> gpt-5-mini / cache_read / batch. Deployment (global, data
+    zone, regional) and context tier (ShortCo / LongCo) are read and left out of the model name. A token
+    meter the grammar cannot map to a catalog model and canonical bucket (fine-tuning, audio / image tokens,
+    a model the price catalog does not know) keeps model and/or bucket 'unknown' rather than a made-up name.
+    Provisioned throughput (PTU) and other non-token meters: model and bucket 'unknown', billed cost and
+    quantity kept as exported, so they are allocated as usage of the account (allocation fallback).
+    ConsumedQuantity of a token meter is converted to tokens from ConsumedUnit, x_PricingBlockSize,
+    x_PricingUnitDescription and PricingQuantity (`azure_quantity`): Microsoft writes ConsumedUnit "Units"
+    and the block ("1K", "1M") apart, and ConsumedQuantity counts tokens unless it repeats PricingQuantity
+    (then it counts blocks) or ConsumedUnit itself names a block ("1K Tokens").
 
 Sources:
 - FOCUS columns: https://focus.finops.org/focus-specification/ (1.2) and the AWS export tables
@@ -85,9 +87,13 @@ Sources:
   x_SkuMeterName); ServiceName of microsoft.cognitiveservices/accounts = "Azure AI Services":
   https://github.com/microsoft/finops-toolkit/blob/dev/src/open-data/Services.csv
 - Azure OpenAI meter names: Azure Retail Prices API (https://prices.azure.com/api/retail/prices, productName
-  "Azure OpenAI", "Azure OpenAI GPT5", serviceName "Foundry Models") as quoted in public code.
+  "Azure OpenAI", "Azure OpenAI GPT5", serviceName "Foundry Models"); the whole list the tests use is
+  tests/fixtures/azure_meters/retail_price_meters.csv (its header says where it comes from).
+- Azure pricing units: the FinOps toolkit's PricingUnits open data (UnitOfMeasure "1K" -> x_PricingBlockSize
+  1000, distinct unit "Units") and data dictionary ("Divide UsageQuantity by PricingBlockSize to get the
+  PricingQuantity"): https://github.com/microsoft/finops-toolkit/blob/dev/src/open-data/PricingUnits.csv
 Where the naming is uncertain: the Bedrock marketplace usage-type spelling for priority / flex, the Azure
-batch and priority meter spellings, and the ConsumedUnit AWS uses for marketplace token units ("Units",
+flex meter spelling (none on the Retail Prices list yet), and the ConsumedUnit AWS uses for marketplace token units ("Units",
 likely millions of tokens) are not confirmed by an official document; such lines still load with the
 parts that could be read.
 """
@@ -363,7 +369,7 @@ def stage_focus_aws(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Fi
 
 def parse_azure_meter(meter: str | None, product: str | None = None) -> Sku:
     """Model, token bucket and tier of an Azure meter name (grammar: ingest.adapters.azure_meters)."""
-    parsed = azure_meters.parse_meter(meter, product)
+    parsed = azure_meters.parse_meter_cached(meter, product)
     return Sku(parsed.model, parsed.bucket, parsed.tier)
 
 
@@ -430,7 +436,7 @@ def azure_quantity(row: Mapping[str, str | None]) -> tuple[str | None, str | Non
     quantity, unit = _get(row, "ConsumedQuantity"), _get(row, "ConsumedUnit")
     meter, product = _azure_meter(row)
     description = _get(row, "x_PricingUnitDescription")
-    parsed = azure_meters.parse_meter(meter or _get(row, "ChargeDescription"), product)
+    parsed = azure_meters.parse_meter_cached(meter or _get(row, "ChargeDescription"), product)
     mentions_tokens = "token" in f"{unit or ''} {description or ''}".lower()
     if parsed.kind != "tokens" and not mentions_tokens:
         return quantity, unit
