@@ -8,6 +8,11 @@ at most `lookback` days before the window (FINOPS_REBUILD_LOOKBACK_DAYS, default
 becomes [earliest such day, window end), one contiguous range, since every model replaces its window's
 days. Once the run has built and published them, the days are stamped `built_at`. Changed days older
 than the lookback are left pending and named in a warning with the command that rebuilds them.
+
+One state changes with time alone: a bill with no logged call is 'awaiting_calls' for a grace of
+FINOPS_RECONCILIATION_GRACE_DAYS (default 3, the dbt var reconciliation_grace_days reads the same variable)
+after its day; a day built in that state is rebuilt by the first run past its grace, so that its status
+(on fct_reconciliation and on the fct_cost_daily rows) becomes what the rule says.
 """
 
 from __future__ import annotations
@@ -22,19 +27,29 @@ from ingest.warehouse import ensure_raw_schema
 
 LOOKBACK_ENV = "FINOPS_REBUILD_LOOKBACK_DAYS"
 DEFAULT_LOOKBACK_DAYS = 45
+GRACE_ENV = "FINOPS_RECONCILIATION_GRACE_DAYS"
+DEFAULT_GRACE_DAYS = 3  # dbt_project.yml's reconciliation_grace_days default repeats it (a test checks)
 
 
-def lookback_days() -> int:
-    text = os.environ.get(LOOKBACK_ENV, "").strip()
+def _days_setting(name: str, default: int) -> int:
+    text = os.environ.get(name, "").strip()
     if not text:
-        return DEFAULT_LOOKBACK_DAYS
+        return default
     try:
         days = int(text)
     except ValueError:
-        raise ValueError(f"{LOOKBACK_ENV}={text!r}: not a whole number of days") from None
+        raise ValueError(f"{name}={text!r}: not a whole number of days") from None
     if days < 0:
-        raise ValueError(f"{LOOKBACK_ENV}={text!r}: must be 0 or more")
+        raise ValueError(f"{name}={text!r}: must be 0 or more")
     return days
+
+
+def lookback_days() -> int:
+    return _days_setting(LOOKBACK_ENV, DEFAULT_LOOKBACK_DAYS)
+
+
+def grace_days() -> int:
+    return _days_setting(GRACE_ENV, DEFAULT_GRACE_DAYS)
 
 
 @dataclass(frozen=True)
@@ -74,9 +89,16 @@ def rebuild_window(con: duckdb.DuckDBPyConnection, partition_start: date, partit
     """The window a run over [partition_start, partition_end) builds (module docstring)."""
     ensure_raw_schema(con)
     lookback = lookback_days() if lookback is None else lookback
-    pending = [r[0] for r in con.execute(
-        "select distinct day from raw.changed_days where built_at is null and day < ? order by 1",
-        [partition_start]).fetchall()]
+    pending = {r[0] for r in con.execute(
+        "select distinct day from raw.changed_days where built_at is null and day < ?", [partition_start]).fetchall()}
+    has_states = con.execute("select count(*) from information_schema.tables where table_schema = 'intermediate' "
+                             "and table_name = 'int_reconciliation_days'").fetchone()[0]
+    if has_states:  # days built while awaiting calls whose grace has run out by this window's last day
+        pending |= {r[0] for r in con.execute(
+            "select distinct period_start from intermediate.int_reconciliation_days "
+            "where reconciliation_status = 'awaiting_calls' and period_start < ? and period_start < ?",
+            [partition_end - timedelta(days=grace_days()), partition_start]).fetchall()}
+    pending = sorted(pending)
     floor = partition_start - timedelta(days=lookback)
     pulled_in = [d for d in pending if d >= floor]
     beyond = [d for d in pending if d < floor]

@@ -28,6 +28,11 @@ class Workspace:
         return self.root / "landing"
 
     @property
+    def config(self) -> Path:
+        """The company config dir: FINOPS_CONFIG_DIR's default, `config/` beside the landing dir."""
+        return self.root / "config"
+
+    @property
     def warehouse(self) -> Path:
         return self.root / "warehouse" / "finops.duckdb"
 
@@ -75,6 +80,7 @@ def built(demo_landing, tmp_path_factory) -> Workspace:
     """The demo materialized end to end; read-only for tests (copy it to change it)."""
     ws = Workspace(tmp_path_factory.mktemp("built"))
     shutil.copytree(demo_landing / "landing", ws.landing)
+    shutil.copytree(demo_landing / "config", ws.config)  # the demo company's price overrides
     return _materialized(ws)
 
 

@@ -56,12 +56,12 @@ ENVIRONMENTS = {"prod": 0.85, "staging": 0.10, "dev": 0.05}
 # feature -> (weight, routes (provider, model requested, model served, share), tokens (cached prefix, input, output))
 FEATURES = {
     "chat_assistant": (3.0, (("anthropic", "claude-sonnet-4-5", "claude-sonnet-4-5-20250929", 0.6),
-                             ("aws_bedrock", SONNET_35, SONNET_35, 0.4)), (2048, 1200, 350)),
-    "search_rerank": (3.0, (("openai", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", 1.0),), (3072, 9000, 200)),
+                             ("aws_bedrock", SONNET_35, SONNET_35, 0.4)), (20480, 12000, 3500)),
+    "search_rerank": (3.0, (("openai", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", 1.0),), (30720, 90000, 2000)),
     "email_drafter": (2.0, (("openai", "gpt-4o", "gpt-4o-2024-08-06", 0.7),
-                            ("anthropic", "claude-haiku-4-5", "claude-haiku-4-5-20251001", 0.3)), (1280, 3000, 500)),
+                            ("anthropic", "claude-haiku-4-5", "claude-haiku-4-5-20251001", 0.3)), (12800, 30000, 5000)),
     "doc_summarizer": (2.0, (("aws_bedrock", HAIKU_3, HAIKU_3, 0.8),
-                             ("openai", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", 0.2)), (0, 20000, 800)),
+                             ("openai", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", 0.2)), (0, 200000, 8000)),
 }
 UNLOGGED_MIN, UNLOGGED_MAX, UNLOGGED_CALLS = Decimal("0.01"), Decimal("0.019"), 0.02
 CORRECTION_RUN, CORRECTION_DAY, CORRECTION_AMOUNT = 8, 2, Decimal("-0.50")

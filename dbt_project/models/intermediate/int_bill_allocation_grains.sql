@@ -4,7 +4,9 @@
 -- when a priced logged call bucket shares that grain; otherwise at the next grain both sides share,
 -- dropping the service tier, then the token bucket, then the model, then the billing account
 -- (provider x day). Bill grains that fall back to the same coarser key are pooled into one
--- allocation. Only a bill grain with no priced logged call of its provider-day is 'unattributed'.
+-- allocation, spread over the calls of that grain that no bill line covers at its own grain (or over all
+-- of them when each has its own line: int_bill_grain_matches). Only a bill grain with no priced logged
+-- call of its provider-day is 'unattributed'.
 -- One row per bill grain of the partition window; allocation_id names the pool it is split in.
 with
 

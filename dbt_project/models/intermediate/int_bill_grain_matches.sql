@@ -1,8 +1,13 @@
 {{ config(materialized='table') }}
 -- Which allocation pool (int_bill_allocation_grains: a bill grain, or bill grains pooled at a coarser
 -- grain) covers which priced call bucket (rule: macro pool_covers), with both amounts in integer
--- pico-dollars: the base of the allocation. A bucket may be covered by a fine line and by a coarser
--- 'unknown' or fallback pool. Three joins, one per key the levels share, so each is a hash join.
+-- pico-dollars: the base of the allocation. A pool at its own grain covers every bucket of that grain
+-- (a bucket may be covered by a fine line and by a coarser 'unknown' line). A fallback pool (bill
+-- amounts that met no call at their own grain) covers the buckets of its coarser grain that no bill line
+-- covers at its own grain, the calls the unmatched amount most likely belongs to (Bedrock lines under a
+-- usage type no model resolves, beside lines that did meet their calls); only when every bucket of that
+-- grain has its own line does it cover them all. Three joins, one per key the levels share, so each is a
+-- hash join.
 with
 
 buckets as (
@@ -27,7 +32,7 @@ pools as (
     group by allocation_id, allocation_level, provider, cost_day
 ),
 
-matched as (
+own_grain as (
     select buckets.call_id, buckets.token_bucket, buckets.list_cost,
         pools.allocation_id, pools.allocation_level, pools.allocated_at, pools.billed_cost
     from buckets
@@ -38,7 +43,9 @@ matched as (
         and pools.cost_day = buckets.call_day
         and pools.service_tier = buckets.service_tier
         and {{ pool_covers('pools', 'buckets') }}
-    union all
+),
+
+coarser_grain as (
     select buckets.call_id, buckets.token_bucket, buckets.list_cost,
         pools.allocation_id, pools.allocation_level, pools.allocated_at, pools.billed_cost
     from buckets
@@ -56,6 +63,23 @@ matched as (
         on pools.allocation_level = 4
         and pools.provider = buckets.provider
         and pools.cost_day = buckets.call_day
+),
+
+uncovered as (
+    select * from coarser_grain
+    where not exists (
+        select 1 from own_grain
+        where own_grain.call_id = coarser_grain.call_id and own_grain.token_bucket = coarser_grain.token_bucket
+    )
+),
+
+matched as (
+    select * from own_grain
+    union all
+    select * from uncovered
+    union all
+    select * from coarser_grain
+    where allocation_id not in (select allocation_id from uncovered)
 ),
 
 final as (
