@@ -20,8 +20,14 @@ def test_definitions_asset_graph_checks_job_and_schedule():
     assert {"raw/calls", "raw/bill_lines", "staging/stg_raw__calls", "staging/stg_raw__bill_lines",
             "intermediate/int_call_buckets_priced", "intermediate/int_call_buckets_allocated",
             "marts/fct_llm_calls", "marts/fct_cost_daily", "marts/fct_reconciliation", "marts/dim_tenants",
-            "reference/price_overrides", "reference/tenants", "raw/price_catalog", "raw/model_aliases", "marts/dim_models",
-            "marts/fct_bill_reconciliation", "serving/finops_serving"} <= keys
+            "reference/tenants", "raw/price_catalog", "raw/model_aliases", "marts/dim_models",
+            "raw/config_price_overrides", "raw/config_model_aliases", "raw/config_account_map",
+            "raw/config_acknowledged_variances", "intermediate/int_bill_allocation_grains",
+            "intermediate/int_reconciliation_days", "marts/fct_bill_reconciliation", "serving/finops_serving"} <= keys
+    assert "reference/price_overrides" not in keys  # company prices live in the config dir, not the repository
+    # the company config feeds pricing: the dbt staging model reads the config asset's table
+    assert AssetKey(["raw", "config_price_overrides"]) in graph.get(
+        AssetKey(["staging", "stg_config__price_overrides"])).parent_keys
     # publishing waits for every dbt asset (write-audit-publish)
     serving = graph.get(AssetKey(["serving", "finops_serving"]))
     assert AssetKey(["marts", "fct_reconciliation"]) in serving.parent_keys
@@ -34,13 +40,13 @@ def test_definitions_asset_graph_checks_job_and_schedule():
     checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
     assert ("raw/calls", "gx_loaded_batch_valid") in checks
     assert ("raw/bill_lines", "gx_loaded_batch_valid") in checks
-    assert any(a == "marts/fct_reconciliation" and n.startswith("reconciles_within_tolerance") for a, n in checks)
+    assert any(a == "marts/fct_reconciliation" and n.startswith("no_period_out_of_tolerance") for a, n in checks)
     # the project's own dbt tests are asset checks, dbt's column tests are not (they still run and fail a build)
     manifest = json.loads(DBT_PROJECT.manifest_path.read_text())
     tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
     own = {n["name"] for n in tests if is_asset_check(n)}
     assert {n for _, n in checks} - {"gx_loaded_batch_valid"} == own
-    assert len(own) == 41 and len(tests) - len(own) == 190
+    assert len(own) == 41 and len(tests) - len(own) == 203
     assert {"warn_cap_breaches", "warn_cost_anomalies"} <= own
     job = defs.resolve_job_def("daily_finops")
     assert job.executor_def.name == "in_process"

@@ -1,12 +1,12 @@
 {{ config(materialized='table') }}
 -- Where each billed usage grain is allocated, in plain words: at its own grain (provider x billing
 -- account x UTC day x model x token bucket x service tier, 'unknown' model or bucket matching any)
--- when a priced logged call bucket shares that grain; otherwise at the next grain both sides share,
+-- when a logged call bucket shares that grain; otherwise at the next grain both sides share,
 -- dropping the service tier, then the token bucket, then the model, then the billing account
 -- (provider x day). Bill grains that fall back to the same coarser key are pooled into one
 -- allocation, spread over the calls of that grain that no bill line covers at its own grain (or over all
--- of them when each has its own line: int_bill_grain_matches). Only a bill grain with no priced logged
--- call of its provider-day is 'unattributed'.
+-- of them when each has its own line: int_bill_grain_matches). Only a bill grain with no logged call with
+-- tokens on its provider-day is 'unattributed'.
 -- One row per bill grain of the partition window; allocation_id names the pool it is split in.
 with
 
@@ -15,10 +15,10 @@ bill_grains as (
 ),
 
 bucket_keys as (
-    -- the grains where calls have cost: a few thousand rows a day, whatever the call volume
+    -- the grains where logged calls have tokens (priced or not): a few thousand rows a day, whatever
+    -- the call volume
     select provider, billing_account, call_day, model_key, token_bucket, service_tier
     from {{ ref('int_call_buckets_priced') }}
-    where list_cost > 0
     group by all
 ),
 

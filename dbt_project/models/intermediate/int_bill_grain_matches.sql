@@ -1,6 +1,6 @@
 {{ config(materialized='table') }}
 -- Which allocation pool (int_bill_allocation_grains: a bill grain, or bill grains pooled at a coarser
--- grain) covers which priced call bucket (rule: macro pool_covers), with both amounts in integer
+-- grain) covers which call bucket (rule: macro pool_covers), with both amounts in integer
 -- pico-dollars: the base of the allocation. A pool at its own grain covers every bucket of that grain
 -- (a bucket may be covered by a fine line and by a coarser 'unknown' line). A fallback pool (bill
 -- amounts that met no call at their own grain) covers the buckets of its coarser grain that no bill line
@@ -12,7 +12,6 @@ with
 
 buckets as (
     select * from {{ ref('int_call_buckets_priced') }}
-    where list_cost > 0
 ),
 
 pools as (
@@ -33,7 +32,7 @@ pools as (
 ),
 
 own_grain as (
-    select buckets.call_id, buckets.token_bucket, buckets.list_cost,
+    select buckets.call_id, buckets.token_bucket, buckets.tokens, buckets.list_cost,
         pools.allocation_id, pools.allocation_level, pools.allocated_at, pools.billed_cost
     from buckets
     inner join pools
@@ -46,7 +45,7 @@ own_grain as (
 ),
 
 coarser_grain as (
-    select buckets.call_id, buckets.token_bucket, buckets.list_cost,
+    select buckets.call_id, buckets.token_bucket, buckets.tokens, buckets.list_cost,
         pools.allocation_id, pools.allocation_level, pools.allocated_at, pools.billed_cost
     from buckets
     inner join pools
@@ -56,7 +55,7 @@ coarser_grain as (
         and pools.cost_day = buckets.call_day
         and {{ pool_covers('pools', 'buckets') }}
     union all
-    select buckets.call_id, buckets.token_bucket, buckets.list_cost,
+    select buckets.call_id, buckets.token_bucket, buckets.tokens, buckets.list_cost,
         pools.allocation_id, pools.allocation_level, pools.allocated_at, pools.billed_cost
     from buckets
     inner join pools
@@ -89,6 +88,7 @@ final as (
         allocation_id,
         allocation_level,
         allocated_at,
+        tokens,
         {{ to_pico('list_cost') }} as cost_pico,
         {{ to_pico('billed_cost') }} as bill_pico
     from matched

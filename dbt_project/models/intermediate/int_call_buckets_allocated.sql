@@ -2,13 +2,14 @@
 -- Allocation rule, in plain words: every allocation pool (int_bill_allocation_grains: a billed usage
 -- grain, or the bill grains that met no call at their own grain pooled at the first coarser grain
 -- both sides share: without tier, without token bucket, without model, then provider x day) is split
--- over the priced logged call buckets it covers in proportion to their list cost. The split runs on
+-- over the priced logged call buckets it covers in proportion to their list cost; a pool that covers
+-- only unpriced buckets (a model the catalog and the overrides lack, whose bill line names it) is split
+-- over them by tokens: the bill says what they cost even without a list price. The split runs on
 -- integer pico-dollars with floor division; the pico-dollars left over go to the pool's largest
 -- bucket, so the parts sum to the bill exactly. A call bucket of a provider-day that has no bill yet
 -- keeps its list cost as an estimate (attributed_estimated_cost, status no_bill_line) until the bill
 -- arrives and the day is rebuilt; once the provider-day has a bill, a bucket no bill amount reached
--- gets 0 (status not_billed): an estimate and a bill amount are never both counted. Unpriced buckets
--- get no share.
+-- gets 0 (status not_billed): an estimate and a bill amount are never both counted.
 with
 
 buckets as (
@@ -23,29 +24,48 @@ billed_days as (
     select distinct provider, cost_day from {{ ref('int_bill_usage_grains') }}
 ),
 
-grains as (
-    -- per bill grain: the allocation base, and the bucket that takes the rounding remainder (the
-    -- largest; ties by call_id, then token_bucket). Aggregates, not window functions: a window over
-    -- tens of millions of matches sorts and spills them all.
-    select
-        allocation_id,
-        sum(cost_pico) as base_pico,
-        min(struct_pack(neg_cost_pico := -cost_pico, call_id := call_id, token_bucket := token_bucket))
-            as largest
+pool_bases as (
+    select allocation_id, sum(cost_pico) filter (where cost_pico > 0) as cost_base
     from matches
     group by allocation_id
-    having sum(cost_pico) <> 0
 ),
 
-split as (
+weighted as (
+    -- the weight of each covered bucket: its list cost in pico-dollars, or its tokens in a pool of
+    -- unpriced buckets only
     select
         matches.call_id,
         matches.token_bucket,
         matches.allocation_id,
         matches.bill_pico,
-        matches.bill_pico * matches.cost_pico // grains.base_pico as share_pico
+        case when pool_bases.cost_base is not null then matches.cost_pico else matches.tokens end as weight
     from matches
-    inner join grains on grains.allocation_id = matches.allocation_id
+    inner join pool_bases on pool_bases.allocation_id = matches.allocation_id
+    where pool_bases.cost_base is null or matches.cost_pico > 0
+),
+
+grains as (
+    -- per pool: the allocation base, and the bucket that takes the rounding remainder (the largest;
+    -- ties by call_id, then token_bucket). Aggregates, not window functions: a window over tens of
+    -- millions of matches sorts and spills them all.
+    select
+        allocation_id,
+        sum(weight) as base_pico,
+        min(struct_pack(neg_weight := -weight, call_id := call_id, token_bucket := token_bucket)) as largest
+    from weighted
+    group by allocation_id
+    having sum(weight) <> 0
+),
+
+split as (
+    select
+        weighted.call_id,
+        weighted.token_bucket,
+        weighted.allocation_id,
+        weighted.bill_pico,
+        weighted.bill_pico * weighted.weight // grains.base_pico as share_pico
+    from weighted
+    inner join grains on grains.allocation_id = weighted.allocation_id
 ),
 
 remainders as (
@@ -85,13 +105,13 @@ final as (
         buckets.list_cost,
         case
             when per_bucket.call_id is not null then {{ from_pico('per_bucket.allocated_pico') }}
-            when billed_days.provider is not null and buckets.list_cost is not null then {{ money(0) }}
+            when billed_days.provider is not null then {{ money(0) }}
         end as attributed_billed_cost,
         case when billed_days.provider is null and buckets.list_cost is not null then buckets.list_cost end
             as attributed_estimated_cost,
         case
-            when buckets.list_cost is null then 'unpriced'
             when per_bucket.call_id is not null then 'bill'
+            when buckets.list_cost is null then 'unpriced'
             when billed_days.provider is not null then 'not_billed'
             else 'no_bill_line'
         end as allocation_status

@@ -25,7 +25,7 @@ per_call as (
     select
         call_id,
         {{ money('sum(list_cost)') }} as priced_list_cost,
-        count(*) filter (where allocation_status = 'unpriced') as unpriced_buckets,
+        count(*) filter (where list_cost is null) as unpriced_buckets,
         count(*) filter (where allocation_status = 'no_bill_line') as unbilled_buckets,
         count(*) filter (where allocation_status = 'bill') as billed_buckets,
         count(*) as buckets,
