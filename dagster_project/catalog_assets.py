@@ -47,7 +47,7 @@ def raw_model_aliases(context: AssetExecutionContext, warehouse: WarehouseResour
         con.close()
     if sync.unknown:
         context.log.warning(f"{len(sync.unknown)} model name(s) not in the price catalog (add them to "
-                            f"data/reference/price_overrides.csv): {', '.join(sync.unknown[:20])}")
+                            f"the config dir's price_overrides.csv, or name them in model_aliases.csv): {', '.join(sync.unknown[:20])}")
     if sync.resolved_again:
         context.log.info(f"{sync.resolved_again} model name(s) recorded as unknown now resolve; "
                          f"{sync.days_changed} day(s) marked for rebuild")

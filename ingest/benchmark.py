@@ -292,6 +292,10 @@ class ScaleResult:
     # the day after the new day, with no new files: what a daily run costs before any data
     empty: Measured | None = None
     empty_phases: dict[str, float] = field(default_factory=dict)
+    # the next day, after every bill of the last RESTATED_DAYS days was re-issued with one amount changed:
+    # the daily run rebuilds those days by itself (ingest.rebuild)
+    restated: Measured | None = None
+    restated_days: int = 0
 
 
 def _env(work: Path) -> dict[str, str]:
@@ -373,7 +377,36 @@ def run_scale(work: Path, calls_per_day: int, days: int, fmt: str, new_day: bool
         result.empty = _materialize(env, empty, empty, work / "logs" / "empty_day.log")
         result.empty_phases = phases(result.empty.output, result.empty.seconds)
         say(f"  day {days + 2} with no new files {result.empty.seconds:.1f} s")
+        restated_days = restate_bills(landing, [day - timedelta(days=i) for i in range(min(RESTATED_DAYS, days + 1))])
+        restated = empty + timedelta(days=1)
+        result.restated = _materialize(env, restated, restated, work / "logs" / "restated_day.log")
+        result.restated_days = restated_days
+        say(f"  day {days + 3} after {restated_days} days' bills were restated {result.restated.seconds:.1f} s "
+            f"(+{result.restated.seconds - result.empty.seconds:.1f} s over a day with no new files)")
     return result
+
+
+RESTATED_DAYS = 30
+
+
+def restate_bills(landing: Path, days: list[date]) -> int:
+    """Re-issue every bulk bill file of these days in place with its first line's amount raised by $0.01 (a
+    vendor restating closed days); returns the number of days restated."""
+    restated = set()
+    for path in sorted((landing / "billing" / "focus").glob("*/bulk-*.csv")):
+        day = date.fromisoformat(path.stem[-10:])
+        if day not in days:
+            continue
+        header, first, *rest = path.read_text().splitlines(keepends=True)
+        names = header.rstrip("\n").split(",")
+        cells = first.rstrip("\n").split(",")
+        at = names.index("BilledCost")
+        cells[at] = str(Decimal(cells[at]) + Decimal("0.01"))
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(header + ",".join(cells) + "\n" + "".join(rest))
+        tmp.replace(path)
+        restated.add(day)
+    return len(restated)
 
 
 # --------------------------------------------------------------------------------------------
@@ -438,6 +471,11 @@ def report(results: list[ScaleResult], calls_per_day: int) -> str:
                          f"{_nodes_text(r.day_nodes)}; {_peak_text(r.day)}")
         if r.empty:
             lines.append(f"- {r.calls:,} calls, day {r.days + 2} with no new files: {_phase_text(r.empty_phases)}")
+        if r.restated and r.empty:
+            lines.append(f"- {r.calls:,} calls, day {r.days + 3} after the bills of {r.restated_days} days were "
+                         f"re-issued in place with one amount changed (the run rebuilds those days by itself): "
+                         f"{r.restated.seconds:.1f} s, {r.restated.seconds - r.empty.seconds:+.1f} s over a day "
+                         "with no new files")
     if first_day and results and results[-1].day:
         last = results[-1]
         growth = last.day.seconds / first_day.seconds

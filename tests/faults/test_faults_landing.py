@@ -156,8 +156,17 @@ def test_bill_rewritten_in_place_is_not_double_counted(landing, con, load):
     write(path, bill_csv([day1, day2, day3]))  # the export re-issued with one more day
     report = load()
     assert _billed(con) == Decimal("6.00")
-    assert report.days == ["2026-10-01", "2026-10-02", "2026-10-03"]
+    assert report.days == ["2026-10-03"]  # the restated days did not change: only the new one is rebuilt
     assert [s for _, s, *_ in ledger(con)] == ["superseded", "superseded", "loaded"]
+    write(path, bill_csv([day3, day1, day2]))  # re-issued with the same lines in another order: no day changed
+    report = load()
+    assert _billed(con) == Decimal("6.00") and report.days == []
+    day2_restated = {**day2, "BilledCost": "2.50", "EffectiveCost": "2.50"}
+    write(path, bill_csv([day1, day2_restated, day3]))  # a restatement of one closed day
+    report = load()
+    assert _billed(con) == Decimal("6.25") and report.days == ["2026-10-02"]
+    assert con.execute("select day::varchar, kind from raw.changed_days where built_at is null "
+                       "order by noted_at, day").fetchall()[-2:] == [("2026-10-03", "billing"), ("2026-10-02", "billing")]
 
 
 def test_empty_files_are_recorded_and_a_cut_parquet_is_refused(landing, con, load):
