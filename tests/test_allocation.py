@@ -56,6 +56,14 @@ def cases(tmp_path_factory):
                           model_requested="gpt-4o", input_uncached_tokens=4_000_000, output_tokens=0,
                           tenant_id="t3", feature="search"))
         lines.append(_day_line(day, next_day, SubAccountId="proj_big", x_Model="gpt-4o", BilledCost="8.00"))
+    # a gateway that logs no Anthropic workspace, only its api_base: the company's account map fills it in
+    calls += [call(call_id=f"gw-{i}", started_at="2026-10-01T13:00:00Z", provider="anthropic", billing_account=None,
+                   model_requested="claude-haiku-4-5-20251001", input_uncached_tokens=500_000, output_tokens=0,
+                   api_base="https://gw.example/anthropic-prod", tenant_id="t1", feature="search") for i in range(2)]
+    lines.append(_day_line("2026-10-01", "2026-10-02", ProviderName="anthropic", SubAccountId="wrk_prod",
+                           x_Model="claude-haiku-4-5-20251001", BilledCost="1.00"))
+    write(ws.config / "account_map.csv", "provider,field,value,billing_account,note\n"
+          "anthropic,extra.api_base,https://gw.example/anthropic-prod,wrk_prod,LiteLLM deployment\n")
     write_calls(ws.landing / "calls" / "canonical" / "calls.jsonl", calls)
     write(ws.landing / "billing" / "focus" / "openai" / "bill.csv", bill_csv(lines))
     write(ws.config / "acknowledged_variances.csv",
@@ -90,6 +98,15 @@ def test_each_fallback_grain_allocates_the_bill_onto_the_calls(cases):
     assert ws.query("select billing_account, reconciled_at, allocated_at, reconciliation_status from "
                     "marts.fct_reconciliation where period_grain = 'day' and period_start = '2026-10-05'") == \
         [("all_accounts", "provider", "provider_day", "reconciled")]
+
+
+def test_the_account_map_fills_the_account_the_logs_leave_out(cases):
+    ws, *_ = cases
+    assert ws.query("select call_id, billing_account, attributed_billed_cost from marts.fct_llm_calls "
+                    "where provider = 'anthropic' order by 1") == [("gw-0", "wrk_prod", Decimal("0.50")),
+                                                                  ("gw-1", "wrk_prod", Decimal("0.50"))]
+    assert ws.query("select allocated_at, line_status from marts.fct_bill_reconciliation "
+                    "where provider = 'anthropic'") == [("bill_line", "reconciled")]
 
 
 def test_the_money_identity_holds_on_every_day(cases):

@@ -7,6 +7,7 @@ marts equal a from-scratch build of the same files and the allocation is compare
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import timedelta
 from decimal import Decimal
@@ -134,3 +135,16 @@ def test_the_allocation_is_close_to_the_ideal_one(life_runs):
     worst = max(errors, key=errors.get)
     print(f"\nworst tenant x feature error vs the ideal allocation: {errors[worst]:.4%} {worst}")
     assert errors[worst] < Decimal("0.02")
+
+
+def test_finops_reconcile_names_the_steady_gap_as_a_likely_negotiated_rate(life_runs):
+    _, ws, _, _, _ = life_runs
+    out = ws.finops("reconcile")
+    assert out.returncode == 0, out.stdout[-3000:]  # nothing is out of tolerance: the gap is acknowledged
+    assert re.search(r"likely a negotiated rate: anthropic billed 1\d\.\d% under list on 13 days", out.stdout), \
+        out.stdout[-3000:]
+    overrides = [line for line in out.stdout.splitlines() if line.startswith("  anthropic,claude-")]
+    assert overrides and all(re.fullmatch(r"  anthropic,claude-[\w.-]+,(input_uncached|cache_read|cache_write|output),"
+                                          r"standard,\d+\.\d{6},2026-11-02,,negotiated rate inferred from the bill", o)
+                             for o in overrides), overrides
+    assert "openai" not in " ".join(line for line in out.stdout.splitlines() if "likely a negotiated" in line)
