@@ -97,3 +97,12 @@ def built_real(tmp_path_factory) -> Workspace:
 def built_any(request) -> Workspace:
     """Each demo flavour in turn: tests using it must hold for both."""
     return request.getfixturevalue("built" if request.param == "canonical" else "built_real")
+
+
+# The longest module (fourteen daily runs in sequence) starts first, so the other worker takes the rest
+# meanwhile instead of leaving it alone at the end of the run.
+FIRST = ("tests/life/test_two_weeks.py",)
+
+
+def pytest_collection_modifyitems(items: list) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(FIRST))

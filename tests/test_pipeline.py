@@ -79,37 +79,48 @@ def test_honest_bills_reconcile(built_any):
 
 
 def test_an_inflated_bill_is_published_with_its_status_and_exit_4(built, tmp_path):
-    """A bill 3% over list on every account-day is a business variance, not an integrity failure: the run
-    publishes, every period carries out_of_tolerance, the asset check fails (a warning), `finops
-    materialize` exits 4 and `finops reconcile` exits 1."""
-    ws = Workspace(tmp_path)
-    shutil.copytree(built.landing, ws.landing)
-    shutil.copytree(built.config, ws.config)
-    for path in (ws.landing / "billing" / "focus").rglob("*.csv"):
+    """A late usage file bills the last day 50% over list: a business variance, not an integrity failure.
+    The next daily run rebuilds that day only, publishes, every such period carries out_of_tolerance (on
+    fct_cost_daily's rows too), the asset check fails (a warning), `finops materialize` exits 4 and
+    `finops reconcile` exits 1."""
+    ws = built.copy(tmp_path / "ws")
+    serving = ws.warehouse.with_name("serving.duckdb")
+    published = serving.stat().st_mtime_ns
+    for path in list((ws.landing / "billing" / "focus").rglob("*.csv")):
         with path.open(newline="") as handle:
-            rows = list(csv.DictReader(handle))
-        with path.open("w", newline="") as handle:
+            rows = [r for r in csv.DictReader(handle)
+                    if r["ChargeCategory"] == "Usage" and r["ChargePeriodStart"].startswith("2026-10-30")]
+        if not rows:
+            continue
+        with path.with_name(path.stem + "-rerated-2026-10-30.csv").open("w", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
             writer.writeheader()
             for row in rows:
-                if row["ChargeCategory"] == "Usage":
-                    row["BilledCost"] = str((Decimal(row["BilledCost"]) * Decimal("1.03")).quantize(Decimal("0.01")))
+                row["BilledCost"] = str((Decimal(row["BilledCost"]) / 2).quantize(Decimal("0.01")))
                 writer.writerow(row)
-    result = ws.materialize()
+    result = ws.materialize("2026-10-30", "2026-10-30")
     assert result.returncode == 4, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "dbt build for UTC days [2026-10-30, 2026-10-31)\n" in result.stdout + result.stderr  # one day rebuilt
     assert "reconciliation period(s) are OUT OF TOLERANCE" in result.stderr
     assert "no_period_out_of_tolerance_fct_reconciliation" in result.stdout + result.stderr
-    serving = duckdb.connect(str(ws.warehouse.with_name("serving.duckdb")), read_only=True)
+    assert serving.stat().st_mtime_ns != published
+    big = {a for (a,) in built.query("select billing_account from marts.fct_reconciliation where period_grain = 'day' "
+                                     "and period_start = '2026-10-30' and billed_usage_cost >= 5")}
+    con = duckdb.connect(str(serving), read_only=True)
     try:
-        assert dict(serving.execute("select reconciliation_status, count(*) from marts.fct_reconciliation "
-                                    "where period_grain = 'month' group by 1").fetchall()) == {"out_of_tolerance": 6}
-        assert serving.execute("select count(*) from marts.fct_cost_daily where reconciliation_status = "
-                               "'out_of_tolerance'").fetchone()[0] > 0
+        out = {a for (a,) in con.execute("select billing_account from marts.fct_reconciliation where period_grain = "
+                                         "'day' and period_start = '2026-10-30' and reconciliation_status = "
+                                         "'out_of_tolerance'").fetchall()}
+        assert big and big <= out
+        assert {a for (a,) in con.execute("select distinct billing_account from marts.fct_cost_daily where cost_day = "
+                                          "'2026-10-30' and reconciliation_status = 'out_of_tolerance'").fetchall()} == out
+        assert con.execute("select count(*) from marts.fct_reconciliation where period_grain = 'day' and "
+                           "period_start < '2026-10-30' and reconciliation_status <> 'reconciled'").fetchone()[0] == 0
     finally:
-        serving.close()
-    reconcile = ws.finops("reconcile", "--grain", "month")
+        con.close()
+    reconcile = ws.finops("reconcile")
     assert reconcile.returncode == 1
-    assert "6 month rows: 6 out of tolerance" in reconcile.stdout
+    assert f"{len(out)} out of tolerance" in reconcile.stdout
 
 
 def test_rerun_and_duplicate_file_change_nothing(built, tmp_path):
@@ -186,7 +197,7 @@ def test_unknown_model_is_flagged_billed_by_tokens_and_an_override_reprices_hist
     corrected contract price re-prices the history it covers; the bill still decides attribution."""
     ws = built.copy(tmp_path / "ws")
     overrides = ws.config / "price_overrides.csv"
-    calls = [{"call_id": f"acme-{i}", "started_at": f"2026-10-05T12:00:0{i}Z", "provider": "openai",
+    calls = [{"call_id": f"acme-{i}", "started_at": f"2026-10-28T12:00:0{i}Z", "provider": "openai",
               "billing_account": "proj_prod", "model_requested": "acme-llm-9", "input_uncached_tokens": 1_000_000,
               "output_tokens": 0, "tenant_id": "t001", "feature": "chat_assistant", "environment": "prod"}
              for i in range(3)]
@@ -194,19 +205,19 @@ def test_unknown_model_is_flagged_billed_by_tokens_and_an_override_reprices_hist
     (ws.landing / "calls" / "canonical" / "late" / "acme.jsonl").write_text("\n".join(json.dumps(c) for c in calls))
     header = ",".join(f.name for f in BILL_FIELDS)
     (ws.landing / "billing" / "focus" / "acme.csv").write_text(
-        header + "\n2026-10-05T00:00:00Z,2026-10-06T00:00:00Z,openai,org,proj_prod,Usage,,acme,acme:in,3000000,"
+        header + "\n2026-10-28T00:00:00Z,2026-10-29T00:00:00Z,openai,org,proj_prod,Usage,,acme,acme:in,3000000,"
         "Tokens,30.00,30.00,30.00,USD,acme-llm-9,input_uncached,standard\n")
     acme = ("select is_priced, list_cost, attributed_cost, attribution_status from marts.fct_llm_calls "
             "where model_served = 'acme-llm-9'")
     day = ("select unpriced_calls, unattributed_usage_cost, computed_cost - billed_usage_cost, reconciliation_status "
-           "from marts.fct_reconciliation where period_grain = 'day' and period_start = '2026-10-05' "
+           "from marts.fct_reconciliation where period_grain = 'day' and period_start = '2026-10-28' "
            "and billing_account = 'proj_prod'")
     before = built.query(day)[0]
 
-    # the next daily run (2026-10-30) rebuilds 2026-10-05, whose calls and bill changed
+    # the next daily run (2026-10-30) rebuilds 2026-10-28, whose calls and bill changed (and the day after it)
     flagged = ws.materialize("2026-10-30", "2026-10-30")
     assert flagged.returncode == 4, flagged.stdout[-3000:] + flagged.stderr[-3000:]
-    assert "day 2026-10-05 openai/proj_prod" in flagged.stderr
+    assert "day 2026-10-28 openai/proj_prod" in flagged.stderr
     assert ws.query(acme) == [(False, None, Decimal(10), "unpriced")] * 3
     assert ws.query(day) == [(3, Decimal(0), before[2] - Decimal(30), "out_of_tolerance")]
     report = ws.finops("reconcile")
@@ -214,9 +225,10 @@ def test_unknown_model_is_flagged_billed_by_tokens_and_an_override_reprices_hist
     assert "3 calls (3,000,000 tokens) of openai/acme-llm-9 have no price" in report.stdout
     assert f"add it to {overrides}" in report.stdout
 
-    overrides.write_text(overrides.read_text() + "openai,acme-llm-9,input_uncached,standard,10.000000,2026-10-01,,contract\n")
+    overrides.write_text(overrides.read_text() + "openai,acme-llm-9,input_uncached,standard,10.000000,2026-10-28,,contract\n")
     priced = ws.materialize("2026-10-30", "2026-10-30")
     assert priced.returncode == 0, priced.stdout[-3000:] + priced.stderr[-3000:]
+    assert "plus 2 earlier day(s)" in priced.stdout + priced.stderr  # the days the override applies to
     assert ws.query(acme) == [(True, Decimal(10), Decimal(10), "billed")] * 3
     assert ws.query(day) == [(0, Decimal(0), before[2], before[3])]
 

@@ -141,10 +141,10 @@ def test_finops_reconcile_names_the_steady_gap_as_a_likely_negotiated_rate(life_
     _, ws, _, _, _ = life_runs
     out = ws.finops("reconcile")
     assert out.returncode == 0, out.stdout[-3000:]  # nothing is out of tolerance: the gap is acknowledged
-    assert re.search(r"likely a negotiated rate: anthropic billed 1\d\.\d% under list on 13 days", out.stdout), \
+    assert re.search(r"likely a negotiated rate: anthropic billed 1\d\.\d% under list on \d+ days", out.stdout), \
         out.stdout[-3000:]
     overrides = [line for line in out.stdout.splitlines() if line.startswith("  anthropic,claude-")]
     assert overrides and all(re.fullmatch(r"  anthropic,claude-[\w.-]+,(input_uncached|cache_read|cache_write|output),"
-                                          r"standard,\d+\.\d{6},2026-11-02,,negotiated rate inferred from the bill", o)
+                                          r"standard,\d+\.\d{6},2026-11-\d\d,,negotiated rate inferred from the bill", o)
                              for o in overrides), overrides
     assert "openai" not in " ".join(line for line in out.stdout.splitlines() if "likely a negotiated" in line)
