@@ -91,7 +91,7 @@ with bad_days as (
         provider,
         billing_account,
         count(*) filter (where reconciliation_status = 'out_of_tolerance') as out_of_tolerance_days,
-        count(*) filter (where reconciliation_status = 'awaiting_bill') as awaiting_bill_days
+        count(*) filter (where reconciliation_status in ('awaiting_bill', 'awaiting_calls')) as awaiting_days
     from marts.fct_reconciliation
     where period_grain = 'day'
     group by all
@@ -108,7 +108,9 @@ select
     m.credits_and_adjustments_cost,
     m.reconciliation_status,
     coalesce(b.out_of_tolerance_days, 0) as out_of_tolerance_days,
-    coalesce(b.awaiting_bill_days, 0) as awaiting_bill_days
+    coalesce(b.awaiting_days, 0) as awaiting_days,
+    coalesce(m.allocated_at, '-') as allocated_at,
+    m.fallback_allocated_cost
 from marts.fct_reconciliation as m
 left join bad_days as b
     on b.month_start = m.period_start and b.provider = m.provider and b.billing_account = m.billing_account
@@ -276,12 +278,14 @@ def render(data: ReportData, source: Path) -> str:
             for i, fig in enumerate(figures)]
 
     rec_rows = [[r[0], r[1], r[2], money(r[3]), money(r[4]), money(r[5]), percent(r[6]), money(r[7]), r[8],
-                 str(r[9]), str(r[10])] for r in data.reconciliation]
+                 str(r[9]), str(r[10]), r[11].replace("_", " "), money(r[12])] for r in data.reconciliation]
     reconciliation = _table(
         ["month", "provider", "billing account", "computed", "billed usage", "variance", "variance %",
-         "credits & adjustments", "status", "days out of tolerance", "days awaiting bill"],
-        rec_rows, numeric={3, 4, 5, 6, 7, 9, 10},
-        row_class=lambda i: "bad" if data.reconciliation[i][8] != "reconciled" or data.reconciliation[i][9] else "",
+         "credits & adjustments", "status", "days out of tolerance", "days awaiting bill or calls",
+         "allocated at (coarsest)", "allocated at a coarser grain"],
+        rec_rows, numeric={3, 4, 5, 6, 7, 9, 10, 12},
+        row_class=lambda i: "bad" if data.reconciliation[i][8] not in ("reconciled", "acknowledged")
+        or data.reconciliation[i][9] else "",
     ) if rec_rows else "<p>No reconciliation rows yet.</p>"
 
     if data.anomalies:
