@@ -188,6 +188,8 @@ final as (
         periods.unbilled_computed_cost,
         periods.logged_not_billed_cost,
         periods.fallback_allocated_cost,
+        case when periods.billed_usage_cost is not null then coalesce(periods.coarsest_level, 5) end
+            as allocation_level,
         case when periods.billed_usage_cost is not null then {{ allocated_at('coalesce(periods.coarsest_level, 5)') }}
         end as allocated_at,
         case when periods.billed_usage_cost is null then 1 else 0 end as days_awaiting_bill,

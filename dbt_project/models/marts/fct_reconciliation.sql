@@ -75,12 +75,8 @@ month_sums as (
         {{ money('sum(unbilled_computed_cost)') }} as unbilled_computed_cost,
         {{ money('sum(logged_not_billed_cost)') }} as logged_not_billed_cost,
         {{ money('sum(fallback_allocated_cost)') }} as fallback_allocated_cost,
-        case max(case allocated_at
-            when 'bill_line' then 0 when 'without_tier' then 1 when 'without_token_bucket' then 2
-            when 'without_model' then 3 when 'provider_day' then 4 when 'unattributed' then 5 end)
-            when 5 then 'unattributed' when 4 then 'provider_day' when 3 then 'without_model'
-            when 2 then 'without_token_bucket' when 1 then 'without_tier' when 0 then 'bill_line'
-        end as allocated_at,
+        case when max(allocation_level) is not null then {{ allocated_at('max(allocation_level)') }} end
+            as allocated_at,
         sum(days_awaiting_bill) as days_awaiting_bill
     from days
     group by all
