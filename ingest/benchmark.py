@@ -21,6 +21,7 @@ against a threshold; the targets are printed next to the figures.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import platform
@@ -397,13 +398,13 @@ def restate_bills(landing: Path, days: list[date]) -> int:
         day = date.fromisoformat(path.stem[-10:])
         if day not in days:
             continue
-        header, first, *rest = path.read_text().splitlines(keepends=True)
-        names = header.rstrip("\n").split(",")
-        cells = first.rstrip("\n").split(",")
-        at = names.index("BilledCost")
-        cells[at] = str(Decimal(cells[at]) + Decimal("0.01"))
+        with path.open(newline="") as handle:
+            rows = list(csv.reader(handle))
+        at = rows[0].index("BilledCost")
+        rows[1][at] = str(Decimal(rows[1][at]) + Decimal("0.01"))
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(header + ",".join(cells) + "\n" + "".join(rest))
+        with tmp.open("w", newline="") as handle:
+            csv.writer(handle, lineterminator="\n").writerows(rows)
         tmp.replace(path)
         restated.add(day)
     return len(restated)
