@@ -232,7 +232,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
         print(f"part of the gap: {calls:,} calls ({tokens:,} tokens) of {provider}/{model} have no price "
               f"(add it to {config_dir / 'price_overrides.csv'})")
     if unattributed:
-        print(f"part of the gap: ${unattributed:,.2f} billed with no priced logged call of its provider-day "
+        print(f"part of the gap: ${unattributed:,.2f} billed with no logged call on its provider-day "
               "(unattributed)")
     for hint in negotiated_rate_hints(con, config_dir):
         print(hint)
