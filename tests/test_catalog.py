@@ -329,8 +329,7 @@ def test_resolve_models_table():
 @pytest.mark.parametrize(("billing_name", "model_id"), sorted(c.BEDROCK_BILLING_NAMES.items()))
 def test_bedrock_billing_name_resolves_like_the_logged_id(billing_name, model_id, rows):
     got = resolve_model("aws_bedrock", billing_name)
-    assert got is not None
-    assert got == resolve_model("aws_bedrock", model_id)
+    assert got is not None and got == resolve_model("aws_bedrock", model_id)
     assert _rows(rows, "aws_bedrock", got), "priced under aws_bedrock"
 
 

@@ -1,7 +1,7 @@
 -- Bill amounts that are not allocated onto calls, as explicit rows so that attributed cost sums
--- to the bill exactly: billed usage grains with no priced logged call of their provider-day, at any
--- grain (int_bill_allocation_grains level 5: unattributed_usage), and every non-usage line (credits, refunds, corrections, adjustments,
--- taxes) kept visible with its own kind. Only the partition window's days.
+-- to the bill exactly: billed usage grains with no logged call on their provider-day at any grain
+-- (int_bill_allocation_grains level 5: unattributed_usage), and every non-usage line (credits,
+-- refunds, corrections, adjustments, taxes) kept visible with its own kind. Only the window's days.
 with
 
 bill_grains as (
