@@ -30,6 +30,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from ingest.config import default_config_dir
 from ingest.demo import (BILL_MODEL_IDS, BILLING_ACCOUNT_IDS, BUCKETS, DEFAULT_REFERENCE_DIR, FEATURE_BY_NAME,
                          SUB_ACCOUNTS, PriceBook, build_streams, load_prices, load_tenants,
                          write_demo_config)
@@ -296,7 +297,7 @@ def generate(landing_dir: Path, *, start: date, days: int, calls_per_day: int, f
         raise ValueError(f"format must be parquet, jsonl or mixed, not {fmt!r}")
     landing_dir = Path(landing_dir)
     prices = load_prices()
-    write_demo_config(landing_dir.parent / "config")  # the overrides its bills were priced with
+    write_demo_config(default_config_dir(landing_dir))  # the overrides its bills were priced with
     written: list[Path] = []
     with duckdb.connect() as con:
         con.execute("set TimeZone = 'UTC'")

@@ -18,13 +18,12 @@ from pathlib import Path
 
 import duckdb
 
+from ingest.catalog import SERVICE_TIERS, TOKEN_BUCKETS
 from ingest.loaders import file_sha256, validation_sql
 from ingest.schemas import CONFIG_FILES, Field
 from ingest.staging import LoadError, stage_csv
 from ingest.warehouse import RAW, ensure_raw_schema
 
-TOKEN_BUCKETS = ("input_uncached", "cache_read", "cache_write", "output")
-SERVICE_TIERS = ("standard", "batch", "priority")
 # rules beyond a field's type, per file: (field, SQL condition that must hold, reason when it does not)
 RULES: dict[str, list[tuple[str, str, str]]] = {
     "price_overrides": [
@@ -50,11 +49,6 @@ DAY_RANGES: dict[str, tuple[str, str] | None] = {
     "model_aliases": None,
     "account_map": None,
 }
-
-
-def config_dir_for(landing_dir: Path) -> Path:
-    """The default config dir: `config/` beside the landing dir."""
-    return landing_dir.parent / "config"
 
 
 def table_name(name: str) -> str:
@@ -131,6 +125,8 @@ def _record_changed_days(con: duckdb.DuckDBPyConnection, name: str, names: str, 
     """The days of the rows added or removed (module docstring), limited to days that have data."""
     changed_rows = (f"(select {names} from {table} except all select * from _config_before) "
                     f"union all (select * from _config_before except all select {names} from {table})")
+    if not con.execute(f"select count(*) from ({changed_rows})").fetchone()[0]:
+        return 0  # the usual run: nothing changed, and the raw tables are not scanned
     data_days = ("select distinct lower(trim(provider)) as provider, started_at::date as day from raw.calls "
                  "union select distinct lower(trim(\"ProviderName\")), \"ChargePeriodStart\"::date from raw.bill_lines")
     span = DAY_RANGES[name]

@@ -25,7 +25,12 @@ class Settings:
         landing_dir = _absolute(landing)
         return cls(landing_dir=landing_dir, warehouse=warehouse,
                    serving=_absolute(serving) if serving else warehouse.with_name("serving.duckdb"),
-                   config_dir=_absolute(config) if config else landing_dir.parent / "config")
+                   config_dir=_absolute(config) if config else default_config_dir(landing_dir))
+
+
+def default_config_dir(landing_dir: Path) -> Path:
+    """The company config dir when FINOPS_CONFIG_DIR is not set: `config/` beside the landing dir."""
+    return landing_dir.parent / "config"
 
 
 def _absolute(value: str) -> Path:

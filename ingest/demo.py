@@ -54,6 +54,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ingest.catalog import catalog_table, price_for, resolve_model
+from ingest.config import default_config_dir
 from ingest.schemas import BILL_FIELDS, CALL_FIELDS, CALL_SCHEMA
 
 DEFAULT_REFERENCE_DIR = Path(__file__).resolve().parent.parent / "data" / "reference"
@@ -933,7 +934,7 @@ def generate(landing_dir: Path, *, start: date = date(2026, 10, 1), days: int = 
     landing_dir = Path(landing_dir)
     reference_dir = Path(reference_dir) if reference_dir else DEFAULT_REFERENCE_DIR
     prices = load_prices()
-    write_demo_config(Path(config_dir) if config_dir else Path(landing_dir).parent / "config")
+    write_demo_config(Path(config_dir) if config_dir else default_config_dir(Path(landing_dir)))
     tenants = load_tenants(reference_dir)
     streams = build_streams(tenants, seed)
     calls = simulate_calls(start, days, calls_per_day, seed, streams)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.company_config import config_dir_for, load_config
-from ingest.config import Settings
+from ingest.company_config import load_config
+from ingest.config import Settings, default_config_dir
 from ingest.loaders import load_landing
 from ingest.rebuild import DEFAULT_GRACE_DAYS, GRACE_ENV, mark_built, rebuild_window
 from ingest.warehouse import connect
@@ -42,7 +42,7 @@ def test_the_default_config_dir_is_beside_the_landing_dir(tmp_path, monkeypatch)
     monkeypatch.setenv("FINOPS_LANDING_DIR", str(tmp_path / "somewhere" / "landing"))
     monkeypatch.delenv("FINOPS_CONFIG_DIR", raising=False)
     assert Settings.from_env().config_dir == tmp_path / "somewhere" / "config" == \
-        config_dir_for(tmp_path / "somewhere" / "landing")
+        default_config_dir(tmp_path / "somewhere" / "landing")
     monkeypatch.setenv("FINOPS_CONFIG_DIR", str(tmp_path / "elsewhere"))
     assert Settings.from_env().config_dir == tmp_path / "elsewhere"
 
