@@ -79,6 +79,13 @@ SPIKE_TENANT = "t005"
 SPIKE_FEATURE = "support_triage"
 SPIKE_FACTOR = 5
 
+# A legacy code path still calls code_review's first prompt: LEGACY_SHARE_BEFORE of review_diff's
+# calls carry the legacy template's name until the migration day, LEGACY_SHARE_AFTER after it (the
+# trickle fct_retirement_candidates is for). Labels only: tokens, costs and bills do not change.
+LEGACY_FEATURE, LEGACY_OF, LEGACY_TEMPLATE = "code_review", "review_diff", "review_diff_legacy"
+LEGACY_MIGRATION_DAY_INDEX = 12  # 2026-10-13 with the default start
+LEGACY_SHARE_BEFORE, LEGACY_SHARE_AFTER = 0.35, 0.03
+
 MISSING_EVERY = 100  # ~1% of the non-app-hit calls of every (tenant, feature) stream are not logged
 # choose_missing_phases: relative deviation of the lost cost from 1/MISSING_EVERY that counts as
 # equally bad for an (account-day, stream), and how many greedy passes it makes
@@ -505,8 +512,9 @@ def _make_call(rng: random.Random, stream: Stream, day: date, day_index: int) ->
     elif style < OFFSET_TIMESTAMP_RATE + PLUS_ZERO_TIMESTAMP_RATE:
         plus_zero = True
 
+    call_id = "call_" + f"{rng.getrandbits(96):024x}"
     return Call(
-        call_id="call_" + f"{rng.getrandbits(96):024x}",
+        call_id=call_id,
         started_at=started,
         day=day,
         latency_ms=latency,
@@ -519,7 +527,7 @@ def _make_call(rng: random.Random, stream: Stream, day: date, day_index: int) ->
         tenant_id=stream.tenant_id,
         user_id=user_id,
         feature=feature.name,
-        prompt_template=template.name,
+        prompt_template=_template_label(feature.name, template.name, day_index, call_id),
         prompt_version=version.version,
         service_tier=feature.tier,
         cache_outcome=cache_outcome,
@@ -534,6 +542,15 @@ def _make_call(rng: random.Random, stream: Stream, day: date, day_index: int) ->
         plus_zero=plus_zero,
         compact=rng.random() < COMPACT_RECORD_RATE,
     )
+
+
+def _template_label(feature: str, template: str, day_index: int, call_id: str) -> str:
+    """The template name the call logs: the legacy path's name for a share of LEGACY_OF's calls, drawn
+    from the call id (no random draw, so every other value of the demo stays as it was)."""
+    if (feature, template) != (LEGACY_FEATURE, LEGACY_OF):
+        return template
+    share = LEGACY_SHARE_BEFORE if day_index < LEGACY_MIGRATION_DAY_INDEX else LEGACY_SHARE_AFTER
+    return LEGACY_TEMPLATE if int(call_id[-8:], 16) < share * 2**32 else template
 
 
 def spike_day(start: date, days: int) -> date | None:

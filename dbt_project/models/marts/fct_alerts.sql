@@ -4,6 +4,8 @@
 --   unit_cost_anomaly, severity warning | critical as the anomaly has it;
 -- - cap breaches (fct_budget_burn, period_grain 'day', status 'breached'): alert_type cap_breach,
 --   critical for a hard cap, warning for a soft one; axis = the scope (tenant_cap | feature_cap);
+--   the message says whose spend counted (fct_budget_burn.spend_counted: production unless the
+--   budget covers more environments);
 -- - quarterly budgets (fct_budget_burn, period_grain 'quarter'): budget_exceeded (critical) once the
 --   spend is over the budget, budget_forecast_exceeded (warning) while only the forecast is.
 -- alert_id = md5(alert_type | axis | axis_value | period_start as ISO text): deterministic, so a
@@ -32,7 +34,8 @@ anomaly_alerts as (
             when 'hourly_spend' then
                 'Hourly list cost of ' || axis || ' ' || axis_value || ' at ' || strftime(period_start, '%Y-%m-%d %H:00')
                 || ' UTC was $' || cast(round(actual, 2) as varchar) || ', ' || cast(round(ratio, 2) as varchar)
-                || 'x the average of the same hour on the 7 days before ($' || cast(round(expected, 2) as varchar) || ')'
+                || 'x its expected $' || cast(round(expected, 3) as varchar)
+                || ' (the same hour on the 7 days before; at least the week''s average hour, its average call and the floor)'
             else
                 'Cost per call of ' || axis || ' ' || axis_value || ' on ' || strftime(period_start, '%Y-%m-%d')
                 || ' was $' || cast(round(actual, 4) as varchar) || ', ' || cast(round(ratio, 2) as varchar)
@@ -56,7 +59,7 @@ cap_alerts as (
         'cap_breach' as alert_type,
         case when is_hard_cap then 'critical' else 'warning' end as severity,
         'Spend of ' || replace(scope, '_cap', '') || ' ' || scope_value || ' on ' || strftime(period_start, '%Y-%m-%d')
-        || ' was $' || cast(round(spent_usd, 2) as varchar) || ', over its '
+        || ' (' || spend_counted || ') was $' || cast(round(spent_usd, 2) as varchar) || ', over its '
         || case when is_hard_cap then 'hard' else 'soft' end || ' daily cap of $' || cast(round(amount_usd, 2) as varchar)
         || ' (budget ' || budget_id || ').' as message,
         cast(period_start as timestamp) as period_start,
@@ -76,7 +79,7 @@ budget_alerts as (
         case status when 'exceeded' then 'budget_exceeded' else 'budget_forecast_exceeded' end as alert_type,
         case status when 'exceeded' then 'critical' else 'warning' end as severity,
         'Quarterly budget ' || budget_id || ' (' || scope || ' ' || scope_value || ', $'
-        || cast(round(amount_usd, 2) as varchar) || '): '
+        || cast(round(amount_usd, 2) as varchar) || ', ' || spend_counted || '): '
         || case status
             when 'exceeded' then 'spent $' || cast(round(spent_usd, 2) as varchar) || ' by '
                 || strftime(as_of_day, '%Y-%m-%d') || ', over budget'

@@ -1,8 +1,10 @@
 {{ config(materialized='table') }}
 -- Budget burn and cap breaches, from the budgets seed. Spend = attributed usage cost
--- (fct_cost_daily, cost_kind = 'usage', all environments) of the budget's scope: a feature, a
--- team (the features feature_owners maps to it) or a tenant. The data's last day (as_of_day) is
--- "today": the marts are deterministic for a given warehouse.
+-- (fct_cost_daily, cost_kind = 'usage') of the budget's scope (a feature, a team: the features
+-- feature_owners maps to it, or a tenant) in the environments the budget covers: `environments` is
+-- 'prod' (the default when empty: a customer's cap must not fire on the company's own testing),
+-- 'all', or environment names joined by '|' (e.g. 'prod|staging'); spend_counted says it in words.
+-- The data's last day (as_of_day) is "today": the marts are deterministic for a given warehouse.
 -- Quarterly budgets (scope feature | team): one row per budget (period_grain = 'quarter').
 --   spent_usd           = spend from quarter_start through counted_through (as_of_day, or the
 --                         quarter's last day once the quarter is over)
@@ -21,7 +23,10 @@
 with
 
 budgets as (
-    select * from {{ ref('budgets') }}
+    select
+        * exclude (environments),
+        coalesce(nullif(trim(environments), ''), 'prod') as environments
+    from {{ ref('budgets') }}
 ),
 
 owners as (
@@ -38,21 +43,22 @@ data_days as (
 ),
 
 feature_days as (
-    select cost_day, feature, {{ money('sum(attributed_cost)') }} as cost
+    select cost_day, environment, feature, {{ money('sum(attributed_cost)') }} as cost
     from usage
     group by all
 ),
 
-scope_days as (
-    select cost_day, 'feature' as scope_kind, feature as scope_value, cost from feature_days
+-- spend per day x environment of every scope a budget can name
+scope_env_days as (
+    select cost_day, environment, 'feature' as scope_kind, feature as scope_value, cost from feature_days
     union all
-    select feature_days.cost_day, 'team' as scope_kind, owners.team as scope_value,
+    select feature_days.cost_day, feature_days.environment, 'team' as scope_kind, owners.team as scope_value,
         {{ money('sum(feature_days.cost)') }} as cost
     from feature_days
     inner join owners on owners.feature = feature_days.feature
     group by all
     union all
-    select cost_day, 'tenant' as scope_kind, tenant_id as scope_value,
+    select cost_day, environment, 'tenant' as scope_kind, tenant_id as scope_value,
         {{ money('sum(attributed_cost)') }} as cost
     from usage
     group by all
@@ -61,6 +67,11 @@ scope_days as (
 budget_scopes as (
     select
         budgets.*,
+        case budgets.environments
+            when 'prod' then 'production spend'
+            when 'all' then 'spend in all environments'
+            else 'spend in ' || replace(budgets.environments, '|', ', ')
+        end as spend_counted,
         case budgets.scope when 'tenant_cap' then 'tenant' when 'feature_cap' then 'feature' else budgets.scope end
             as scope_kind,
         budgets.scope in ('tenant_cap', 'feature_cap') as is_daily_cap,
@@ -72,6 +83,21 @@ budget_scopes as (
     cross join data_days
 ),
 
+-- each budget's spend per day: its scope, in the environments it covers
+budget_days as (
+    select
+        budget_scopes.budget_id,
+        scope_env_days.cost_day,
+        {{ money('sum(scope_env_days.cost)') }} as cost
+    from budget_scopes
+    inner join scope_env_days
+        on scope_env_days.scope_kind = budget_scopes.scope_kind
+        and scope_env_days.scope_value = budget_scopes.scope_value
+        and (budget_scopes.environments = 'all'
+            or list_contains(string_split(budget_scopes.environments, '|'), scope_env_days.environment))
+    group by all
+),
+
 quarterly as (
     select * from budget_scopes where not is_daily_cap
 ),
@@ -79,16 +105,15 @@ quarterly as (
 quarterly_spend as (
     select
         quarterly.budget_id,
-        {{ money("coalesce(sum(scope_days.cost) filter (where scope_days.cost_day >= quarterly.quarter_start), 0)") }}
+        {{ money("coalesce(sum(budget_days.cost) filter (where budget_days.cost_day >= quarterly.quarter_start), 0)") }}
             as spent,
-        {{ money("coalesce(sum(scope_days.cost) filter (where scope_days.cost_day > quarterly.counted_through - 7), 0)") }}
+        {{ money("coalesce(sum(budget_days.cost) filter (where budget_days.cost_day > quarterly.counted_through - 7), 0)") }}
             as last_7_days
     from quarterly
-    left join scope_days
-        on scope_days.scope_kind = quarterly.scope_kind
-        and scope_days.scope_value = quarterly.scope_value
-        and scope_days.cost_day <= quarterly.counted_through
-        and scope_days.cost_day > least(quarterly.quarter_start, quarterly.counted_through - 7) - 1
+    left join budget_days
+        on budget_days.budget_id = quarterly.budget_id
+        and budget_days.cost_day <= quarterly.counted_through
+        and budget_days.cost_day > least(quarterly.quarter_start, quarterly.counted_through - 7) - 1
     group by quarterly.budget_id
 ),
 
@@ -115,6 +140,8 @@ quarterly_rows as (
         as_of_day,
         amount_usd,
         is_hard_cap,
+        environments,
+        spend_counted,
         case when not_started then {{ money(0) }} else spent end as spent_usd,
         case when not_started then null else burn_rate end as burn_rate_usd_per_day,
         case when not_started then 0 else days_elapsed end as days_elapsed,
@@ -161,18 +188,19 @@ cap_rows as (
         cap_days.as_of_day,
         cap_days.amount_usd,
         cap_days.is_hard_cap,
-        coalesce(scope_days.cost, {{ money(0) }}) as spent_usd,
+        cap_days.environments,
+        cap_days.spend_counted,
+        coalesce(budget_days.cost, {{ money(0) }}) as spent_usd,
         cast(null as decimal(38,12)) as burn_rate_usd_per_day,
         cast(null as bigint) as days_elapsed,
         cast(null as bigint) as days_remaining,
         cast(null as decimal(38,12)) as forecast_usd,
         cast(null as bigint) as days_until_exhausted,
-        case when coalesce(scope_days.cost, 0) > cap_days.amount_usd then 'breached' else 'within_cap' end as status
+        case when coalesce(budget_days.cost, 0) > cap_days.amount_usd then 'breached' else 'within_cap' end as status
     from cap_days
-    left join scope_days
-        on scope_days.scope_kind = cap_days.scope_kind
-        and scope_days.scope_value = cap_days.scope_value
-        and scope_days.cost_day = cap_days.cap_day
+    left join budget_days
+        on budget_days.budget_id = cap_days.budget_id
+        and budget_days.cost_day = cap_days.cap_day
 ),
 
 unioned as (
@@ -192,6 +220,8 @@ final as (
         as_of_day,
         {{ money('amount_usd') }} as amount_usd,
         is_hard_cap,
+        environments,
+        spend_counted,
         spent_usd,
         {{ money('amount_usd - spent_usd') }} as remaining_usd,
         {{ ratio('spent_usd', 'amount_usd') }} as pct_used,

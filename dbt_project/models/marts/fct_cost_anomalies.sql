@@ -11,10 +11,14 @@
 --   and expected >= $0.10 [anomaly_min_expected_daily_usd_critical]: a 3x jump matters on a small
 --   axis too, a 1.5x wobble only on an axis that spends at least $1 a day;
 -- - hourly_spend: list cost of the UTC hour (fct_llm_calls via int_cost_hourly, available before the
---   bill) vs the average of the same UTC hour on the 7 days before. warning when actual >= 3 x expected
---   [anomaly_hourly_warning_ratio], critical when >= 6 x [anomaly_hourly_critical_ratio]; only when
---   expected >= $0.10 [anomaly_min_expected_hourly_usd] AND expected calls >= 20 per hour
---   [anomaly_min_expected_hourly_calls]: with a handful of calls an hour one expensive call is 3x;
+--   bill) vs its expected spend: the average of the same UTC hour on the 7 days before, but never less
+--   than the axis value's average hour over those 7 days, nor than its average call of that week (a
+--   quiet hour's near-zero average would make one ordinary call a spike), nor than $0.01
+--   [anomaly_min_expected_hourly_usd]: floors in money, not in calls, so a burst of a few expensive
+--   calls counts as much as one of many cheap calls. warning when
+--   actual >= 4 x expected [anomaly_hourly_warning_ratio], critical when >= 6 x
+--   [anomaly_hourly_critical_ratio]; judged when the axis value had spend in the 7 days before (an hour
+--   silent all week is judged too: against the week's average hour and the floor);
 -- - unit_cost: attributed cost per call of the day vs the trailing 7-day cost per call (baseline cost /
 --   baseline calls) while the call volume did not grow: day calls < 1.2 x the trailing daily average
 --   [anomaly_unit_cost_max_volume_ratio]. Same ratios and materiality as daily_spend.
@@ -36,6 +40,26 @@ daily_first as (
 
 hourly_first as (
     select min(call_day) as first_day from hourly
+),
+
+-- each axis value's list cost and calls of the 7 days before the day (all hours): its average hour
+-- and its average call of that week
+hourly_week as (
+    select
+        call_day,
+        axis,
+        axis_value,
+        coalesce(sum(day_cost) over week_window, 0) as week_cost,
+        coalesce(sum(day_calls) over week_window, 0) as week_calls
+    from (
+        select call_day, axis, axis_value, sum(list_cost) as day_cost, sum(calls) as day_calls
+        from hourly
+        group by all
+    )
+    window week_window as (
+        partition by axis, axis_value order by call_day
+        range between interval 7 days preceding and interval 1 days preceding
+    )
 ),
 
 daily_baseline as (
@@ -73,6 +97,22 @@ hourly_baseline as (
         range between interval 7 days preceding and interval 1 days preceding
     )
     qualify hourly.call_day >= hourly_first.first_day + 7
+),
+
+hourly_expected as (
+    select
+        hourly_baseline.*,
+        hourly_week.week_cost,
+        {{ from_pico('greatest(' ~ to_pico('hourly_baseline.baseline_cost') ~ ' // 7, '
+            ~ to_pico('hourly_week.week_cost') ~ ' // 168, '
+            ~ to_pico('hourly_week.week_cost') ~ ' // hourly_week.week_calls, '
+            ~ to_pico(var('anomaly_min_expected_hourly_usd')) ~ ')') }} as expected
+    from hourly_baseline
+    inner join hourly_week
+        on hourly_week.call_day = hourly_baseline.call_day
+        and hourly_week.axis = hourly_baseline.axis
+        and hourly_week.axis_value = hourly_baseline.axis_value
+    where hourly_week.week_cost > 0
 ),
 
 daily_spend as (
@@ -147,25 +187,21 @@ hourly_spend as (
         hour_start as period_start,
         call_day as period_day,
         list_cost as actual,
-        {{ from_pico(to_pico('baseline_cost') ~ ' // 7') }} as expected,
-        list_cost * 7 as ratio_numerator,
-        baseline_cost as ratio_denominator,
+        expected,
+        list_cost as ratio_numerator,
+        expected as ratio_denominator,
         case
-            when baseline_cost < 7 * cast({{ var('anomaly_min_expected_hourly_usd') }} as decimal(18,6))
-                or baseline_calls < 7 * {{ var('anomaly_min_expected_hourly_calls') }}
-                then null
-            when list_cost * 7 >= cast({{ var('anomaly_hourly_critical_ratio') }} as decimal(18,6)) * baseline_cost
+            when list_cost >= cast({{ var('anomaly_hourly_critical_ratio') }} as decimal(18,6)) * expected
                 then 'critical'
-            when list_cost * 7 >= cast({{ var('anomaly_hourly_warning_ratio') }} as decimal(18,6)) * baseline_cost
+            when list_cost >= cast({{ var('anomaly_hourly_warning_ratio') }} as decimal(18,6)) * expected
                 then 'warning'
         end as severity,
         calls as actual_calls,
         {{ ratio('baseline_calls', 7) }} as expected_calls,
         {{ ratio('calls * 7', 'baseline_calls') }} as volume_ratio,
-        list_cost - {{ from_pico(to_pico('baseline_cost') ~ ' // 7') }} as excess_cost,
+        list_cost - expected as excess_cost,
         'list_cost' as cost_measure
-    from hourly_baseline
-    where baseline_cost > 0
+    from hourly_expected
 ),
 
 anomalies as (

@@ -6,8 +6,8 @@
 -- 'unallocated'), so allocated_revenue_usd over all features = the tenants' revenue exactly.
 --   cogs_usd = production attributed cost; rnd_usd = staging/dev attributed cost (never COGS)
 --   margin_contribution_usd = allocated_revenue_usd - cogs_usd
---   gross_margin_pct = margin_contribution_usd / allocated_revenue_usd; is_below_target when it is
---   under var target_gross_margin_pct (default 0.70).
+--   inference_margin_pct = margin_contribution_usd / allocated_revenue_usd; is_below_target when it is
+--   under var target_inference_margin_pct (default 0.70).
 -- Allocating by calls (not by cost) is what makes the margins differ between features: a feature
 -- with expensive calls earns the same revenue per call as a cheap one.
 with
@@ -43,12 +43,12 @@ final as (
         rnd_usd,
         usage_cost_usd,
         {{ money('allocated_revenue_usd - cogs_usd') }} as margin_contribution_usd,
-        {{ ratio('allocated_revenue_usd - cogs_usd', 'allocated_revenue_usd') }} as gross_margin_pct,
+        {{ ratio('allocated_revenue_usd - cogs_usd', 'allocated_revenue_usd') }} as inference_margin_pct,
         {{ ratio('cogs_usd', 'sum(cogs_usd) over (partition by month_start)') }} as share_of_cogs,
-        cast({{ var('target_gross_margin_pct') }} as decimal(18,8)) as target_gross_margin_pct,
+        cast({{ var('target_inference_margin_pct') }} as decimal(18,8)) as target_inference_margin_pct,
         coalesce(
             (allocated_revenue_usd - cogs_usd)
-                < cast({{ var('target_gross_margin_pct') }} as decimal(18,8)) * allocated_revenue_usd,
+                < cast({{ var('target_inference_margin_pct') }} as decimal(18,8)) * allocated_revenue_usd,
             false
         ) as is_below_target
     from per_feature

@@ -5,17 +5,20 @@
 --                            usage no call explains, credits and adjustments (ties to the invoices)
 --   usage_cost_usd         = attributed usage cost of logged calls; = inference_cogs_usd + rnd_inference_usd
 --   unallocated_bill_usd   = total_spend_usd - usage_cost_usd (unattributed usage, credits, ...)
---   cost_per_feature_usd   = usage_cost_usd / features with calls
+--   Board unit costs are production COGS over production units; R&D (staging/dev) is shown beside
+--   them, never in them:
+--   active_features        = features with a production call
+--   cost_per_feature_usd   = inference_cogs_usd / active_features
 --   active_users           = distinct tenant x user with a production call (scheduled jobs log no user)
---   cost_per_active_user_usd = usage_cost_usd / active_users
+--   cost_per_active_user_usd = inference_cogs_usd / active_users
 --   app_cache_hit_rate     = app cache hits / app cache lookups (app_hit + app_miss calls)
 --   rerouted_calls, reroute_rate = calls the router sent to a cheaper model / calls through the router
 --                            (kept + rerouted); the dollar savings of routing need the requested model's
 --                            price and live in the routing savings mart, not here
 --   retired_features       = features with calls before the last 30 days of the quarter (of its data)
 --                            and none in them
---   gross-margin bridge    = revenue_usd (tenants' monthly revenue) - inference_cogs_usd (production
---                            attributed cost) = gross_margin_usd; rnd_inference_usd (staging/dev) is
+--   inference-margin bridge    = revenue_usd (tenants' monthly revenue) - inference_cogs_usd (production
+--                            attributed cost) = inference_margin_usd; rnd_inference_usd (staging/dev) is
 --                            shown apart, never in COGS; cogs change and margin change vs the previous quarter.
 -- Money divisions are integer pico-dollar divisions, truncated.
 with
@@ -46,7 +49,8 @@ spend as (
         {{ money("coalesce(sum(attributed_cost) filter (where cost_kind = 'usage'), 0)") }} as usage_cost_usd,
         {{ money("coalesce(sum(list_cost) filter (where cost_kind = 'usage'), 0)") }} as usage_list_cost_usd,
         coalesce(sum(calls), 0) as calls,
-        count(distinct feature) filter (where cost_kind = 'usage' and calls > 0) as active_features
+        count(distinct feature) filter (where cost_kind = 'usage' and calls > 0 and environment = 'prod')
+            as active_features
     from daily
     group by all
 ),
@@ -153,10 +157,10 @@ final as (
         usage_list_cost_usd,
         calls,
         active_features,
-        case when active_features > 0 then {{ from_pico(to_pico('usage_cost_usd') ~ ' // active_features') }} end
+        case when active_features > 0 then {{ from_pico(to_pico('inference_cogs_usd') ~ ' // active_features') }} end
             as cost_per_feature_usd,
         active_users,
-        case when active_users > 0 then {{ from_pico(to_pico('usage_cost_usd') ~ ' // active_users') }} end
+        case when active_users > 0 then {{ from_pico(to_pico('inference_cogs_usd') ~ ' // active_users') }} end
             as cost_per_active_user_usd,
         app_cache_hits,
         app_cache_lookups,
@@ -168,8 +172,8 @@ final as (
         retired_features,
         revenue_usd,
         inference_cogs_usd,
-        {{ money('revenue_usd - inference_cogs_usd') }} as gross_margin_usd,
-        {{ ratio('revenue_usd - inference_cogs_usd', 'revenue_usd') }} as gross_margin_pct,
+        {{ money('revenue_usd - inference_cogs_usd') }} as inference_margin_usd,
+        {{ ratio('revenue_usd - inference_cogs_usd', 'revenue_usd') }} as inference_margin_pct,
         rnd_inference_usd,
         prev_quarter_start,
         prev_inference_cogs_usd,
@@ -178,7 +182,7 @@ final as (
         case when prev_quarter_start is not null
             then {{ ratio('revenue_usd - inference_cogs_usd', 'revenue_usd') }}
                 - {{ ratio('prev_revenue_usd - prev_inference_cogs_usd', 'prev_revenue_usd') }}
-        end as gross_margin_pct_change
+        end as inference_margin_pct_change
     from with_prev
 )
 

@@ -1,11 +1,12 @@
 {{ config(materialized='table') }}
--- Gross margin per tenant x calendar month (int_tenant_feature_months has the rules):
+-- Inference margin per tenant x calendar month: revenue less inference COGS only, not a gross
+-- margin (other COGS are not here). int_tenant_feature_months has the rules:
 --   revenue_usd        = the tenant's monthly_revenue_usd (full month, also for a month the data
 --                        covers only partly: see is_complete_month)
 --   cogs_usd           = attributed usage cost of production calls (environment = 'prod')
 --   rnd_usd            = attributed usage cost of staging, dev (and unknown) calls: R&D, never COGS
---   gross_margin_usd   = revenue_usd - cogs_usd; gross_margin_pct = gross_margin_usd / revenue_usd
---   is_below_target    = gross_margin_pct < var target_gross_margin_pct (default 0.70)
+--   inference_margin_usd = revenue_usd - cogs_usd; inference_margin_pct = inference_margin_usd / revenue_usd
+--   is_below_target    = inference_margin_pct < var target_inference_margin_pct (default 0.70)
 -- Bill amounts that no call explains (unattributed usage, credits) belong to no tenant and are not
 -- here (fct_quarterly_kpis shows them). cogs_usd + rnd_usd = usage_cost_usd exactly.
 with
@@ -60,12 +61,12 @@ final as (
         per_tenant.cogs_usd,
         per_tenant.rnd_usd,
         per_tenant.usage_cost_usd,
-        {{ money('per_tenant.revenue_usd - per_tenant.cogs_usd') }} as gross_margin_usd,
-        {{ ratio('per_tenant.revenue_usd - per_tenant.cogs_usd', 'per_tenant.revenue_usd') }} as gross_margin_pct,
-        cast({{ var('target_gross_margin_pct') }} as decimal(18,8)) as target_gross_margin_pct,
+        {{ money('per_tenant.revenue_usd - per_tenant.cogs_usd') }} as inference_margin_usd,
+        {{ ratio('per_tenant.revenue_usd - per_tenant.cogs_usd', 'per_tenant.revenue_usd') }} as inference_margin_pct,
+        cast({{ var('target_inference_margin_pct') }} as decimal(18,8)) as target_inference_margin_pct,
         coalesce(
             (per_tenant.revenue_usd - per_tenant.cogs_usd)
-                < cast({{ var('target_gross_margin_pct') }} as decimal(18,8)) * per_tenant.revenue_usd,
+                < cast({{ var('target_inference_margin_pct') }} as decimal(18,8)) * per_tenant.revenue_usd,
             false
         ) as is_below_target
     from per_tenant
