@@ -96,6 +96,9 @@ def test_the_demo_spike_reaches_the_webhook_from_the_published_file(built, webho
     expected = built.query("select count(*) from marts.fct_alerts")[0][0]
     assert len(hook.received) == expected > 0
     spike = [a for a in hook.received if a["axis_value"] == "t005/support_triage"]
-    assert [(a["severity"], a["period_start"][:10]) for a in spike] == [("critical", "2026-10-20")]
+    daily = [(a["severity"], a["period_start"][:10]) for a in spike if a["alert_type"] == "daily_spend_anomaly"]
+    assert daily == [("critical", "2026-10-20")]
+    hourly = [a["period_start"][:13] for a in spike if a["alert_type"] == "hourly_spend_anomaly"]
+    assert len(hourly) == 11 and all(h.startswith("2026-10-20") for h in hourly)  # caught within the day
     alert_webhook_sensor(build_sensor_context(instance=DagsterInstance.ephemeral(), cursor=context.cursor))
     assert len(hook.received) == expected
