@@ -298,7 +298,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from ingest.publish import PublishError, publish
+    from serving.publish import PublishError, publish
 
     settings = Settings.from_env()
     try:
@@ -312,7 +312,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from ingest.report import write_report
+    from serving.report import write_report
 
     settings = Settings.from_env()
     source = args.source or (settings.serving if settings.serving.exists() else settings.warehouse)

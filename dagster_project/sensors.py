@@ -6,7 +6,7 @@ import os
 
 from dagster import DefaultSensorStatus, SensorEvaluationContext, SkipReason, sensor
 
-from ingest.alerts import pending_alerts, post_alerts
+from serving.alerts import pending_alerts, post_alerts
 from ingest.config import Settings
 
 WEBHOOK_ENV = "FINOPS_ALERT_WEBHOOK"

@@ -1,6 +1,6 @@
 """Write-audit-publish: after the dbt build and its tests pass, the marts are copied into the
 serving file that readers use. A failed audit fails the run and leaves the old serving file as is.
-The copy itself lives in ingest.publish."""
+The copy itself lives in serving.publish."""
 
 from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, asset
 
@@ -8,7 +8,7 @@ from dagster_project.dbt_assets import finops_dbt_assets, run_window
 from dagster_project.partitions import DAILY
 from dagster_project.resources import WarehouseResource
 from ingest.config import Settings
-from ingest.publish import publish
+from serving.publish import publish
 from ingest.rebuild import mark_built
 from ingest.warehouse import connect
 

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from ingest.config import REPO_ROOT
-from ingest.publish import publish
+from serving.publish import publish
 
 QUERIES = REPO_ROOT / "docs" / "queries.sql"
 EXPECTED = {

@@ -1,4 +1,4 @@
-"""ingest.report: the self-contained HTML report, rendered by headless Chromium (plotly's SVG must be
+"""serving.report: the self-contained HTML report, rendered by headless Chromium (plotly's SVG must be
 in the DOM after the scripts ran). Chromium is a system package: missing means failure, not a skip."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.publish import publish
-from ingest.report import ANOMALY_FACTOR, load, write_report
+from serving.publish import publish
+from serving.report import ANOMALY_FACTOR, load, write_report
 
 HEADINGS = ["AI spend report", "Daily spend by provider", "Top features and tenants", "Reconciliation by provider",
             "Anomalies"]

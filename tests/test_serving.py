@@ -20,9 +20,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import ingest.publish as publish_mod
+import serving.publish as publish_mod
 from ingest.config import REPO_ROOT
-from ingest.publish import PublishError, publish
+from serving.publish import PublishError, publish
 
 OLD_DUCKDB = "1.1.3"  # storage version 64 only: the oldest reader a published file must satisfy
 OLD_VENV = REPO_ROOT / ".cache" / f"duckdb-{OLD_DUCKDB}-py{sys.version_info.major}{sys.version_info.minor}"

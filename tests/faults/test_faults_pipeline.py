@@ -42,9 +42,9 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-import ingest.publish as publish_mod
+import serving.publish as publish_mod
 from ingest.demo import generate
-from ingest.publish import PublishError, publish
+from serving.publish import PublishError, publish
 from ingest.warehouse import run_lock, run_lock_path
 from tests.conftest import Workspace
 from tests.faults.kit import bill_csv, bill_line, call, write, write_calls
