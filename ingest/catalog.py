@@ -58,6 +58,8 @@ import pyarrow.compute as pc
 from genai_prices import data_snapshot
 from genai_prices import types as gp
 
+from ingest.schemas import SERVICE_TIERS, TOKEN_BUCKETS
+
 if TYPE_CHECKING:
     import duckdb
 
@@ -82,8 +84,6 @@ BATCH_DISCOUNT: dict[str, Decimal] = {
     "aws_bedrock": Decimal("0.5"),
 }
 
-TOKEN_BUCKETS: tuple[str, ...] = ("input_uncached", "cache_read", "cache_write", "output")
-SERVICE_TIERS: tuple[str, ...] = ("standard", "batch", "priority")
 OPEN_START = date(2000, 1, 1)  # valid_from of a price that has no start date
 PRICE_SCALE = 6
 PRICE_TYPE = pa.decimal128(18, PRICE_SCALE)

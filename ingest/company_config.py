@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.catalog import SERVICE_TIERS, TOKEN_BUCKETS
+from ingest.schemas import SERVICE_TIERS, TOKEN_BUCKETS
 from ingest.loaders import file_sha256, validation_sql
 from ingest.schemas import CONFIG_FILES, Field
 from ingest.staging import LoadError, stage_csv

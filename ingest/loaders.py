@@ -37,13 +37,11 @@ import duckdb
 import pyarrow as pa
 
 from ingest.adapters import ADAPTERS, supported
-from ingest.schemas import FILE_COLUMNS, MONEY, QUANTITY, TABLES, Field
+from ingest.schemas import FILE_COLUMNS, MAX_TOKENS_PER_CALL, MONEY, QUANTITY, TABLES, Field
 from ingest.staging import LoadError
 from ingest.warehouse import RAW, ensure_raw_schema
 
 KIND_TABLE = {"calls": "calls", "billing": "bill_lines"}
-# Largest token count one call may plausibly carry; above it the row is quarantined as absurd.
-MAX_TOKENS_PER_CALL = 50_000_000
 # Bounds of a plausible time (Field.plausible_time), UTC: earlier is a unit error (seconds read as
 # nanoseconds land in 1970) or a placeholder; later than this after the load is a clock or unit error.
 EARLIEST_PLAUSIBLE_TIME = "2000-01-01"

@@ -21,6 +21,20 @@ MONEY = "DECIMAL(38,12)"
 QUANTITY = "DECIMAL(38,6)"
 UNKNOWN = "unknown"
 
+# The vocabulary: the values these columns may take, defined here once. Python reads these names; dbt
+# reads the same lists as vars (dbt_project.yml: its macros and accepted_values tests), and
+# tests/test_vocabulary.py fails when the two differ.
+TOKEN_BUCKETS: tuple[str, ...] = ("input_uncached", "cache_read", "cache_write", "output")  # exclusive, this order
+SERVICE_TIERS: tuple[str, ...] = ("standard", "batch", "priority")
+CACHE_OUTCOMES: tuple[str, ...] = ("app_hit", "app_miss", "none")
+ROUTING_DECISIONS: tuple[str, ...] = ("none", "kept", "rerouted")
+CALL_STATUSES: tuple[str, ...] = ("ok", "error")
+CHARGE_CATEGORIES: tuple[str, ...] = ("Usage", "Purchase", "Tax", "Credit", "Adjustment")
+# Limits: a call above this many tokens in one bucket is quarantined as absurd (a unit or parsing error).
+MAX_TOKENS_PER_CALL = 50_000_000
+# The token column of each bucket in the call record and the raw tables.
+TOKEN_COLUMN: dict[str, str] = {bucket: f"{bucket}_tokens" for bucket in TOKEN_BUCKETS}
+
 
 @dataclass(frozen=True)
 class Field:

@@ -36,8 +36,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ingest.config import REPO_ROOT
-from ingest.loaders import MAX_TOKENS_PER_CALL
-from ingest.schemas import MONEY, QUANTITY, TABLES, Field
+from ingest.schemas import (
+    CACHE_OUTCOMES,
+    CHARGE_CATEGORIES,
+    MAX_TOKENS_PER_CALL,
+    MONEY,
+    QUANTITY,
+    ROUTING_DECISIONS,
+    SERVICE_TIERS,
+    TABLES,
+    Field,
+)
 from ingest.warehouse import connect
 
 import pyarrow as pa
@@ -45,11 +54,7 @@ import pyarrow as pa
 if TYPE_CHECKING:
     import pandas as pd
 
-# Allowed values of the enumerated columns (the loader defaults a missing value to the first one).
-SERVICE_TIERS: tuple[str, ...] = ("standard", "batch", "priority")
-CACHE_OUTCOMES: tuple[str, ...] = ("app_hit", "app_miss", "none")
-ROUTING_DECISIONS: tuple[str, ...] = ("none", "kept", "rerouted")
-CHARGE_CATEGORIES: tuple[str, ...] = ("Usage", "Purchase", "Tax", "Credit", "Adjustment")
+# Allowed values of the enumerated columns: ingest.schemas' vocabulary, and the currencies billed.
 BILLING_CURRENCIES: tuple[str, ...] = ("USD",)
 
 # How many offending values a failure line quotes.

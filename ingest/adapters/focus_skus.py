@@ -119,12 +119,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ingest.adapters import adapter, azure_meters
-from ingest.schemas import UNKNOWN, Field
+from ingest.schemas import TOKEN_BUCKETS, UNKNOWN, Field
 from ingest.staging import LoadError, Reject, stage_records
 
 log = logging.getLogger(__name__)
 
-TOKEN_BUCKETS = ("input_uncached", "cache_read", "cache_write", "output")
 
 
 QuantityOf = Callable[[Mapping[str, str | None]], tuple[str | None, str | None]]

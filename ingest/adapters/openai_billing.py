@@ -74,11 +74,10 @@ from pathlib import Path
 import duckdb
 
 from ingest.adapters import adapter
-from ingest.schemas import UNKNOWN, Field
+from ingest.schemas import TOKEN_BUCKETS, UNKNOWN, Field
 from ingest.staging import Reject, stage_records
 
 PROVIDER = "openai"
-TOKEN_BUCKETS = ("input_uncached", "cache_read", "cache_write", "output")
 USAGE_SKU_PREFIX = "usage-api:"
 USAGE_DESCRIPTION = "usage report (no cost)"
 RAW_LIMIT = 4096  # characters of an unparseable file kept in the quarantine row

@@ -18,7 +18,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ingest.loaders import MAX_TOKENS_PER_CALL, LoadError, load_landing
+from ingest.loaders import LoadError, load_landing
+from ingest.schemas import MAX_TOKENS_PER_CALL
 from ingest.warehouse import connect
 from tests.faults.kit import (
     BILL_HEADER,
