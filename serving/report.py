@@ -2,7 +2,7 @@
 
 Sections: daily spend by provider over the trailing 90 days with a 7-day average trend, top features
 and top tenants of the latest month, reconciliation per provider (month rollup and out-of-tolerance
-days), and anomalies (days whose spend exceeds 1.5x the provider's trailing 7-day average).
+days), and the anomalies of marts.fct_cost_anomalies (critical first).
 
 "Spend" is usage billed or estimated (cost kinds usage and unattributed_usage, attributed cost);
 credits and adjustments are reported apart. Money is DECIMAL in the warehouse and rounded to cents
@@ -21,9 +21,7 @@ from pathlib import Path
 import duckdb
 
 TREND_DAYS = 90
-ANOMALY_FACTOR = 1.5
-ANOMALY_WINDOW_DAYS = 7
-ANOMALY_MIN_HISTORY_DAYS = 3
+ANOMALY_ROWS = 50
 TOP_N = 10
 
 SPEND_KINDS = "('usage', 'unattributed_usage')"
@@ -118,37 +116,16 @@ where m.period_grain = 'month'
 order by m.period_start, m.provider, m.billing_account
 """
 
-# Days whose spend exceeds ANOMALY_FACTOR x the average of the provider's previous 7 calendar days
-# (days without spend do not count), once at least ANOMALY_MIN_HISTORY_DAYS of history exist.
-ANOMALIES_SQL = f"""
-with daily as (
-    select cost_day, provider, sum(attributed_cost) as spend
-    from marts.fct_cost_daily
-    where cost_kind in {SPEND_KINDS}
-    group by cost_day, provider
-),
-
-windowed as (
-    select
-        cost_day,
-        provider,
-        spend,
-        avg(spend) over w as trailing_avg,
-        count(*) over w as history_days
-    from daily
-    window w as (
-        partition by provider order by cost_day
-        range between interval {ANOMALY_WINDOW_DAYS} days preceding and interval 1 day preceding
-    )
-)
-
-select cost_day, provider, spend, trailing_avg, spend / trailing_avg as ratio
-from windowed
-where history_days >= {ANOMALY_MIN_HISTORY_DAYS}
-  and trailing_avg > 0
-  and spend > {ANOMALY_FACTOR} * trailing_avg
-order by cost_day, provider
+# The anomalies fct_cost_anomalies found (its rules, not a second copy here): critical first, newest
+# first, at most ANOMALY_ROWS of them.
+ANOMALIES_SQL = """
+select period_start, anomaly_type, axis, axis_value, severity, actual, expected, ratio
+from marts.fct_cost_anomalies
+order by severity = 'critical' desc, period_start desc, anomaly_type, axis, axis_value
 """
+
+# The reconciliation rule's numbers as fct_reconciliation carries them (null before the first period).
+TOLERANCE_SQL = "select max(tolerance_pct), max(materiality_usd) from marts.fct_reconciliation"
 
 TOTALS_SQL = f"""
 select
@@ -176,6 +153,7 @@ class ReportData:
     tenants: list[tuple]
     reconciliation: list[tuple]
     anomalies: list[tuple]
+    tolerance: tuple[Decimal | None, Decimal | None]
 
 
 def cents(value: object) -> Decimal:
@@ -192,6 +170,10 @@ def money(value: object) -> str:
 
 def percent(value: object) -> str:
     return "–" if value is None else f"{float(value):.2%}"
+
+
+def _period(start: datetime, anomaly_type: str) -> str:
+    return start.strftime("%Y-%m-%d %H:00") if anomaly_type == "hourly_spend" else start.strftime("%Y-%m-%d")
 
 
 def load(path: Path) -> ReportData:
@@ -212,6 +194,7 @@ def load(path: Path) -> ReportData:
             tenants=con.execute(TOP_TENANTS_SQL, [month, month, TOP_N]).fetchall() if month else [],
             reconciliation=con.execute(RECONCILIATION_SQL).fetchall(),
             anomalies=con.execute(ANOMALIES_SQL).fetchall(),
+            tolerance=con.execute(TOLERANCE_SQL).fetchone(),
         )
     finally:
         con.close()
@@ -289,12 +272,19 @@ def render(data: ReportData, source: Path) -> str:
     ) if rec_rows else "<p>No reconciliation rows yet.</p>"
 
     if data.anomalies:
-        anomalies = _table(["day", "provider", "spend", f"trailing {ANOMALY_WINDOW_DAYS}-day average", "ratio"],
-                           [[r[0].isoformat(), r[1], money(r[2]), money(r[3]), f"{float(r[4]):.2f}x"]
-                            for r in data.anomalies], numeric={2, 3, 4})
+        shown = data.anomalies[:ANOMALY_ROWS]
+        anomalies = _table(["period", "type", "axis", "value", "severity", "actual", "expected", "ratio"],
+                           [[_period(r[0], r[1]), r[1].replace("_", " "), r[2], r[3], r[4], money(r[5]),
+                             money(r[6]), f"{float(r[7]):.2f}x"] for r in shown],
+                           numeric={5, 6, 7}, row_class=lambda i: "bad" if shown[i][4] == "critical" else "")
+        if len(data.anomalies) > len(shown):
+            anomalies += (f"<p class=\"meta\">{len(shown)} of {len(data.anomalies)} anomalies shown: the rest are in "
+                          "marts.fct_cost_anomalies.</p>")
     else:
-        anomalies = (f"<p>No day exceeded {ANOMALY_FACTOR}x its provider's trailing {ANOMALY_WINDOW_DAYS}-day "
-                     "average.</p>")
+        anomalies = "<p>No anomaly: no spend crossed the rules of marts.fct_cost_anomalies.</p>"
+    tolerance, materiality = data.tolerance
+    rule = (f"tolerance {percent(tolerance)}, or a gap of at most {money(materiality)}" if tolerance is not None
+            else "no period judged yet")
 
     period = f"{data.first_day} .. {data.last_day}" if data.first_day else "no data"
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -344,12 +334,12 @@ arrived), dotted: 7-day average.</p>
 
 <h2 id="reconciliation">Reconciliation by provider</h2>
 <p class="meta">Computed (list) cost vs the vendor's billed usage per month; days out of tolerance counted from
-the day grain (tolerance 2%, or a gap of at most $1.00).</p>
+the day grain ({rule}).</p>
 {reconciliation}
 
 <h2 id="anomalies">Anomalies</h2>
-<p class="meta">Days whose spend exceeds {ANOMALY_FACTOR}x the provider's average over the previous
-{ANOMALY_WINDOW_DAYS} days (at least {ANOMALY_MIN_HISTORY_DAYS} days of history).</p>
+<p class="meta">Spend that crossed the anomaly rules of marts.fct_cost_anomalies (daily spend, hourly spend,
+cost per call, on every axis; the rules are described in the dbt docs), critical first, newest first.</p>
 {anomalies}
 </body>
 </html>

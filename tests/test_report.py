@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from serving.publish import publish
-from serving.report import ANOMALY_FACTOR, load, write_report
+from serving.report import ANOMALY_ROWS, load, write_report
 
 HEADINGS = ["AI spend report", "Daily spend by provider", "Top features and tenants", "Reconciliation by provider",
             "Anomalies"]
@@ -86,26 +86,26 @@ def test_report_renders_in_headless_chromium(report, tmp_path):
     assert time.monotonic() - started < 30
 
 
-def test_anomaly_section_lists_a_spike(warehouse, tmp_path):
-    """The demo has no provider-level spike: add one to a copy and see the Anomalies section list it."""
-    spiky = tmp_path / "spiky.duckdb"
-    shutil.copy2(warehouse, spiky)
-    con = duckdb.connect(str(spiky))
-    provider, day = con.execute(
-        "select provider, max(cost_day) from marts.fct_cost_daily group by 1 order by 1 limit 1").fetchone()
-    usual = con.execute("select sum(attributed_cost) from marts.fct_cost_daily where provider = ? and cost_day = ? "
-                        "and cost_kind in ('usage', 'unattributed_usage')", [provider, day]).fetchone()[0]
-    con.execute("insert into marts.fct_cost_daily (cost_day, provider, billing_account, model, environment, tenant_id, "
-                "feature, prompt_template, service_tier, cost_kind, calls, list_cost, attributed_billed_cost, "
-                "attributed_estimated_cost, attributed_cost) values (?, ?, 'acct', 'm', 'prod', 't', 'f', 'p', "
-                "'standard', 'usage', 1, ?, ?, 0, ?)", [day, provider, usual * 3, usual * 3, usual * 3])
-    con.close()
-    assert not [a for a in load(warehouse).anomalies if a[0] == day and a[1] == provider]
-    hits = [a for a in load(spiky).anomalies if a[0] == day and a[1] == provider]
-    assert len(hits) == 1 and hits[0][4] > ANOMALY_FACTOR
-    text = write_report(spiky, tmp_path / "spiky.html").read_text()
+def test_anomaly_section_reads_the_anomaly_mart(warehouse, tmp_path):
+    """The report lists what marts.fct_cost_anomalies found (no rule of its own): critical first, and
+    the tolerance line shows the numbers fct_reconciliation was judged with."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        mart = con.execute("select period_start, anomaly_type, axis, axis_value, severity from marts.fct_cost_anomalies "
+                           "order by severity = 'critical' desc, period_start desc, anomaly_type, axis, axis_value"
+                           ).fetchall()
+    finally:
+        con.close()
+    data = load(warehouse)
+    assert [a[:5] for a in data.anomalies] == mart and len(mart) > ANOMALY_ROWS
+    assert [a[3] for a in data.anomalies if a[4] == "critical"] == ["t005/support_triage", "t005/support_triage"]
+    assert data.tolerance == (Decimal("0.02"), Decimal("1.00"))
+    text = write_report(warehouse, tmp_path / "report.html").read_text()
     section = text.split('id="anomalies"', 1)[1]
-    assert f"<td>{day.isoformat()}</td><td>{provider}</td>" in section
+    assert ('<tr class="bad"><td>2026-10-20 12:00</td><td>hourly spend</td><td>tenant_feature</td>'
+            '<td>t005/support_triage</td><td>critical</td>') in section
+    assert f"{ANOMALY_ROWS} of {len(mart)} anomalies shown" in section
+    assert "tolerance 2.00%, or a gap of at most $1.00" in text
 
 
 def test_report_from_the_serving_file(warehouse, tmp_path):

@@ -32,9 +32,18 @@
 -#}
 {% macro is_within_tolerance(billed, computed, tolerance=none, materiality=none) -%}
     (abs({{ billed }} - {{ computed }})
-        <= cast({{ tolerance if tolerance is not none else var('reconciliation_tolerance') }} as decimal(18,6)) * abs({{ billed }})
+        <= {{ tolerance if tolerance is not none else reconciliation_tolerance() }} * abs({{ billed }})
      or abs({{ billed }} - {{ computed }})
-        <= cast({{ materiality if materiality is not none else var('reconciliation_materiality_usd') }} as decimal(18,6)))
+        <= {{ materiality if materiality is not none else reconciliation_materiality_usd() }})
+{%- endmacro %}
+
+{#- The rule's two numbers (vars), as fct_reconciliation carries them for readers such as the report. -#}
+{% macro reconciliation_tolerance() -%}
+    cast({{ var('reconciliation_tolerance') }} as decimal(18,6))
+{%- endmacro %}
+
+{% macro reconciliation_materiality_usd() -%}
+    cast({{ var('reconciliation_materiality_usd') }} as decimal(18,6))
 {%- endmacro %}
 
 {#-

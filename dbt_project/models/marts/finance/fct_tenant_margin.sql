@@ -61,14 +61,10 @@ final as (
         per_tenant.cogs_usd,
         per_tenant.rnd_usd,
         per_tenant.usage_cost_usd,
-        {{ money('per_tenant.revenue_usd - per_tenant.cogs_usd') }} as inference_margin_usd,
-        {{ ratio('per_tenant.revenue_usd - per_tenant.cogs_usd', 'per_tenant.revenue_usd') }} as inference_margin_pct,
-        cast({{ var('target_inference_margin_pct') }} as decimal(18,8)) as target_inference_margin_pct,
-        coalesce(
-            (per_tenant.revenue_usd - per_tenant.cogs_usd)
-                < cast({{ var('target_inference_margin_pct') }} as decimal(18,8)) * per_tenant.revenue_usd,
-            false
-        ) as is_below_target
+        {{ inference_margin_usd('per_tenant.revenue_usd', 'per_tenant.cogs_usd') }} as inference_margin_usd,
+        {{ inference_margin_pct('per_tenant.revenue_usd', 'per_tenant.cogs_usd') }} as inference_margin_pct,
+        {{ target_inference_margin_pct() }} as target_inference_margin_pct,
+        {{ is_below_margin_target('per_tenant.revenue_usd', 'per_tenant.cogs_usd') }} as is_below_target
     from per_tenant
     left join tenants on tenants.tenant_id = per_tenant.tenant_id
     left join month_days on month_days.month_start = per_tenant.month_start

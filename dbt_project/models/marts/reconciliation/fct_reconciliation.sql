@@ -161,5 +161,7 @@ select
     days_awaiting_bill,
     reconciliation_status,
     within_tolerance,
+    {{ reconciliation_tolerance() }} as tolerance_pct,
+    {{ reconciliation_materiality_usd() }} as materiality_usd,
     acknowledgment_reason
 from final

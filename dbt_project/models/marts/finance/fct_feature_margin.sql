@@ -42,15 +42,11 @@ final as (
         cogs_usd,
         rnd_usd,
         usage_cost_usd,
-        {{ money('allocated_revenue_usd - cogs_usd') }} as margin_contribution_usd,
-        {{ ratio('allocated_revenue_usd - cogs_usd', 'allocated_revenue_usd') }} as inference_margin_pct,
+        {{ inference_margin_usd('allocated_revenue_usd', 'cogs_usd') }} as margin_contribution_usd,
+        {{ inference_margin_pct('allocated_revenue_usd', 'cogs_usd') }} as inference_margin_pct,
         {{ ratio('cogs_usd', 'sum(cogs_usd) over (partition by month_start)') }} as share_of_cogs,
-        cast({{ var('target_inference_margin_pct') }} as decimal(18,8)) as target_inference_margin_pct,
-        coalesce(
-            (allocated_revenue_usd - cogs_usd)
-                < cast({{ var('target_inference_margin_pct') }} as decimal(18,8)) * allocated_revenue_usd,
-            false
-        ) as is_below_target
+        {{ target_inference_margin_pct() }} as target_inference_margin_pct,
+        {{ is_below_margin_target('allocated_revenue_usd', 'cogs_usd') }} as is_below_target
     from per_feature
 )
 

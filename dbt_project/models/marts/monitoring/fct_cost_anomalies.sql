@@ -127,14 +127,10 @@ daily_spend as (
         {{ from_pico(to_pico('baseline_cost') ~ ' // 7') }} as expected,
         attributed_cost * 7 as ratio_numerator,
         baseline_cost as ratio_denominator,
-        case
-            when attributed_cost * 7 >= cast({{ var('anomaly_daily_critical_ratio') }} as decimal(18,6)) * baseline_cost
-                and baseline_cost >= 7 * cast({{ var('anomaly_min_expected_daily_usd_critical') }} as decimal(18,6))
-                then 'critical'
-            when attributed_cost * 7 >= cast({{ var('anomaly_daily_warning_ratio') }} as decimal(18,6)) * baseline_cost
-                and baseline_cost >= 7 * cast({{ var('anomaly_min_expected_daily_usd') }} as decimal(18,6))
-                then 'warning'
-        end as severity,
+        {{ anomaly_severity('attributed_cost * 7', 'baseline_cost',
+            var('anomaly_daily_critical_ratio'), var('anomaly_daily_warning_ratio'),
+            critical_when=daily_materiality('baseline_cost', var('anomaly_min_expected_daily_usd_critical')),
+            warning_when=daily_materiality('baseline_cost', var('anomaly_min_expected_daily_usd'))) }} as severity,
         calls as actual_calls,
         {{ ratio('baseline_calls', 7) }} as expected_calls,
         {{ ratio('calls * 7', 'baseline_calls') }} as volume_ratio,
@@ -157,16 +153,13 @@ unit_cost as (
         attributed_cost * baseline_calls as ratio_numerator,
         baseline_cost * calls as ratio_denominator,
         case
+            -- the volume grew: a cost per call moving with it is not a unit-cost anomaly
             when calls * 7 >= cast({{ var('anomaly_unit_cost_max_volume_ratio') }} as decimal(18,6)) * baseline_calls
                 then null
-            when attributed_cost * baseline_calls
-                    >= cast({{ var('anomaly_daily_critical_ratio') }} as decimal(18,6)) * baseline_cost * calls
-                and baseline_cost >= 7 * cast({{ var('anomaly_min_expected_daily_usd_critical') }} as decimal(18,6))
-                then 'critical'
-            when attributed_cost * baseline_calls
-                    >= cast({{ var('anomaly_daily_warning_ratio') }} as decimal(18,6)) * baseline_cost * calls
-                and baseline_cost >= 7 * cast({{ var('anomaly_min_expected_daily_usd') }} as decimal(18,6))
-                then 'warning'
+            else {{ anomaly_severity('attributed_cost * baseline_calls', 'baseline_cost * calls',
+                var('anomaly_daily_critical_ratio'), var('anomaly_daily_warning_ratio'),
+                critical_when=daily_materiality('baseline_cost', var('anomaly_min_expected_daily_usd_critical')),
+                warning_when=daily_materiality('baseline_cost', var('anomaly_min_expected_daily_usd'))) }}
         end as severity,
         calls as actual_calls,
         {{ ratio('baseline_calls', 7) }} as expected_calls,
@@ -190,12 +183,8 @@ hourly_spend as (
         expected,
         list_cost as ratio_numerator,
         expected as ratio_denominator,
-        case
-            when list_cost >= cast({{ var('anomaly_hourly_critical_ratio') }} as decimal(18,6)) * expected
-                then 'critical'
-            when list_cost >= cast({{ var('anomaly_hourly_warning_ratio') }} as decimal(18,6)) * expected
-                then 'warning'
-        end as severity,
+        {{ anomaly_severity('list_cost', 'expected',
+            var('anomaly_hourly_critical_ratio'), var('anomaly_hourly_warning_ratio')) }} as severity,
         calls as actual_calls,
         {{ ratio('baseline_calls', 7) }} as expected_calls,
         {{ ratio('calls * 7', 'baseline_calls') }} as volume_ratio,

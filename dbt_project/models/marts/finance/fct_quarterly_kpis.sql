@@ -172,16 +172,16 @@ final as (
         retired_features,
         revenue_usd,
         inference_cogs_usd,
-        {{ money('revenue_usd - inference_cogs_usd') }} as inference_margin_usd,
-        {{ ratio('revenue_usd - inference_cogs_usd', 'revenue_usd') }} as inference_margin_pct,
+        {{ inference_margin_usd('revenue_usd', 'inference_cogs_usd') }} as inference_margin_usd,
+        {{ inference_margin_pct('revenue_usd', 'inference_cogs_usd') }} as inference_margin_pct,
         rnd_inference_usd,
         prev_quarter_start,
         prev_inference_cogs_usd,
         case when prev_quarter_start is not null then {{ money('inference_cogs_usd - prev_inference_cogs_usd') }} end
             as cogs_change_usd,
         case when prev_quarter_start is not null
-            then {{ ratio('revenue_usd - inference_cogs_usd', 'revenue_usd') }}
-                - {{ ratio('prev_revenue_usd - prev_inference_cogs_usd', 'prev_revenue_usd') }}
+            then {{ inference_margin_pct('revenue_usd', 'inference_cogs_usd') }}
+                - {{ inference_margin_pct('prev_revenue_usd', 'prev_inference_cogs_usd') }}
         end as inference_margin_pct_change
     from with_prev
 )
