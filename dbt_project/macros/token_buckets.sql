@@ -1,5 +1,5 @@
 {#- The four exclusive token buckets of a call, in this order; a call's tokens in a bucket are the
     column <bucket>_tokens (ingest.schemas) and bill lines name the bucket (or leave it 'unknown'). -#}
 {% macro token_buckets() -%}
-    {{ return(['input_uncached', 'cache_read', 'cache_write', 'output']) }}
+    {{ return(var('token_buckets')) }}
 {%- endmacro %}
