@@ -59,10 +59,10 @@ report: install
 
 # Scale benchmark (not a test): pipeline vs a bare DuckDB script at 1M/10M/30M calls; writes docs/benchmarks.md.
 bench: install
-	$(UV) run --frozen python -m ingest.benchmark
+	$(UV) run --frozen python -m demo.benchmark
 
 bench-quick: install
-	$(UV) run --frozen python -m ingest.benchmark --quick
+	$(UV) run --frozen python -m demo.benchmark --quick
 
 clean:
 	rm -rf data/bench data/warehouse data/dagster_home data/reports dbt_project/target .venv .tools .cache

@@ -29,7 +29,7 @@ def _day(text: str) -> date:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ingest.demo import generate
+    from demo.generate import generate
 
     settings = Settings.from_env()
     landing = settings.landing_dir

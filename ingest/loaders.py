@@ -344,7 +344,9 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> FileResult:
         con.execute(f"create or replace temp table _validated as {validation_sql(fields)}")
         names = ", ".join(f'"{f.name}"' for f in fields)
         con.execute(
-            f"insert into {RAW}.{lf.table} select {names}, ? as _file_id, _line, now() from _validated where _reason is null",
+            # by name: a raw table that gained a column later (warehouse.ensure_raw_schema) has it last
+            f"insert into {RAW}.{lf.table} by name select {names}, ? as _file_id, _line, now() as _loaded_at "
+            "from _validated where _reason is null",
             [file_id],
         )
         con.execute(

@@ -30,6 +30,9 @@ CACHE_OUTCOMES: tuple[str, ...] = ("app_hit", "app_miss", "none")
 ROUTING_DECISIONS: tuple[str, ...] = ("none", "kept", "rerouted")
 CALL_STATUSES: tuple[str, ...] = ("ok", "error")
 CHARGE_CATEGORIES: tuple[str, ...] = ("Usage", "Purchase", "Tax", "Credit", "Adjustment")
+# Where a bill line comes from: the invoice or cost report (bill), or a vendor usage report (usage_report:
+# token quantities, no cost; never billed money, only what the calls should add up to).
+CHARGE_SOURCES: tuple[str, ...] = ("bill", "usage_report")
 # Limits: a call above this many tokens in one bucket is quarantined as absurd (a unit or parsing error).
 MAX_TOKENS_PER_CALL = 50_000_000
 # The token column of each bucket in the call record and the raw tables.
@@ -106,6 +109,9 @@ BILL_FIELDS: tuple[Field, ...] = (
     Field("x_TokenBucket", "VARCHAR", default=f"'{UNKNOWN}'",
           description="input_uncached, cache_read, cache_write or output; unknown when the line is not per bucket."),
     Field("x_ServiceTier", "VARCHAR", default="'standard'", description="standard, batch or priority."),
+    Field("x_ChargeSource", "VARCHAR", default="'bill'",
+          description="bill (invoice or cost report, the default) or usage_report (a vendor usage report's token "
+                      "quantities: no cost)."),
 )
 
 # Columns every raw row carries besides its canonical fields (lineage).

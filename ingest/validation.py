@@ -39,6 +39,7 @@ from ingest.config import REPO_ROOT
 from ingest.schemas import (
     CACHE_OUTCOMES,
     CHARGE_CATEGORIES,
+    CHARGE_SOURCES,
     MAX_TOKENS_PER_CALL,
     MONEY,
     QUANTITY,
@@ -130,6 +131,7 @@ def _table_checks(table: str) -> list[Check]:
     if table == "bill_lines":
         return [
             _in_set("ChargeCategory", CHARGE_CATEGORIES),
+            _in_set("x_ChargeSource", CHARGE_SOURCES),
             _in_set("BillingCurrency", BILLING_CURRENCIES),
             Check("expect_column_pair_values_a_to_be_greater_than_b",
                   {"column_A": "ChargePeriodEnd", "column_B": "ChargePeriodStart", "or_equal": False,

@@ -46,6 +46,15 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     return con
 
 
+# The value a column added to a raw table takes in the rows loaded before it existed, when its default
+# would be wrong for them. x_ChargeSource replaced a SkuId prefix: lines of vendor usage reports were
+# loaded with SkuId 'usage-api:...' before.
+BACKFILL: dict[tuple[str, str], str] = {
+    ("bill_lines", "x_ChargeSource"):
+        "case when starts_with(\"SkuId\", 'usage-api:') then 'usage_report' else 'bill' end",
+}
+
+
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {RAW}")
     for table, fields in TABLES.items():
@@ -53,13 +62,20 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(create_table_sql(RAW, "quarantine", list(QUARANTINE_COLUMNS)))
     con.execute(create_table_sql(RAW, "files", list(FILE_COLUMNS)))
     con.execute(create_table_sql(RAW, "changed_days", list(CHANGED_DAYS_COLUMNS)))
-    # a warehouse created before a column was added to FILE_COLUMNS gets it, null in its existing rows
-    have = {r[0] for r in con.execute(
-        "select column_name from information_schema.columns "
-        "where table_catalog = current_database() and table_schema = ? and table_name = 'files'", [RAW]).fetchall()}
-    for name, duck_type in FILE_COLUMNS:
-        if name not in have:
-            con.execute(f'alter table {RAW}.files add column if not exists "{name}" {duck_type}')
+    # a warehouse created before a column was added gets it: null in the existing rows of raw.files, the
+    # field's default (or its BACKFILL) in the existing rows of a raw data table
+    for table, columns in [("files", list(FILE_COLUMNS))] + [(t, raw_table_columns(f)) for t, f in TABLES.items()]:
+        have = {r[0] for r in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_catalog = current_database() and table_schema = ? and table_name = ?", [RAW, table]).fetchall()}
+        for name, duck_type in columns:
+            if name in have:
+                continue
+            con.execute(f'alter table {RAW}.{table} add column "{name}" {duck_type}')
+            field = next((f for f in TABLES.get(table, ()) if f.name == name), None)
+            fill = BACKFILL.get((table, name)) or (field.default if field else None)
+            if fill:
+                con.execute(f'update {RAW}.{table} set "{name}" = {fill}')
 
 
 class RunLockHeld(Exception):

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.demo import generate
+from demo.generate import generate
 
 DEMO_START = "2026-10-01"
 DEMO_END = "2026-10-30"

@@ -24,7 +24,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.demo import SPIKE_DAY_INDEX, SPIKE_FACTOR, SPIKE_FEATURE, SPIKE_TENANT, generate
+from demo.generate import generate
+from demo.product import SPIKE_FEATURE, SPIKE_TENANT
+from demo.simulator import SPIKE_DAY_INDEX, SPIKE_FACTOR
 from tests.conftest import DEMO_START, Workspace
 
 REFERENCE = Path(__file__).resolve().parent.parent / "data" / "reference"
@@ -623,7 +625,7 @@ def test_a_warehouse_built_before_the_active_user_model_gets_its_whole_history(t
 
 
 # --------------------------------------------------------------------------------------------
-# dbt unit tests of the analytics rules (models/marts/_marts__unit_tests.yml)
+# dbt unit tests of the analytics rules (the unit_tests of models/marts/*/_*__models.yml)
 
 
 def test_dbt_unit_tests_of_the_analytics_rules(built, tmp_path):

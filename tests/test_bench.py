@@ -12,10 +12,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest import bulk
-from ingest.benchmark import bare_script, peak_by_phase, phases
-from ingest.demo import BUCKETS, TOKEN_COLUMN, load_prices
+from demo import bulk
+from demo.benchmark import bare_script, peak_by_phase, phases
+from demo.prices import load_prices
 from ingest.loaders import load_landing
+from ingest.schemas import TOKEN_BUCKETS, TOKEN_COLUMN
 from ingest.warehouse import connect
 
 DAYS = (date(2026, 10, 14), date(2026, 10, 15))  # the negotiated claude-sonnet-4 price starts on the 15th
@@ -60,7 +61,7 @@ def test_bulk_days_load_without_loss_and_bills_match_the_calls(landing: Path, tm
     prices = load_prices()
     cost: dict[tuple[date, str], Decimal] = defaultdict(Decimal)
     for c in _calls(landing):
-        for b in BUCKETS:
+        for b in TOKEN_BUCKETS:
             cost[(c["day"], c["provider"])] += (Decimal(c[TOKEN_COLUMN[b]]) * prices.price(
                 c["provider"], c["model_served"], b, c["service_tier"], c["day"]) / Decimal(1_000_000))
     assert set(billed) == {k for k, v in cost.items() if v}
@@ -75,8 +76,8 @@ def test_bare_script_equals_python_recomputation(landing: Path) -> None:
     for c in _calls(landing):
         per_day[c["day"]][0] += 1
         per_day[c["day"]][1] += sum((Decimal(c[TOKEN_COLUMN[b]]) * prices.price(
-            c["provider"], c["model_served"], b, c["service_tier"], c["day"]) / Decimal(1_000_000) for b in BUCKETS),
-            Decimal(0))
+            c["provider"], c["model_served"], b, c["service_tier"], c["day"]) / Decimal(1_000_000)
+            for b in TOKEN_BUCKETS), Decimal(0))
     result = bare_script(landing)
     got = {date.fromisoformat(d): (n, Decimal(v)) for d, n, v in result["per_day"]}
     assert got == {d: (n, v) for d, (n, v) in per_day.items()}

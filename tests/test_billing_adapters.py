@@ -198,17 +198,17 @@ def test_openai_usage_gives_exclusive_bucket_quantities_marked_as_no_cost(landin
     m1, m2 = "gpt-4o-mini-2024-07-18", "gpt-4o-2024-08-06"
     assert _lines(con, USAGE_COLUMNS, "_line, \"SkuId\"") == [
         (1, "proj_abc", m1, "cache_read", "standard", "4000.000000", "Tokens", "0.000000000000",
-         f"usage-api:{m1}:cache_read:standard", NO_COST, "Usage", ""),
+         f"{m1}:cache_read:standard", NO_COST, "Usage", ""),
         (1, "proj_abc", m1, "input_uncached", "standard", "1000.000000", "Tokens", "0.000000000000",
-         f"usage-api:{m1}:input_uncached:standard", NO_COST, "Usage", ""),
+         f"{m1}:input_uncached:standard", NO_COST, "Usage", ""),
         (1, "proj_abc", m1, "output", "standard", "1000.000000", "Tokens", "0.000000000000",
-         f"usage-api:{m1}:output:standard", NO_COST, "Usage", ""),
+         f"{m1}:output:standard", NO_COST, "Usage", ""),
         (2, "proj_abc", m2, "cache_read", "batch", "0.000000", "Tokens", "0.000000000000",
-         f"usage-api:{m2}:cache_read:batch", NO_COST, "Usage", ""),
+         f"{m2}:cache_read:batch", NO_COST, "Usage", ""),
         (2, "proj_abc", m2, "input_uncached", "batch", "1200.000000", "Tokens", "0.000000000000",
-         f"usage-api:{m2}:input_uncached:batch", NO_COST, "Usage", ""),
+         f"{m2}:input_uncached:batch", NO_COST, "Usage", ""),
         (2, "proj_abc", m2, "output", "batch", "80.000000", "Tokens", "0.000000000000",
-         f"usage-api:{m2}:output:batch", NO_COST, "Usage", ""),
+         f"{m2}:output:batch", NO_COST, "Usage", ""),
     ]
     assert _quarantine(con) == [(3, "_row", "input_cached_tokens + cache-write tokens (200) exceed input_tokens (100)")]
 
@@ -291,23 +291,23 @@ def test_anthropic_usage_report_quantities(landing, con):
     ws = "wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ"
     assert _lines(con, USAGE_COLUMNS, "_line, \"SkuId\"") == [
         (1, ws, sonnet, "cache_read", "standard", "200.000000", "Tokens", "0.000000000000",
-         f"usage-api:{sonnet}:cache_read:standard", NO_COST, "Usage", ""),
+         f"{sonnet}:cache_read:standard", NO_COST, "Usage", ""),
         (1, ws, sonnet, "cache_write", "standard", "1500.000000", "Tokens", "0.000000000000",
-         f"usage-api:{sonnet}:cache_write:standard", NO_COST, "Usage", ""),
+         f"{sonnet}:cache_write:standard", NO_COST, "Usage", ""),
         (1, ws, sonnet, "input_uncached", "standard", "1500.000000", "Tokens", "0.000000000000",
-         f"usage-api:{sonnet}:input_uncached:standard", NO_COST, "Usage", ""),
+         f"{sonnet}:input_uncached:standard", NO_COST, "Usage", ""),
         (1, ws, sonnet, "output", "standard", "500.000000", "Tokens", "0.000000000000",
-         f"usage-api:{sonnet}:output:standard", NO_COST, "Usage", ""),
+         f"{sonnet}:output:standard", NO_COST, "Usage", ""),
         (1, ws, sonnet, "unknown", "standard", "10.000000", "Requests", "0.000000000000",
-         f"usage-api:{sonnet}:web_search_requests:standard", NO_COST, "Usage", ""),
+         f"{sonnet}:web_search_requests:standard", NO_COST, "Usage", ""),
         (2, "default", haiku, "cache_read", "priority", "0.000000", "Tokens", "0.000000000000",
-         f"usage-api:{haiku}:cache_read:priority", NO_COST, "Usage", ""),
+         f"{haiku}:cache_read:priority", NO_COST, "Usage", ""),
         (2, "default", haiku, "cache_write", "priority", "0.000000", "Tokens", "0.000000000000",
-         f"usage-api:{haiku}:cache_write:priority", NO_COST, "Usage", ""),
+         f"{haiku}:cache_write:priority", NO_COST, "Usage", ""),
         (2, "default", haiku, "input_uncached", "priority", "70.000000", "Tokens", "0.000000000000",
-         f"usage-api:{haiku}:input_uncached:priority", NO_COST, "Usage", ""),
+         f"{haiku}:input_uncached:priority", NO_COST, "Usage", ""),
         (2, "default", haiku, "output", "priority", "7.000000", "Tokens", "0.000000000000",
-         f"usage-api:{haiku}:output:priority", NO_COST, "Usage", ""),
+         f"{haiku}:output:priority", NO_COST, "Usage", ""),
     ]
 
 
@@ -480,6 +480,7 @@ def _line(provider: str, account: str, day: str, model: str, bucket: str, tier: 
         "ChargeDescription": f"{model} {bucket}", "SkuId": f"{model}:{bucket}:{tier}", "ConsumedQuantity": tokens,
         "ConsumedUnit": "Tokens", "BilledCost": cost, "EffectiveCost": cost, "ListCost": cost,
         "BillingCurrency": "USD", "x_Model": model, "x_TokenBucket": bucket, "x_ServiceTier": tier,
+        "x_ChargeSource": "bill",
     }
     assert set(values) == {f.name for f in BILL_FIELDS}
     return values
@@ -587,4 +588,4 @@ def test_usage_writers_round_trip_quantities(landing, con):
     assert got == sorted((ln["ProviderName"], ln["ChargePeriodStart"][:10], ln["SubAccountId"], ln["x_Model"],
                           ln["x_TokenBucket"], ln["x_ServiceTier"], 1000) for ln in [*OPENAI_LINES, *ANTHROPIC_LINES])
     assert con.execute('select count(*) from raw.bill_lines where "BilledCost" <> 0 '
-                       'or not starts_with("SkuId", \'usage-api:\')').fetchone() == (0,)
+                       'or "x_ChargeSource" <> \'usage_report\'').fetchone() == (0,)

@@ -17,7 +17,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from ingest import demo
+from demo.generate import generate
+from demo.prices import PriceBook, load_prices, price_calls
+from demo.product import BILL_MODEL_IDS, DEFAULT_REFERENCE_DIR, build_streams, load_tenants
+from demo.simulator import Call, missing_count, parquet_days, simulate_calls
 from ingest.schemas import BILL_FIELDS, CALL_FIELDS, CALL_SCHEMA
 
 START = date(2026, 10, 1)
@@ -37,7 +40,7 @@ SUB_ACCOUNTS = {"openai": ("proj_prod", "proj_nonprod"), "anthropic": ("wrk_prod
 @pytest.fixture(scope="module")
 def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("demo") / "landing"
-    demo.generate(root)
+    generate(root)
     return root
 
 
@@ -46,11 +49,11 @@ def manifest(landing: Path) -> dict:
     return json.loads((landing / "_demo" / "manifest.json").read_text())
 
 
-def read_prices() -> demo.PriceBook:
-    return demo.load_prices()
+def read_prices() -> PriceBook:
+    return load_prices()
 
 
-def price(prices: demo.PriceBook, provider: str, model: str, bucket: str, tier: str, day: date) -> Decimal:
+def price(prices: PriceBook, provider: str, model: str, bucket: str, tier: str, day: date) -> Decimal:
     return prices.price(provider, model, bucket, tier, day)
 
 
@@ -121,16 +124,16 @@ def truth(landing: Path) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def true_calls() -> list[demo.Call]:
+def true_calls() -> list[Call]:
     """The generator's TRUE calls (logged or not), rebuilt from its parts, priced, unmarked."""
-    prices = demo.load_prices()
-    streams = demo.build_streams(demo.load_tenants(demo.DEFAULT_REFERENCE_DIR), 42)
-    result = demo.simulate_calls(START, DAYS, 3000, 42, streams)
-    demo.price_calls(result, prices)
+    prices = load_prices()
+    streams = build_streams(load_tenants(DEFAULT_REFERENCE_DIR), 42)
+    result = simulate_calls(START, DAYS, 3000, 42, streams)
+    price_calls(result, prices)
     return result
 
 
-LOGGED_MODEL = {billed: logged for logged, billed in demo.BILL_MODEL_IDS.items()}
+LOGGED_MODEL = {billed: logged for logged, billed in BILL_MODEL_IDS.items()}
 
 
 def usage_grain(row: dict) -> tuple[str, str, date, str, str, str]:
@@ -157,7 +160,7 @@ def test_vendor_prices_are_the_catalog_with_the_negotiated_override() -> None:
 
 
 def test_tenant_seed() -> None:
-    with (demo.DEFAULT_REFERENCE_DIR / "tenants.csv").open(newline="") as handle:
+    with (DEFAULT_REFERENCE_DIR / "tenants.csv").open(newline="") as handle:
         reader = csv.DictReader(handle)
         assert reader.fieldnames == ["tenant_id", "tenant_name", "plan", "monthly_revenue_usd"]
         rows = list(reader)
@@ -171,7 +174,7 @@ def test_tenant_seed() -> None:
 
 
 def test_expected_files_exist_and_parquet_days_are_parquet(landing: Path, manifest: dict) -> None:
-    pq_days = set(demo.parquet_days(START, DAYS))
+    pq_days = set(parquet_days(START, DAYS))
     assert len(pq_days) == 10 and manifest["parameters"]["parquet_days"] == sorted(d.isoformat() for d in pq_days)
     for i in range(DAYS):
         day = START + timedelta(days=i)
@@ -192,7 +195,7 @@ def test_expected_files_exist_and_parquet_days_are_parquet(landing: Path, manife
 
 def test_same_arguments_give_identical_bytes(landing: Path, tmp_path: Path) -> None:
     second = tmp_path / "again"
-    demo.generate(second)
+    generate(second)
     first_files = {p.relative_to(landing): p.read_bytes() for p in sorted(landing.rglob("*")) if p.is_file()}
     second_files = {p.relative_to(second): p.read_bytes() for p in sorted(second.rglob("*")) if p.is_file()}
     assert first_files.keys() == second_files.keys()
@@ -200,8 +203,8 @@ def test_same_arguments_give_identical_bytes(landing: Path, tmp_path: Path) -> N
 
 
 def test_small_run_differs_by_seed_and_respects_layout(tmp_path: Path) -> None:
-    a = demo.generate(tmp_path / "a", days=4, calls_per_day=150, seed=1)
-    b = demo.generate(tmp_path / "b", days=4, calls_per_day=150, seed=2)
+    a = generate(tmp_path / "a", days=4, calls_per_day=150, seed=1)
+    b = generate(tmp_path / "b", days=4, calls_per_day=150, seed=2)
     assert a["spike"] is None and a["calls_true"] > 400
     assert a["true_cost_total"] != b["true_cost_total"]
     assert (tmp_path / "a" / "calls" / "canonical" / "2026" / "10" / "03" / "calls-2026-10-03.parquet").is_file()
@@ -212,7 +215,7 @@ def test_small_run_differs_by_seed_and_respects_layout(tmp_path: Path) -> None:
 # bills and ground truth
 
 
-def test_bill_lines_are_rounded_true_costs(bill_rows: list[dict], true_calls: list[demo.Call],
+def test_bill_lines_are_rounded_true_costs(bill_rows: list[dict], true_calls: list[Call],
                                            manifest: dict, truth: list[dict]) -> None:
     usage = [r for r in bill_rows if r["ChargeCategory"] == "Usage"]
     credits = [r for r in bill_rows if r["ChargeCategory"] != "Usage"]
@@ -251,7 +254,7 @@ def test_bill_lines_are_rounded_true_costs(bill_rows: list[dict], true_calls: li
     assert Decimal(manifest["credit_total"]) == Decimal("-25.00")
 
 
-def test_ground_truth_is_exact_and_covers_every_true_call(truth: list[dict], true_calls: list[demo.Call],
+def test_ground_truth_is_exact_and_covers_every_true_call(truth: list[dict], true_calls: list[Call],
                                                           manifest: dict) -> None:
     assert list(truth[0]) == ["day", "tenant_id", "feature", "calls", "true_cost_usd"]
     assert sum(int(r["calls"]) for r in truth) == manifest["calls_true"] == len(true_calls)
@@ -271,11 +274,11 @@ def test_ground_truth_is_exact_and_covers_every_true_call(truth: list[dict], tru
 # missing calls
 
 
-def test_missing_calls_follow_the_systematic_rule(calls: list[dict], true_calls: list[demo.Call],
+def test_missing_calls_follow_the_systematic_rule(calls: list[dict], true_calls: list[Call],
                                                   truth: list[dict], manifest: dict) -> None:
     phases = {tuple(k.split("/")): v for k, v in manifest["missing_phases"].items()}
     # re-derive the lost calls from the true calls: every 100th non-app-hit call per stream
-    streams: dict[tuple[str, str], list[demo.Call]] = defaultdict(list)
+    streams: dict[tuple[str, str], list[Call]] = defaultdict(list)
     for call in sorted(true_calls, key=lambda c: (c.started_at, c.call_id)):
         if call.cache_outcome != "app_hit":
             streams[(call.tenant_id, call.feature)].append(call)
@@ -296,8 +299,8 @@ def test_missing_calls_follow_the_systematic_rule(calls: list[dict], true_calls:
     non_hits = Counter((c["tenant_id"], c["feature"]) for c in calls if c["cache_outcome"] != "app_hit")
     for key, n in true_count.items():
         true_non_hits = n - hits[key]  # app hits are never lost
-        assert n - hits[key] - non_hits[key] == demo.missing_count(true_non_hits, phases[key]), key
-        assert demo.missing_count(true_non_hits, phases[key]) in (true_non_hits // 100, true_non_hits // 100 + 1)
+        assert n - hits[key] - non_hits[key] == missing_count(true_non_hits, phases[key]), key
+        assert missing_count(true_non_hits, phases[key]) in (true_non_hits // 100, true_non_hits // 100 + 1)
 
 
 # --------------------------------------------------------------------------------------------

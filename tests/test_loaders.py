@@ -146,7 +146,7 @@ def test_parquet_with_missing_optional_column_and_a_bad_row(landing, con):
 def test_focus_csv_with_bom_quoted_newlines_and_a_short_row(landing, con):
     header = ",".join(f.name for f in BILL_FIELDS)
     good = ("2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,openai,org,proj,Usage,,\"two\nlines\",sku,100,Tokens,"
-            "1.234567,1.234567,1.234567,USD,gpt-4o,input_uncached,standard")
+            "1.234567,1.234567,1.234567,USD,gpt-4o,input_uncached,standard,")
     path = landing / "billing/focus/b.csv"
     path.parent.mkdir(parents=True)
     path.write_bytes(("\ufeff" + header + "\n" + good + "\n" + "2026-10-01,openai,Usage\n").encode("utf-8"))
@@ -317,3 +317,25 @@ def test_warehouse_from_before_mtime_ns_gets_the_column(landing, tmp_path, hashe
         assert hashed == ["a.jsonl", "b.jsonl"]
         assert con.execute("select count(*) from raw.calls").fetchone() == (3,)
         assert con.execute("select count(*) from raw.files").fetchone() == (2,)
+
+
+def test_a_warehouse_from_before_the_charge_source_column_gets_it_backfilled(landing, con):
+    """raw.bill_lines once marked usage-report lines by a SkuId prefix. On such a warehouse the loader adds
+    x_ChargeSource (last), fills it from the prefix, and later loads insert by name."""
+    old = [(f.name, f.duck_type) for f in BILL_FIELDS if f.name != "x_ChargeSource"]
+    con.execute("create schema raw")
+    con.execute("create table raw.bill_lines (" + ", ".join(f'"{n}" {t}' for n, t in old)
+                + ", _file_id varchar, _line bigint, _loaded_at timestamp)")
+    con.execute("""insert into raw.bill_lines ("ProviderName", "ChargeCategory", "SkuId", "BilledCost", "x_Model")
+                   values ('openai', 'Usage', 'usage-api:gpt-4o:output:standard', 0, 'old-usage-report'),
+                          ('openai', 'Usage', 'gpt-4o:output:standard', 1.5, 'old-bill')""")
+    path = landing / "billing/focus/b.csv"
+    path.parent.mkdir(parents=True)
+    header = ",".join(f.name for f in BILL_FIELDS)
+    row = ("2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,openai,org,proj,Usage,,d,sku,100,Tokens,"
+           "2.00,2.00,2.00,USD,new-line,output,standard,")
+    path.write_text(header + "\n" + row + "\n")
+    load_landing(con, landing)
+    assert con.execute('select "x_Model", "x_ChargeSource", "BilledCost"::double from raw.bill_lines '
+                       "order by 1").fetchall() == [
+        ("new-line", "bill", 2.0), ("old-bill", "bill", 1.5), ("old-usage-report", "usage_report", 0.0)]

@@ -1,7 +1,7 @@
 """FinOps analytics marts (unit cost, cache, routing, batch savings) against the generator's ground
 truth, recomputed here in Python Decimal from the generator's own call simulation (not from the
-warehouse): the true calls are rebuilt with demo.simulate_calls, priced with PriceBook.price, and
-the lost ones marked with the manifest's phases; the vendor bill is demo.bill_lines (rounded to
+warehouse): the true calls are rebuilt with demo.simulator.simulate_calls, priced with PriceBook.price, and
+the lost ones marked with the manifest's phases; the vendor bill is demo.writers.bill_lines (rounded to
 cents) and its allocation onto the logged calls is redone here in integer pico-dollars.
 
 Plus a synthetic workspace where two caches lose money (an app cache with 1 hit in 200 lookups, a
@@ -20,12 +20,16 @@ from pathlib import Path
 
 import pytest
 
-from ingest import demo
+from demo.prices import PriceBook, load_prices, price_calls
+from demo.product import DEFAULT_REFERENCE_DIR, SPIKE_FEATURE, SPIKE_TENANT, build_streams, load_tenants
+from demo.simulator import Call, mark_missing, simulate_calls
+from demo.writers import bill_lines
+from ingest.schemas import TOKEN_BUCKETS
 from tests.conftest import Workspace
 
 MTOK = Decimal(1_000_000)
 PICO = 10**12
-CACHE_COSTS = demo.DEFAULT_REFERENCE_DIR / "cache_costs.csv"
+CACHE_COSTS = DEFAULT_REFERENCE_DIR / "cache_costs.csv"
 
 
 def per_unit(money: Decimal, units: int, per: int = 1) -> Decimal | None:
@@ -37,14 +41,14 @@ def per_unit(money: Decimal, units: int, per: int = 1) -> Decimal | None:
         return (money * per / units).quantize(Decimal("1e-12"), rounding=ROUND_HALF_UP)
 
 
-def input_tokens(call: demo.Call) -> int:
+def input_tokens(call: Call) -> int:
     return call.input_uncached_tokens + call.cache_read_tokens + call.cache_write_tokens
 
 
-def cost_at(prices: demo.PriceBook, call: demo.Call, model: str, tier: str) -> Decimal:
+def cost_at(prices: PriceBook, call: Call, model: str, tier: str) -> Decimal:
     """The call's tokens priced at another model and / or tier, same day and long-context tier."""
     return sum((call.tokens(b) * prices.price(call.provider, model, b, tier, call.day, input_tokens(call)) / MTOK
-                for b in demo.BUCKETS if call.tokens(b)), Decimal(0))
+                for b in TOKEN_BUCKETS if call.tokens(b)), Decimal(0))
 
 
 # --------------------------------------------------------------------------------------------
@@ -53,12 +57,12 @@ def cost_at(prices: demo.PriceBook, call: demo.Call, model: str, tier: str) -> D
 
 @dataclass
 class Truth:
-    prices: demo.PriceBook
-    logged: list[demo.Call]
+    prices: PriceBook
+    logged: list[Call]
     attributed: dict[str, Decimal]  # call_id -> share of the bill (pico-dollar allocation)
 
 
-def allocate(true_calls: list[demo.Call], logged: list[demo.Call]) -> dict[str, Decimal]:
+def allocate(true_calls: list[Call], logged: list[Call]) -> dict[str, Decimal]:
     """The bill (one line per provider x account x day x served model x bucket x tier, cents) split
     over the logged calls' buckets by list-cost share in integer pico-dollars (floor), remainder to
     the grain's largest bucket (ties: lowest call_id)."""
@@ -68,7 +72,7 @@ def allocate(true_calls: list[demo.Call], logged: list[demo.Call]) -> dict[str, 
             key = (call.provider, call.billing_account, call.day, call.model_served, bucket, call.service_tier)
             grains[key].append((int(cost * PICO), call.call_id))
     shares: dict[str, int] = defaultdict(int)
-    for line in demo.bill_lines(true_calls):
+    for line in bill_lines(true_calls):
         members = grains.get((line.provider, line.account, line.day, line.model, line.bucket, line.tier), [])
         base = sum(c for c, _ in members)
         if not base:
@@ -86,12 +90,12 @@ def allocate(true_calls: list[demo.Call], logged: list[demo.Call]) -> dict[str, 
 def truth(built: Workspace) -> Truth:
     manifest = json.loads((built.landing / "_demo" / "manifest.json").read_text())
     params = manifest["parameters"]
-    prices = demo.load_prices()
-    streams = demo.build_streams(demo.load_tenants(demo.DEFAULT_REFERENCE_DIR), params["seed"])
-    calls = demo.simulate_calls(date.fromisoformat(params["start"]), params["days"], params["calls_per_day"],
-                                params["seed"], streams)
-    demo.price_calls(calls, prices)
-    demo.mark_missing(calls, {tuple(k.split("/")): v for k, v in manifest["missing_phases"].items()})
+    prices = load_prices()
+    streams = build_streams(load_tenants(DEFAULT_REFERENCE_DIR), params["seed"])
+    calls = simulate_calls(date.fromisoformat(params["start"]), params["days"], params["calls_per_day"],
+                           params["seed"], streams)
+    price_calls(calls, prices)
+    mark_missing(calls, {tuple(k.split("/")): v for k, v in manifest["missing_phases"].items()})
     logged = [c for c in calls if c.logged]
     assert len(logged) == manifest["calls_logged"]
     attributed = allocate(calls, logged)
@@ -180,15 +184,15 @@ def _lookup_cost(feature: str, day: date) -> Decimal:
 
 
 def test_app_cache_hits_rates_and_savings_match_the_generator(built, truth):
-    groups: dict[tuple[date, str, str], list[demo.Call]] = defaultdict(list)
+    groups: dict[tuple[date, str, str], list[Call]] = defaultdict(list)
     for call in truth.logged:
         if call.cache_outcome in ("app_hit", "app_miss"):
             groups[(call.day, call.feature, call.prompt_template)].append(call)
-    feature_days: dict[tuple[date, str], list[demo.Call]] = defaultdict(list)
+    feature_days: dict[tuple[date, str], list[Call]] = defaultdict(list)
     for (day, feature, _), members in groups.items():
         feature_days[(day, feature)].extend(members)
 
-    def misses(members: list[demo.Call]) -> tuple[Decimal, int]:
+    def misses(members: list[Call]) -> tuple[Decimal, int]:
         missed = [c for c in members if c.cache_outcome == "app_miss"]
         return sum((c.cost for c in missed), Decimal(0)), len(missed)
 
@@ -226,7 +230,7 @@ def test_app_cache_hits_rates_and_savings_match_the_generator(built, truth):
 
 
 def test_unit_cost_per_call_user_and_tokens_for_a_feature_day(built, truth):
-    day, feature = date(2026, 10, 20), demo.SPIKE_FEATURE
+    day, feature = date(2026, 10, 20), SPIKE_FEATURE
     calls = [c for c in truth.logged if c.day == day and c.feature == feature]
     cost = sum((truth.attributed.get(c.call_id, Decimal(0)) for c in calls), Decimal(0))
     users = {(c.tenant_id, c.user_id) for c in calls if c.user_id}
@@ -246,7 +250,7 @@ def test_unit_cost_per_call_user_and_tokens_for_a_feature_day(built, truth):
 
 
 def test_trailing_7_day_values_are_ratios_of_window_sums(built, truth):
-    day, tenant = date(2026, 10, 20), demo.SPIKE_TENANT
+    day, tenant = date(2026, 10, 20), SPIKE_TENANT
     window = [day - timedelta(days=i) for i in range(7)]
     calls = [c for c in truth.logged if c.tenant_id == tenant and c.day in window]
     cost = sum((truth.attributed.get(c.call_id, Decimal(0)) for c in calls), Decimal(0))
@@ -367,7 +371,7 @@ def test_caches_with_too_few_hits_show_a_net_loss(tmp_path: Path):
     result = ws.materialize(SYNTHETIC_DAY, SYNTHETIC_DAY)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
 
-    prices = demo.load_prices()
+    prices = load_prices()
     day = date.fromisoformat(SYNTHETIC_DAY)
 
     def price(provider: str, model: str, bucket: str, tokens: int) -> Decimal:

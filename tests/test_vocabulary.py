@@ -21,6 +21,7 @@ VOCABULARY = {
     "routing_decisions": schemas.ROUTING_DECISIONS,
     "call_statuses": schemas.CALL_STATUSES,
     "charge_categories": schemas.CHARGE_CATEGORIES,
+    "charge_sources": schemas.CHARGE_SOURCES,
 }
 
 
@@ -40,7 +41,8 @@ def test_accepted_values_of_vocabulary_columns_read_the_vars():
     literal list."""
     column_var = {"service_tier": "service_tiers", "cache_outcome": "cache_outcomes",
                   "routing_decision": "routing_decisions", "charge_category": "charge_categories",
-                  "token_bucket": "token_buckets", "status": "call_statuses"}
+                  "token_bucket": "token_buckets", "status": "call_statuses",
+                  "charge_source": "charge_sources"}
     seen = set()
     for path in list((DBT / "models").rglob("*.yml")):
         for model in (yaml.safe_load(path.read_text()) or {}).get("models", []):
@@ -54,7 +56,8 @@ def test_accepted_values_of_vocabulary_columns_read_the_vars():
                         seen.add((model["name"], column["name"]))
     assert {("stg_raw__calls", "service_tier"), ("stg_raw__calls", "cache_outcome"),
             ("stg_raw__calls", "routing_decision"), ("stg_raw__calls", "status"),
-            ("stg_raw__bill_lines", "charge_category"), ("stg_raw__price_catalog", "token_bucket"),
+            ("stg_raw__bill_lines", "charge_category"), ("stg_raw__bill_lines", "charge_source"),
+            ("stg_raw__price_catalog", "token_bucket"),
             ("stg_raw__price_catalog", "service_tier")} <= seen
 
 

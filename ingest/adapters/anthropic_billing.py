@@ -32,7 +32,7 @@ one bill line per result
 
 anthropic_usage: `GET /v1/organizations/usage_report/messages` (grouped by model, workspace_id, service_tier,
 api_key_id). No cost: one quantity-only line per exclusive token bucket and result, BilledCost 0,
-ConsumedQuantity = tokens (unit 'Tokens'), marked like openai_usage: SkuId 'usage-api:<model>:<bucket>:<tier>',
+ConsumedQuantity = tokens (unit 'Tokens'), marked like openai_usage: x_ChargeSource 'usage_report', SkuId '<model>:<bucket>:<tier>',
 ChargeDescription 'usage report (no cost)', ChargeCategory 'Usage', ChargeClass ''.
     input_uncached = uncached_input_tokens      cache_read = cache_read_input_tokens
     cache_write    = cache_creation.ephemeral_5m_input_tokens + cache_creation.ephemeral_1h_input_tokens
@@ -72,7 +72,6 @@ import duckdb
 from ingest.adapters import adapter
 from ingest.adapters.openai_billing import (
     USAGE_DESCRIPTION,
-    USAGE_SKU_PREFIX,
     Result,
     as_text,
     cents_to_units,
@@ -203,7 +202,7 @@ def usage_lines(item: Result) -> tuple[list[dict[str, object]], str | None]:
             "ChargeCategory": "Usage",
             "ChargeClass": "",
             "ChargeDescription": USAGE_DESCRIPTION,
-            "SkuId": f"{USAGE_SKU_PREFIX}{model}:{sku_part}:{tier}",
+            "SkuId": f"{model}:{sku_part}:{tier}",
             "ConsumedQuantity": as_text(quantity),
             "ConsumedUnit": unit,
             "BilledCost": "0",
@@ -211,6 +210,7 @@ def usage_lines(item: Result) -> tuple[list[dict[str, object]], str | None]:
             "x_Model": model,
             "x_TokenBucket": bucket,
             "x_ServiceTier": tier,
+            "x_ChargeSource": "usage_report",
         })
     return lines, None
 

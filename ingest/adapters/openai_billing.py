@@ -28,7 +28,7 @@ openai_costs: `GET /v1/organization/costs?group_by=project_id&group_by=line_item
 openai_usage: `GET /v1/organization/usage/completions?group_by=project_id&group_by=model&group_by=batch`
     The Usage API carries no cost. Each result becomes one line per EXCLUSIVE token bucket with the
     tokens in ConsumedQuantity (unit 'Tokens') and BilledCost 0, marked as a quantity-only line:
-    SkuId 'usage-api:<model>:<bucket>:<tier>', ChargeDescription 'usage report (no cost)',
+    x_ChargeSource 'usage_report', SkuId '<model>:<bucket>:<tier>', ChargeDescription 'usage report (no cost)',
     ChargeCategory 'Usage', ChargeClass '' (so downstream models count the quantities, never the cost).
         cache_read      = input_cached_tokens
         cache_write     = input_cache_write_tokens + input_cache_write_12h_tokens (only when present)
@@ -78,7 +78,6 @@ from ingest.schemas import TOKEN_BUCKETS, UNKNOWN, Field
 from ingest.staging import Reject, stage_records
 
 PROVIDER = "openai"
-USAGE_SKU_PREFIX = "usage-api:"
 USAGE_DESCRIPTION = "usage report (no cost)"
 RAW_LIMIT = 4096  # characters of an unparseable file kept in the quarantine row
 
@@ -464,7 +463,7 @@ def usage_lines(item: Result) -> tuple[list[dict[str, object]], str | None]:
             "ChargeCategory": "Usage",
             "ChargeClass": "",
             "ChargeDescription": USAGE_DESCRIPTION,
-            "SkuId": f"{USAGE_SKU_PREFIX}{model}:{bucket}:{tier}",
+            "SkuId": f"{model}:{bucket}:{tier}",
             "ConsumedQuantity": as_text(quantity),
             "ConsumedUnit": "Tokens",
             "BilledCost": "0",
@@ -472,6 +471,7 @@ def usage_lines(item: Result) -> tuple[list[dict[str, object]], str | None]:
             "x_Model": model,
             "x_TokenBucket": bucket,
             "x_ServiceTier": tier,
+            "x_ChargeSource": "usage_report",
         })
     return lines, None
 

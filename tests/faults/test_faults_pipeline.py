@@ -43,7 +43,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import serving.publish as publish_mod
-from ingest.demo import generate
+from demo.generate import generate
 from serving.publish import PublishError, publish
 from ingest.warehouse import run_lock, run_lock_path
 from tests.conftest import Workspace

@@ -13,7 +13,7 @@ from ingest.warehouse import connect
 from tests.life.scenario import make_life
 
 # usage lines, as stg_raw__bill_lines.is_usage defines them
-USAGE = """"ChargeCategory" = 'Usage' and coalesce("ChargeClass", '') <> 'Correction' and "SkuId" not like 'usage-api:%'"""
+USAGE = """"ChargeCategory" = 'Usage' and coalesce("ChargeClass", '') <> 'Correction' and "x_ChargeSource" <> 'usage_report'"""
 
 
 @pytest.fixture(scope="module")

@@ -26,11 +26,12 @@ final as (
         "x_Model" as model,
         lower("x_TokenBucket") as token_bucket,
         lower("x_ServiceTier") as service_tier,
+        "x_ChargeSource" as charge_source,
         -- usage-report lines (vendor usage APIs) carry quantities, not cost
-        starts_with("SkuId", 'usage-api:') as is_usage_report,
+        "x_ChargeSource" = 'usage_report' as is_usage_report,
         -- usage lines are allocated onto calls; credits, refunds and corrections stay visible lines
         ("ChargeCategory" = 'Usage' and coalesce("ChargeClass", '') <> 'Correction'
-            and not starts_with("SkuId", 'usage-api:')) as is_usage,
+            and "x_ChargeSource" <> 'usage_report') as is_usage,
         _file_id as source_file_id,
         _line as source_line
     from source

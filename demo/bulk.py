@@ -1,6 +1,6 @@
 """Bulk landing data for the scale benchmark: millions of calls a day, written by DuckDB.
 
-`ingest.demo` simulates every call in Python (about 30k calls/s) and keeps a ground truth; that is
+`demo.generate` simulates every call in Python (about 30k calls/s) and keeps a ground truth; that is
 too slow for a month at 1M calls a day. This generator draws the same product (the demo's features,
 templates, tenants, routers, app caches, prompt caching and batch tier) with hash-based random
 numbers inside DuckDB, so a day of 1M calls takes seconds and the same (seed, day, i) always gives
@@ -30,11 +30,12 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from demo.prices import PriceBook, load_prices
+from demo.product import (BILL_MODEL_IDS, BILLING_ACCOUNT_IDS, DEFAULT_REFERENCE_DIR, FEATURE_BY_NAME, SUB_ACCOUNTS,
+                          build_streams, load_tenants)
+from demo.writers import write_demo_config
 from ingest.config import default_config_dir
-from ingest.demo import (BILL_MODEL_IDS, BILLING_ACCOUNT_IDS, BUCKETS, DEFAULT_REFERENCE_DIR, FEATURE_BY_NAME,
-                         SUB_ACCOUNTS, PriceBook, build_streams, load_prices, load_tenants,
-                         write_demo_config)
-from ingest.schemas import BILL_FIELDS, CALL_FIELDS
+from ingest.schemas import BILL_FIELDS, CALL_FIELDS, TOKEN_BUCKETS
 
 SLOTS = 1 << 16  # resolution of the weighted draw of a call's profile
 FORMATS = ("parquet", "jsonl")
@@ -184,7 +185,7 @@ def _price_rows(prices: PriceBook, items: Sequence[Profile], day: date) -> list[
     keys = {(p.provider, p.model_served if p.routing == "rerouted" else p.model_requested, p.tier)
             for p in items} | {(p.provider, p.model_requested, p.tier) for p in items}
     return [(provider, model, bucket, tier, prices.price(provider, model, bucket, tier, day))
-            for provider, model, tier in sorted(keys) for bucket in BUCKETS]
+            for provider, model, tier in sorted(keys) for bucket in TOKEN_BUCKETS]
 
 
 def bill_sql() -> str:
@@ -197,7 +198,7 @@ def bill_sql() -> str:
                                  when 'cache_read' then cache_read_tokens
                                  when 'cache_write' then cache_write_tokens
                                  else output_tokens end) as tokens
-        from day_calls cross join (select unnest({list(BUCKETS)}) as bucket) b
+        from day_calls cross join (select unnest({list(TOKEN_BUCKETS)}) as bucket) b
         where cache_outcome <> 'app_hit'
         group by all
     ), priced as (

@@ -1,9 +1,9 @@
 """Scale benchmark: the whole pipeline against a bare DuckDB script on the same landing files.
 
-    python -m ingest.benchmark                  # make bench: 1M, 10M and 30M calls at 1M calls/day
-    python -m ingest.benchmark --quick          # make bench-quick: 2 days x 50k calls, in under a minute
+    python -m demo.benchmark                  # make bench: 1M, 10M and 30M calls at 1M calls/day
+    python -m demo.benchmark --quick          # make bench-quick: 2 days x 50k calls, in under a minute
 
-For each scale it generates the landing files (`ingest.bulk`; days alternate Parquet and JSONL),
+For each scale it generates the landing files (`demo.bulk`; days alternate Parquet and JSONL),
 then measures, each in its own process tree:
 - full build: `finops materialize` of every day (ingest + GX checks + dbt build and tests + publish)
   on an empty warehouse: wall time, peak RSS (sum over the process tree, sampled every 0.1 s), and
@@ -39,9 +39,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from ingest import bulk
-from ingest.demo import BUCKETS, TOKEN_COLUMN, load_prices
-from ingest.schemas import CALL_FIELDS
+from demo import bulk
+from demo.prices import load_prices
+from ingest.schemas import CALL_FIELDS, TOKEN_BUCKETS, TOKEN_COLUMN
 from ingest.warehouse import dbt_target_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -207,7 +207,7 @@ def price_card(days: list[date]) -> list[tuple]:
     keys = sorted({(p.provider, m, p.tier) for p in bulk.profiles(0, bulk.SEED)
                    for m in (p.model_requested, p.model_served)})
     return [(day, provider, model, tier,
-             *(prices.price(provider, model, bucket, tier, day) / MTOK for bucket in BUCKETS))
+             *(prices.price(provider, model, bucket, tier, day) / MTOK for bucket in TOKEN_BUCKETS))
             for day in days for provider, model, tier in keys]
 
 
@@ -223,7 +223,7 @@ def bare_script(landing: Path) -> dict:
     con = duckdb.connect()
     con.execute("set TimeZone = 'UTC'")
     days = [START + timedelta(days=i) for i in range(400)]
-    names = ["day", "provider", "model", "tier"] + [f"p_{b}" for b in BUCKETS]
+    names = ["day", "provider", "model", "tier"] + [f"p_{b}" for b in TOKEN_BUCKETS]
     card = pa.Table.from_pylist([dict(zip(names, row)) for row in price_card(days)], schema=pa.schema(
         [("day", pa.date32())] + [(n, pa.string()) for n in names[1:4]]
         + [(n, pa.decimal128(38, 18)) for n in names[4:]]))
@@ -235,7 +235,7 @@ def bare_script(landing: Path) -> dict:
     if jsonl:
         sources.append("select * exclude (extra) from read_json($jsonl, format = 'newline_delimited', "
                        f"columns = {json.dumps(types)})")
-    cost = " + ".join(f"{TOKEN_COLUMN[b]} * card.p_{b}" for b in BUCKETS)
+    cost = " + ".join(f"{TOKEN_COLUMN[b]} * card.p_{b}" for b in TOKEN_BUCKETS)
     query = f"""
         with calls as ({' union all by name '.join(sources)})
         select cast(started_at as date) as day, calls.provider, model_requested, model_served, environment,
@@ -343,7 +343,7 @@ def run_scale(work: Path, calls_per_day: int, days: int, fmt: str, new_day: bool
     say(f"  full build {full.seconds:.1f} s, peak RSS {full.peak_rss_mb:,.0f} MB")
 
     bare_log = work / "logs" / "bare.json"
-    bare_run = measure([sys.executable, "-m", "ingest.benchmark", "--bare", str(landing), "--bare-out", str(bare_log)],
+    bare_run = measure([sys.executable, "-m", "demo.benchmark", "--bare", str(landing), "--bare-out", str(bare_log)],
                        env, work / "logs" / "bare.log")
     if bare_run.returncode != 0:
         raise SystemExit(f"bare script failed; see {work / 'logs' / 'bare.log'}")
@@ -439,11 +439,11 @@ def report(results: list[ScaleResult], calls_per_day: int) -> str:
     lines = [
         "## Results",
         "",
-        f"Written by `make bench` (`python -m ingest.benchmark`) on {date.today().isoformat()}: "
+        f"Written by `make bench` (`python -m demo.benchmark`) on {date.today().isoformat()}: "
         f"{os.cpu_count()} cores, {_mem_gb():.0f} GB RAM, Python {platform.python_version()}, "
         + ", ".join(f"{k} {v}" for k, v in versions.items()) + ".",
         "",
-        "Landing data from `ingest.bulk` (the demo's product at bulk volume, "
+        "Landing data from `demo.bulk` (the demo's product at bulk volume, "
         f"{calls_per_day:,} calls a day, days alternating Parquet and JSONL, FOCUS bills per provider-day). "
         "Full build = `finops materialize` of every day on an empty warehouse (ingest, Great Expectations "
         "checks, dbt build with all tests, publish). Bare script = one DuckDB query over the same files "
@@ -519,7 +519,7 @@ def _parse_dbt_project(say) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ingest.benchmark", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m demo.benchmark", description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", default="1,10,30", help="days per scale, comma separated (default 1,10,30)")
     parser.add_argument("--calls-per-day", type=int, default=1_000_000)
     parser.add_argument("--work", type=Path, default=ROOT / "data" / "bench")
