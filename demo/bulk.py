@@ -221,7 +221,7 @@ def bill_sql() -> str:
             tokens::VARCHAR as "ConsumedQuantity", 'Tokens' as "ConsumedUnit",
             amount::VARCHAR as "BilledCost", amount::VARCHAR as "EffectiveCost", amount::VARCHAR as "ListCost",
             'USD' as "BillingCurrency", billed_model as "x_Model", bucket as "x_TokenBucket",
-            service_tier as "x_ServiceTier"
+            service_tier as "x_ServiceTier", 'bill' as "x_ChargeSource"
         from priced join accounts a using (provider)
     )
     select {names} from lines order by "ProviderName", "SubAccountId", "x_Model", "x_TokenBucket"
