@@ -30,7 +30,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from demo.prices import PriceBook, load_prices
+from demo.prices import load_prices
+from ingest.pricing import PriceBook
 from demo.product import (BILL_MODEL_IDS, BILLING_ACCOUNT_IDS, DEFAULT_REFERENCE_DIR, FEATURE_BY_NAME, SUB_ACCOUNTS,
                           build_streams, load_tenants)
 from demo.writers import write_demo_config

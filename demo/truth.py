@@ -12,7 +12,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from demo.prices import DEMO_PRICE_OVERRIDES, PriceBook, money
+from demo.prices import DEMO_PRICE_OVERRIDES, money
+from ingest.pricing import PriceBook
 from demo.product import SPIKE_FEATURE, SPIKE_TENANT
 from demo.simulator import MISSING_EVERY, SPIKE_FACTOR, Call, StreamKey, spike_day
 from demo.writers import BillLine

@@ -18,7 +18,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from demo.generate import generate
-from demo.prices import PriceBook, load_prices, price_calls
+from demo.prices import load_prices, price_calls
+from ingest.pricing import PriceBook
 from demo.product import BILL_MODEL_IDS, DEFAULT_REFERENCE_DIR, build_streams, load_tenants
 from demo.simulator import Call, missing_count, parquet_days, simulate_calls
 from ingest.schemas import BILL_FIELDS, CALL_FIELDS, CALL_SCHEMA

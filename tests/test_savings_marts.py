@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from demo.prices import PriceBook, load_prices, price_calls
+from demo.prices import load_prices, price_calls
+from ingest.pricing import PriceBook
 from demo.product import DEFAULT_REFERENCE_DIR, SPIKE_FEATURE, SPIKE_TENANT, build_streams, load_tenants
 from demo.simulator import Call, mark_missing, simulate_calls
 from demo.writers import bill_lines

@@ -29,7 +29,7 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 from pathlib import Path
 
-from demo.prices import PriceBook
+from ingest.pricing import PriceBook
 from ingest.adapters import anthropic_billing, langfuse, litellm, openai_billing, otel
 from ingest.adapters.focus_skus import AWS_COLUMNS
 from ingest.adapters.openai_billing import dumps_exact
