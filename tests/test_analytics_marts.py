@@ -625,11 +625,12 @@ def test_a_warehouse_built_before_the_active_user_model_gets_its_whole_history(t
 
 
 # --------------------------------------------------------------------------------------------
-# dbt unit tests of the analytics rules (the unit_tests of models/marts/*/_*__models.yml)
+# dbt unit tests (unit_tests in models/**/_*.yml)
 
 
-def test_dbt_unit_tests_of_the_analytics_rules(built, tmp_path):
-    """The four rules on hand-made inputs, run by dbt itself (the daily build leaves unit tests out).
+def test_dbt_unit_tests_of_the_rules(built, tmp_path):
+    """The analytics rules, the allocation fallback and split, the tolerance and the anomaly severity on
+    hand-made inputs, run by dbt itself (the daily build leaves unit tests out).
     dbt opens its warehouse read-write: a copy, never the shared one."""
     warehouse = tmp_path / "finops.duckdb"
     shutil.copy2(built.warehouse, warehouse)
@@ -640,9 +641,13 @@ def test_dbt_unit_tests_of_the_analytics_rules(built, tmp_path):
          "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
         env=dict(os.environ, FINOPS_WAREHOUSE=str(warehouse)), capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-4000:]
-    assert "PASS=4 WARN=0 ERROR=0" in result.stdout
+    assert "PASS=8 WARN=0 ERROR=0" in result.stdout
     for name in ("fct_quarterly_kpis::board_unit_costs_are_production_cogs_over_production_units",
                  "fct_budget_burn::caps_and_budgets_count_only_the_environments_they_cover",
                  "fct_retirement_candidates::retirement_candidates_are_declining_or_unused_never_merely_small",
-                 "fct_cost_anomalies::hourly_spikes_are_judged_against_money_floors_not_call_counts"):
+                 "fct_cost_anomalies::hourly_spikes_are_judged_against_money_floors_not_call_counts",
+                 "fct_cost_anomalies::daily_severity_needs_the_ratio_and_a_material_baseline",
+                 "fct_reconciliation::a_month_reconciles_within_two_percent_or_one_dollar",
+                 "int_bill_allocation_grains::bill_amounts_fall_back_to_the_first_grain_they_share_with_calls",
+                 "int_call_buckets_allocated::a_pool_is_split_by_list_cost_to_the_pico_dollar"):
         assert f"PASS {name}" in result.stdout, name
