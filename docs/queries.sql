@@ -116,14 +116,17 @@ order by cost_day, provider;
 
 
 -- name: reconciliation_gaps
--- Periods that do not reconcile yet: out of tolerance (computed vs billed usage beyond 2% and $1.00), or
--- calls without a bill. The explained parts of the gap are shown next to the variance.
+-- Periods that do not reconcile yet: out of tolerance (computed vs billed usage beyond tolerance_pct and
+-- materiality_usd, the rule's numbers as each row was judged), or calls without a bill. The explained
+-- parts of the gap are shown next to the variance.
 select
     period_grain,
     period_start,
     provider,
     billing_account,
     reconciliation_status,
+    tolerance_pct,
+    materiality_usd,
     calls,
     unpriced_calls,
     computed_cost,

@@ -25,7 +25,7 @@ EXPECTED = {
                                   "unattributed_usage_cost", "credits_and_adjustments_cost", "billed_cost",
                                   "estimated_cost", "total_cost"],
     "reconciliation_gaps": ["period_grain", "period_start", "provider", "billing_account", "reconciliation_status",
-                            "calls", "unpriced_calls", "computed_cost", "billed_usage_cost", "variance_cost",
+                            "tolerance_pct", "materiality_usd", "calls", "unpriced_calls", "computed_cost", "billed_usage_cost", "variance_cost",
                             "variance_pct", "unattributed_usage_cost", "unbilled_computed_cost",
                             "days_awaiting_bill"],
     "credits_and_unattributed": ["cost_day", "provider", "billing_account", "cost_kind", "billed_cost", "amount"],
