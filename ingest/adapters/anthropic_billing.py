@@ -70,7 +70,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.adapters import adapter
-from ingest.adapters.openai_billing import (
+from ingest.adapters.vendor_reports import (
     USAGE_DESCRIPTION,
     Result,
     as_text,
@@ -121,8 +121,9 @@ def _bucket(result: Mapping[str, object]) -> str:
 def cost_line(item: Result) -> dict[str, object]:
     r = item.result
     description = as_text(r.get("description"))
-    sku = description or ":".join(as_text(r.get(k)) or "-" for k in
-                                  ("cost_type", "model", "token_type", "context_window", "service_tier"))
+    sku = description or ":".join(
+        as_text(r.get(k)) or "-" for k in ("cost_type", "model", "token_type", "context_window", "service_tier")
+    )
     amount = cents_to_units(r.get("amount"))
     return {
         "ChargePeriodStart": as_text(item.bucket.get("starting_at")),
@@ -194,24 +195,26 @@ def usage_lines(item: Result) -> tuple[list[dict[str, object]], str | None]:
     lines = []
     for bucket, quantity, unit in quantities:
         sku_part = bucket if unit == "Tokens" else "web_search_requests"
-        lines.append({
-            "ChargePeriodStart": as_text(item.bucket.get("starting_at")),
-            "ChargePeriodEnd": as_text(item.bucket.get("ending_at")),
-            "ProviderName": PROVIDER,
-            "SubAccountId": _workspace(r),
-            "ChargeCategory": "Usage",
-            "ChargeClass": "",
-            "ChargeDescription": USAGE_DESCRIPTION,
-            "SkuId": f"{model}:{sku_part}:{tier}",
-            "ConsumedQuantity": as_text(quantity),
-            "ConsumedUnit": unit,
-            "BilledCost": "0",
-            "BillingCurrency": "USD",
-            "x_Model": model,
-            "x_TokenBucket": bucket,
-            "x_ServiceTier": tier,
-            "x_ChargeSource": "usage_report",
-        })
+        lines.append(
+            {
+                "ChargePeriodStart": as_text(item.bucket.get("starting_at")),
+                "ChargePeriodEnd": as_text(item.bucket.get("ending_at")),
+                "ProviderName": PROVIDER,
+                "SubAccountId": _workspace(r),
+                "ChargeCategory": "Usage",
+                "ChargeClass": "",
+                "ChargeDescription": USAGE_DESCRIPTION,
+                "SkuId": f"{model}:{sku_part}:{tier}",
+                "ConsumedQuantity": as_text(quantity),
+                "ConsumedUnit": unit,
+                "BilledCost": "0",
+                "BillingCurrency": "USD",
+                "x_Model": model,
+                "x_TokenBucket": bucket,
+                "x_ServiceTier": tier,
+                "x_ChargeSource": "usage_report",
+            }
+        )
     return lines, None
 
 
@@ -242,10 +245,12 @@ _DESCRIPTION_OF_BUCKET = {
 def can_write(line: Mapping[str, object]) -> bool:
     """Whether a canonical bill line can be expressed as a cost report result: a model token usage line
     of the standard or batch tier (the cost report has no credits and leaves out priority tier)."""
-    return (line_value(line, "ChargeCategory", "") == "Usage"
-            and line_value(line, "x_TokenBucket") in TOKEN_TYPE_OF_BUCKET
-            and line_value(line, "x_Model") != UNKNOWN
-            and line_value(line, "x_ServiceTier", "standard") in ("standard", "batch"))
+    return (
+        line_value(line, "ChargeCategory", "") == "Usage"
+        and line_value(line, "x_TokenBucket") in TOKEN_TYPE_OF_BUCKET
+        and line_value(line, "x_Model") != UNKNOWN
+        and line_value(line, "x_ServiceTier", "standard") in ("standard", "batch")
+    )
 
 
 def write(lines: Sequence[Mapping[str, object]], path: Path) -> None:
@@ -262,22 +267,28 @@ def write(lines: Sequence[Mapping[str, object]], path: Path) -> None:
         start, end = line_day_bounds(line)
         model, bucket = line_value(line, "x_Model"), line_value(line, "x_TokenBucket")
         workspace = line_value(line, "SubAccountId", DEFAULT_WORKSPACE)
-        buckets.setdefault((start, end), []).append({
-            "currency": line_value(line, "BillingCurrency", "USD").upper(),
-            "amount": format(line_amount(line).scaleb(2), "f"),
-            "workspace_id": None if workspace == DEFAULT_WORKSPACE else workspace,
-            "description": f"{model} Usage - {_DESCRIPTION_OF_BUCKET[bucket]}",
-            "cost_type": "tokens",
-            "context_window": "0-200k",
-            "model": model,
-            "service_tier": line_value(line, "x_ServiceTier", "standard"),
-            "token_type": TOKEN_TYPE_OF_BUCKET[bucket],
-        })
-    data = [{"starting_at": _rfc3339(start), "ending_at": _rfc3339(end), "results": results}
-            for (start, end), results in sorted(buckets.items())]
+        buckets.setdefault((start, end), []).append(
+            {
+                "currency": line_value(line, "BillingCurrency", "USD").upper(),
+                "amount": format(line_amount(line).scaleb(2), "f"),
+                "workspace_id": None if workspace == DEFAULT_WORKSPACE else workspace,
+                "description": f"{model} Usage - {_DESCRIPTION_OF_BUCKET[bucket]}",
+                "cost_type": "tokens",
+                "context_window": "0-200k",
+                "model": model,
+                "service_tier": line_value(line, "x_ServiceTier", "standard"),
+                "token_type": TOKEN_TYPE_OF_BUCKET[bucket],
+            }
+        )
+    data = [
+        {"starting_at": _rfc3339(start), "ending_at": _rfc3339(end), "results": results}
+        for (start, end), results in sorted(buckets.items())
+    ]
     if path.suffix.lower() == ".jsonl":
-        pages = [{"data": [b], "has_more": i < len(data) - 1,
-                  "next_page": f"page_{i + 2}" if i < len(data) - 1 else None} for i, b in enumerate(data)]
+        pages = [
+            {"data": [b], "has_more": i < len(data) - 1, "next_page": f"page_{i + 2}" if i < len(data) - 1 else None}
+            for i, b in enumerate(data)
+        ]
     else:
         pages = [{"data": data, "has_more": False, "next_page": None}]
     dump_pages(pages, path)
@@ -297,26 +308,37 @@ def write_usage(lines: Sequence[Mapping[str, object]], path: Path) -> None:
         if bucket not in TOKEN_TYPE_OF_BUCKET or line_value(line, "ChargeCategory", "") != "Usage":
             continue
         start, end = line_day_bounds(line)
-        key = (start, end, line_value(line, "SubAccountId", DEFAULT_WORKSPACE), line_value(line, "x_Model"),
-               line_value(line, "x_ServiceTier", "standard"))
+        key = (
+            start,
+            end,
+            line_value(line, "SubAccountId", DEFAULT_WORKSPACE),
+            line_value(line, "x_Model"),
+            line_value(line, "x_ServiceTier", "standard"),
+        )
         sums = groups.setdefault(key, {b: Decimal(0) for b in TOKEN_TYPE_OF_BUCKET})
         sums[bucket] += to_decimal(line.get("ConsumedQuantity")) or Decimal(0)
     buckets: dict[tuple[datetime, datetime], list[dict[str, object]]] = {}
     for (start, end, workspace, model, tier), sums in sorted(groups.items()):
-        buckets.setdefault((start, end), []).append({
-            "uncached_input_tokens": int(sums["input_uncached"]),
-            "cache_creation": {"ephemeral_1h_input_tokens": 0, "ephemeral_5m_input_tokens": int(sums["cache_write"])},
-            "cache_read_input_tokens": int(sums["cache_read"]),
-            "output_tokens": int(sums["output"]),
-            "server_tool_use": {"web_search_requests": 0},
-            "api_key_id": None,
-            "workspace_id": None if workspace == DEFAULT_WORKSPACE else workspace,
-            "model": None if model == UNKNOWN else model,
-            "service_tier": tier,
-            "context_window": None,
-        })
-    data = [{"starting_at": _rfc3339(s), "ending_at": _rfc3339(e), "results": r}
-            for (s, e), r in sorted(buckets.items())]
+        buckets.setdefault((start, end), []).append(
+            {
+                "uncached_input_tokens": int(sums["input_uncached"]),
+                "cache_creation": {
+                    "ephemeral_1h_input_tokens": 0,
+                    "ephemeral_5m_input_tokens": int(sums["cache_write"]),
+                },
+                "cache_read_input_tokens": int(sums["cache_read"]),
+                "output_tokens": int(sums["output"]),
+                "server_tool_use": {"web_search_requests": 0},
+                "api_key_id": None,
+                "workspace_id": None if workspace == DEFAULT_WORKSPACE else workspace,
+                "model": None if model == UNKNOWN else model,
+                "service_tier": tier,
+                "context_window": None,
+            }
+        )
+    data = [
+        {"starting_at": _rfc3339(s), "ending_at": _rfc3339(e), "results": r} for (s, e), r in sorted(buckets.items())
+    ]
     dump_pages([{"data": data, "has_more": False, "next_page": None}], path)
 
 

@@ -96,37 +96,127 @@ _INPUT = {"inp", "inpt", "input", "in"}
 _OUTPUT = {"outp", "outpt", "output", "opt", "out"}
 _CACHED = {"cached", "cchd", "ccchd", "cched", "cd", "cache", "ch"}
 _WRITE = {"wr", "wrt", "write"}
-_TIERS = {"batch": "batch", "pp": "priority", "prty": "priority", "priority": "priority",
-          "flex": "flex", "fl": "flex", "std": "standard", "standard": "standard"}
-_DEPLOYMENTS = {**dict.fromkeys(("glbl", "gl", "glb", "global"), "global"),
-                **dict.fromkeys(("dz", "dzn", "dzone", "datazone"), "data_zone"),
-                **dict.fromkeys(("regnl", "rgnl", "regn", "rg", "reg", "regional"), "regional")}
+_TIERS = {
+    "batch": "batch",
+    "pp": "priority",
+    "prty": "priority",
+    "priority": "priority",
+    "flex": "flex",
+    "fl": "flex",
+    "std": "standard",
+    "standard": "standard",
+}
+_DEPLOYMENTS = {
+    **dict.fromkeys(("glbl", "gl", "glb", "global"), "global"),
+    **dict.fromkeys(("dz", "dzn", "dzone", "datazone"), "data_zone"),
+    **dict.fromkeys(("regnl", "rgnl", "regn", "rg", "reg", "regional"), "regional"),
+}
 _CONTEXTS = {"shortco": "short", "shco": "short", "longco": "long", "l": "long"}
 _MODALITIES = {"aud": "audio", "audio": "audio", "txt": "text", "text": "text", "img": "image", "image": "image"}
-_FINE_TUNING = {"ft", "training", "trng", "grader", "grdr", "mdl", "mdel", "hosting", "hstng", "rft", "dev",
-                "tuned", "fine"}
+_FINE_TUNING = {
+    "ft",
+    "training",
+    "trng",
+    "grader",
+    "grdr",
+    "mdl",
+    "mdel",
+    "hosting",
+    "hstng",
+    "rft",
+    "dev",
+    "tuned",
+    "fine",
+}
 _UNITS = {"tokens", "token", "tkn", "1k", "1m", "az"}  # "Az-" prefixes the legacy meters
 _NOISE = {"rsng", "base"}  # "GPT 5 Rsng" (the gpt-5 reasoning meters), "babbage-002-base"
-_ALIASES = {"mn": "mini", "trb": "turbo", "prvw": "preview", "trscb": "transcribe", "tcrb": "transcribe",
-            "rtime": "realtime", "rt": "realtime", "embeddings": "embedding", "img": "image"}
+_ALIASES = {
+    "mn": "mini",
+    "trb": "turbo",
+    "prvw": "preview",
+    "trscb": "transcribe",
+    "tcrb": "transcribe",
+    "rtime": "realtime",
+    "rt": "realtime",
+    "embeddings": "embedding",
+    "img": "image",
+}
 # MMDD version -> year of the release, for the dated model ids Azure deploys (the meter drops the year)
-_RELEASE_YEAR = {"0513": 2024, "0718": 2024, "0806": 2024, "1120": 2024, "1217": 2024, "0125": 2024,
-                 "1106": 2023, "0131": 2025, "0227": 2025, "0416": 2025, "0603": 2025, "0626": 2025,
-                 "0828": 2025, "1215": 2025, "0210": 2026, "0324": 2025}
+_RELEASE_YEAR = {
+    "0513": 2024,
+    "0718": 2024,
+    "0806": 2024,
+    "1120": 2024,
+    "1217": 2024,
+    "0125": 2024,
+    "1106": 2023,
+    "0131": 2025,
+    "0227": 2025,
+    "0416": 2025,
+    "0603": 2025,
+    "0626": 2025,
+    "0828": 2025,
+    "1215": 2025,
+    "0210": 2026,
+    "0324": 2025,
+}
 
 # family words an OpenAI model name may contain; any other word leaves the meter unrecognised
-_OPENAI_WORDS = {"gpt", "o1", "o3", "o4", "mini", "nano", "pro", "chat", "codex", "max", "latest",
-                 "chat-latest", "turbo", "instruct", "vision", "embedding", "ada", "babbage", "davinci",
-                 "oss", "computer", "use", "large", "small", "deep", "research", "sol", "luna", "terra", "cyber",
-                 "preview", "realtime", "transcribe", "tts", "d", "image", "audio", "text", "4o", "4omini"}
+_OPENAI_WORDS = {
+    "gpt",
+    "o1",
+    "o3",
+    "o4",
+    "mini",
+    "nano",
+    "pro",
+    "chat",
+    "codex",
+    "max",
+    "latest",
+    "chat-latest",
+    "turbo",
+    "instruct",
+    "vision",
+    "embedding",
+    "ada",
+    "babbage",
+    "davinci",
+    "oss",
+    "computer",
+    "use",
+    "large",
+    "small",
+    "deep",
+    "research",
+    "sol",
+    "luna",
+    "terra",
+    "cyber",
+    "preview",
+    "realtime",
+    "transcribe",
+    "tts",
+    "d",
+    "image",
+    "audio",
+    "text",
+    "4o",
+    "4omini",
+}
 _AUDIO_USERS = {"realtime", "rt", "rtime", "transcribe", "trscb", "tcrb", "tts"}  # models of audio tokens
 _VERSION = re.compile(r"^(?:\d+(?:\.\d+)?[a-z]?|\d+k|\d+b)$")
 
 # Foundry vendors whose meters leave the vendor out of the name: product -> model prefix
 VENDOR_PREFIX = {
-    "azure deepseek models": "deepseek", "azure grok models": "grok", "azure kimi": "kimi",
-    "azure llama models": "llama", "azure mistral models": "mistral", "cohere models": "cohere",
-    "azure fireworks models": "", "azure phi models": "phi",
+    "azure deepseek models": "deepseek",
+    "azure grok models": "grok",
+    "azure kimi": "kimi",
+    "azure llama models": "llama",
+    "azure mistral models": "mistral",
+    "cohere models": "cohere",
+    "azure fireworks models": "",
+    "azure phi models": "phi",
 }
 
 
@@ -142,11 +232,21 @@ _GLUED = [
     (re.compile(r"(\d[bB])(?=FT)"), r"\1 "),  # Ministral 3bFTregnl
     (re.compile(r"FT(?=[a-z])"), "FT "),
 ]
-_PAIRS = {("data", "zone"): "datazone", ("short", "co"): "shortco", ("long", "co"): "longco",
-          ("sh", "co"): "shco", ("deep", "seek"): "deepseek", ("mini", "max"): "minimax",
-          ("fine", "tuned"): "ft", ("chat", "latest"): "chat-latest"}
-_UNIT_SUFFIX = re.compile(r"\s+(?:1[KM]\s+)?(Tokens|Units?|Images|Second|Seconds|Calls|GB|Session|Characters"
-                          r"|Pages|Search|Video)\s*$", re.I)
+_PAIRS = {
+    ("data", "zone"): "datazone",
+    ("short", "co"): "shortco",
+    ("long", "co"): "longco",
+    ("sh", "co"): "shco",
+    ("deep", "seek"): "deepseek",
+    ("mini", "max"): "minimax",
+    ("fine", "tuned"): "ft",
+    ("chat", "latest"): "chat-latest",
+}
+_UNIT_SUFFIX = re.compile(
+    r"\s+(?:1[KM]\s+)?(Tokens|Units?|Images|Second|Seconds|Calls|GB|Session|Characters"
+    r"|Pages|Search|Video)\s*$",
+    re.I,
+)
 
 
 def words(meter: str) -> list[str]:
@@ -193,18 +293,19 @@ def _date(mmdd: str, year: int | None = None) -> str | None:
 # ---------------------------------------------------------------------------------------------
 # model names
 
+
 def _openai_candidates(core: list[str], dates: list[str]) -> list[str] | None:
     """Model names (most specific first) for the family words of an OpenAI meter, or None."""
     core = [_ALIASES.get(w, w) for w in core]
     if "4omini" in core:
         i = core.index("4omini")
-        core[i:i + 1] = ["4o", "mini"]
+        core[i : i + 1] = ["4o", "mini"]
     realtime = "realtime" in core
     core = [w for w in core if w != "realtime"]
     if not core:
         return None
     # a bare version starts a GPT name: "5.4 mini" -> gpt 5.4 mini; "41" -> 4.1, "54" -> 5.4
-    if re.fullmatch(r"\d(\.\d)?|4o", core[0]) or re.fullmatch(r"[4-6]\d", core[0]) and core[0] != "35":
+    if re.fullmatch(r"\d(\.\d)?|4o", core[0]) or (re.fullmatch(r"[4-6]\d", core[0]) and core[0] != "35"):
         core.insert(0, "gpt")
     if core[0] == "gpt" and len(core) > 1 and re.fullmatch(r"[4-6][1-9]", core[1]):
         core[1] = f"{core[1][0]}.{core[1][1]}"
@@ -225,8 +326,12 @@ def _openai_candidates(core: list[str], dates: list[str]) -> list[str] | None:
     name = re.sub(r"^(gpt-35-turbo|gpt-4)-(4k|8k)$", r"\1", name)
     name = re.sub(r"^gpt-4-turbo-vision(-128k)?$", "gpt-4-vision-preview", name)
     name = re.sub(r"-128k$", "", name)
-    name = {"embedding-ada": "text-embedding-ada-002", "computer-use": "computer-use-preview",
-            "gpt-4.5": "gpt-4.5-preview", "gpt-4o-transcribe-d": "gpt-4o-transcribe-diarize"}.get(name, name)
+    name = {
+        "embedding-ada": "text-embedding-ada-002",
+        "computer-use": "computer-use-preview",
+        "gpt-4.5": "gpt-4.5-preview",
+        "gpt-4o-transcribe-d": "gpt-4o-transcribe-diarize",
+    }.get(name, name)
     if realtime:
         if name.startswith("gpt-4o"):  # gpt-4o(-mini)-rt -> gpt-4o(-mini)-realtime-preview
             name = name.removesuffix("-preview") + "-realtime-preview"
@@ -270,8 +375,10 @@ def _vendor_candidates(prefix: str, core: list[str], dates: list[str]) -> list[s
 # ---------------------------------------------------------------------------------------------
 # the parser
 
-def parse_meter(meter: str | None, product: str | None = None,
-                resolve: Callable[[str, str], str | None] | None = None) -> AzureMeter:
+
+def parse_meter(
+    meter: str | None, product: str | None = None, resolve: Callable[[str, str], str | None] | None = None
+) -> AzureMeter:
     """Read one meter name (see module docstring). `product` is the Retail Prices `productName` or the
     export's meter subcategory (it decides the vendor of a bare version number); `resolve` is the
     catalog lookup (default ingest.catalog.resolve_model)."""
@@ -317,10 +424,20 @@ def parse_meter(meter: str | None, product: str | None = None,
                 modality = modality or _MODALITIES[w]
         else:
             core.append(w)
-    token = ("cache_write" if write else "cache_read") if cached else \
-        {"output": "output", "input": "input_uncached"}.get(direction or "", UNKNOWN)
-    result = AzureMeter(meter=name, kind=kind, tier=tier, deployment=deployment, context=context,
-                        modality=modality or ("audio" if audio_model else "text"), token=token)
+    token = (
+        ("cache_write" if write else "cache_read")
+        if cached
+        else {"output": "output", "input": "input_uncached"}.get(direction or "", UNKNOWN)
+    )
+    result = AzureMeter(
+        meter=name,
+        kind=kind,
+        tier=tier,
+        deployment=deployment,
+        context=context,
+        modality=modality or ("audio" if audio_model else "text"),
+        token=token,
+    )
     if kind != "tokens":
         return result
     if fine_tuning:
@@ -374,6 +491,7 @@ def _with(meter: AzureMeter, **changes: object) -> AzureMeter:
 # ---------------------------------------------------------------------------------------------
 # the closing table: how a list of meters maps
 
+
 def meter_table(meters: list[tuple[str, str | None]]) -> list[tuple[str, int]]:
     """(label, count) rows for (meter name, product) pairs: token meters total, mapped, unresolved by
     reason, then the meters that bill something else than tokens."""
@@ -388,4 +506,3 @@ def meter_table(meters: list[tuple[str, str | None]]) -> list[tuple[str, int]]:
 def format_table(rows: list[tuple[str, int]]) -> str:
     width = max(len(label) for label, _ in rows)
     return "\n".join(f"{label:<{width}}  {count:>5}" for label, count in rows)
-

@@ -125,7 +125,6 @@ from ingest.staging import LoadError, Reject, stage_records
 log = logging.getLogger(__name__)
 
 
-
 QuantityOf = Callable[[Mapping[str, str | None]], tuple[str | None, str | None]]
 
 
@@ -165,7 +164,7 @@ def read_rows(path: Path) -> tuple[list[tuple[int, dict[str, str | None]]], list
     if name.endswith(".parquet"):
         try:
             table = pq.read_table(path)
-        except Exception as exc:  # noqa: BLE001 - any unreadable parquet is one clear error
+        except Exception as exc:  # broad: any unreadable parquet is one clear error
             raise LoadError(f"{path}: not a readable Parquet file ({exc})") from exc
         rows = table.to_pylist()
         return [(i, {k: _cell(v) for k, v in row.items()}) for i, row in enumerate(rows, start=1)], []
@@ -190,8 +189,9 @@ def read_rows(path: Path) -> tuple[list[tuple[int, dict[str, str | None]]], list
             continue
         row = dict(zip(header, record))
         if len(record) != len(header):
-            rejects.append((number, f"expected {len(header)} fields, got {len(record)}",
-                            json.dumps(row, ensure_ascii=False)))
+            rejects.append(
+                (number, f"expected {len(header)} fields, got {len(record)}", json.dumps(row, ensure_ascii=False))
+            )
             continue
         rows.append((number, dict(row)))
     return rows, rejects
@@ -233,10 +233,16 @@ def tokens_quantity(quantity: str | None, unit: str | None) -> tuple[str | None,
     return format(value * factor, "f"), "Tokens"
 
 
-def bill_line(row: Mapping[str, str | None], provider: str, sku: Sku, sku_fallback: str | None,
-              quantity_of: QuantityOf | None = None) -> dict[str, object]:
-    quantity, unit = (quantity_of(row) if quantity_of else
-                      tokens_quantity(_get(row, "ConsumedQuantity"), _get(row, "ConsumedUnit")))
+def bill_line(
+    row: Mapping[str, str | None],
+    provider: str,
+    sku: Sku,
+    sku_fallback: str | None,
+    quantity_of: QuantityOf | None = None,
+) -> dict[str, object]:
+    quantity, unit = (
+        quantity_of(row) if quantity_of else tokens_quantity(_get(row, "ConsumedQuantity"), _get(row, "ConsumedUnit"))
+    )
     currency = _get(row, "BillingCurrency")
     return {
         "ChargePeriodStart": _get(row, "ChargePeriodStart"),
@@ -260,12 +266,18 @@ def bill_line(row: Mapping[str, str | None], provider: str, sku: Sku, sku_fallba
     }
 
 
-def stage_focus(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field, ...], *, provider: str,
-                is_ai: Callable[[Mapping[str, str | None]], bool],
-                sku_of: Callable[[Mapping[str, str | None]], tuple[Sku, str | None]],
-                quantity_of: QuantityOf | None = None) -> list[Reject]:
+def stage_focus(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    fields: tuple[Field, ...],
+    *,
+    provider: str,
+    is_ai: Callable[[Mapping[str, str | None]], bool],
+    sku_of: Callable[[Mapping[str, str | None]], tuple[Sku, str | None]],
+    quantity_of: QuantityOf | None = None,
+) -> list[Reject]:
     rows, rejects = read_rows(path)
-    if rows and not any("servicename" == k.lower() for k in rows[0][1]):
+    if rows and not any(k.lower() == "servicename" for k in rows[0][1]):
         raise LoadError(f"{path}: no ServiceName column, cannot tell AI lines from other services")
     records: list[tuple[int, str, dict[str, object]]] = []
     skipped: Counter[str] = Counter()
@@ -276,12 +288,19 @@ def stage_focus(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field,
             skipped[f"{label} / {sub}" if sub else label] += 1
             continue
         sku, fallback = sku_of(row)
-        records.append((number, json.dumps(row, ensure_ascii=False),
-                        bill_line(row, provider, sku, fallback, quantity_of)))
+        records.append(
+            (number, json.dumps(row, ensure_ascii=False), bill_line(row, provider, sku, fallback, quantity_of))
+        )
     stage_records(con, records, fields)
     services = ", ".join(f"{name}: {n}" for name, n in skipped.most_common())
-    log.info("%s: %d %s line(s) staged, %d line(s) of other services skipped%s", path, len(records), provider,
-             sum(skipped.values()), f" ({services})" if services else "")
+    log.info(
+        "%s: %d %s line(s) staged, %d line(s) of other services skipped%s",
+        path,
+        len(records),
+        provider,
+        sum(skipped.values()),
+        f" ({services})" if services else "",
+    )
     return rejects
 
 
@@ -308,9 +327,14 @@ _BEDROCK_TOKEN = re.compile(
     r"^(?P<region>[A-Za-z0-9]+)-(?P<model>.+?)-(?:mantle-)?"
     r"(?P<token>input-tokens|output-tokens|cache-read-input-token-count|cache-write-input-token-count"
     r"|cache-read-input-tokens|cache-write-input-tokens|cache-read-tokens|cache-write-tokens)"
-    r"(?P<rest>(?:-.*)?)$")
-_BEDROCK_BUCKET = {"input": "input_uncached", "output": "output", "cache-read": "cache_read",
-                   "cache-write": "cache_write"}
+    r"(?P<rest>(?:-.*)?)$"
+)
+_BEDROCK_BUCKET = {
+    "input": "input_uncached",
+    "output": "output",
+    "cache-read": "cache_read",
+    "cache-write": "cache_write",
+}
 
 
 def parse_bedrock_usage_type(usage_type: str | None, service_name: str | None = None) -> Sku:
@@ -446,8 +470,11 @@ def azure_quantity(row: Mapping[str, str | None]) -> tuple[str | None, str | Non
     if block_in_unit is not None and block_in_unit > 1:
         tokens = value * block_in_unit
     else:
-        block = _decimal(_get(row, "x_PricingBlockSize")) or _block_size(description) \
+        block = (
+            _decimal(_get(row, "x_PricingBlockSize"))
+            or _block_size(description)
             or _block_size(_get(row, "PricingUnit"))
+        )
         pricing = _decimal(_get(row, "PricingQuantity"))
         if block is not None and block > 1 and pricing is not None and value != 0 and value == pricing:
             tokens = value * block  # ConsumedQuantity repeats PricingQuantity: it counts blocks
@@ -458,34 +485,95 @@ def azure_quantity(row: Mapping[str, str | None]) -> tuple[str | None, str | Non
 
 @adapter("billing", "focus_azure", ".csv", ".gz", ".parquet")
 def stage_focus_azure(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field, ...]) -> list[Reject]:
-    return stage_focus(con, path, fields, provider="azure_openai", is_ai=is_azure_openai, sku_of=azure_sku,
-                       quantity_of=azure_quantity)
+    return stage_focus(
+        con, path, fields, provider="azure_openai", is_ai=is_azure_openai, sku_of=azure_sku, quantity_of=azure_quantity
+    )
 
 
 # =============================================================================================
 # writers (finops demo --formats real)
 
 AWS_COLUMNS = (
-    "BilledCost", "BillingAccountId", "BillingAccountName", "BillingCurrency", "BillingPeriodEnd",
-    "BillingPeriodStart", "ChargeCategory", "ChargeClass", "ChargeDescription", "ChargeFrequency",
-    "ChargePeriodEnd", "ChargePeriodStart", "ConsumedQuantity", "ConsumedUnit", "EffectiveCost", "ListCost",
-    "PricingQuantity", "PricingUnit", "ProviderName", "PublisherName", "RegionId", "ServiceCategory",
-    "ServiceName", "SkuId", "SkuPriceId", "SubAccountId", "SubAccountName", "Tags", "x_Operation",
-    "x_ServiceCode", "x_UsageType",
+    "BilledCost",
+    "BillingAccountId",
+    "BillingAccountName",
+    "BillingCurrency",
+    "BillingPeriodEnd",
+    "BillingPeriodStart",
+    "ChargeCategory",
+    "ChargeClass",
+    "ChargeDescription",
+    "ChargeFrequency",
+    "ChargePeriodEnd",
+    "ChargePeriodStart",
+    "ConsumedQuantity",
+    "ConsumedUnit",
+    "EffectiveCost",
+    "ListCost",
+    "PricingQuantity",
+    "PricingUnit",
+    "ProviderName",
+    "PublisherName",
+    "RegionId",
+    "ServiceCategory",
+    "ServiceName",
+    "SkuId",
+    "SkuPriceId",
+    "SubAccountId",
+    "SubAccountName",
+    "Tags",
+    "x_Operation",
+    "x_ServiceCode",
+    "x_UsageType",
 )
 AZURE_COLUMNS = (
-    "BilledCost", "BillingAccountId", "BillingAccountName", "BillingCurrency", "BillingPeriodEnd",
-    "BillingPeriodStart", "ChargeCategory", "ChargeClass", "ChargeDescription", "ChargeFrequency",
-    "ChargePeriodEnd", "ChargePeriodStart", "ConsumedQuantity", "ConsumedUnit", "EffectiveCost", "ListCost",
-    "PricingQuantity", "PricingUnit", "ProviderName", "PublisherName", "RegionId", "ServiceCategory",
-    "ServiceName", "SkuId", "SkuPriceId", "SubAccountId", "SubAccountName", "Tags", "x_PricingBlockSize",
-    "x_PricingUnitDescription", "x_ResourceGroupName", "x_SkuMeterCategory", "x_SkuMeterName",
+    "BilledCost",
+    "BillingAccountId",
+    "BillingAccountName",
+    "BillingCurrency",
+    "BillingPeriodEnd",
+    "BillingPeriodStart",
+    "ChargeCategory",
+    "ChargeClass",
+    "ChargeDescription",
+    "ChargeFrequency",
+    "ChargePeriodEnd",
+    "ChargePeriodStart",
+    "ConsumedQuantity",
+    "ConsumedUnit",
+    "EffectiveCost",
+    "ListCost",
+    "PricingQuantity",
+    "PricingUnit",
+    "ProviderName",
+    "PublisherName",
+    "RegionId",
+    "ServiceCategory",
+    "ServiceName",
+    "SkuId",
+    "SkuPriceId",
+    "SubAccountId",
+    "SubAccountName",
+    "Tags",
+    "x_PricingBlockSize",
+    "x_PricingUnitDescription",
+    "x_ResourceGroupName",
+    "x_SkuMeterCategory",
+    "x_SkuMeterName",
     "x_SkuMeterSubcategory",
 )
-_AWS_TOKEN = {"input_uncached": "input-tokens", "output": "output-tokens",
-              "cache_read": "cache-read-input-token-count", "cache_write": "cache-write-input-token-count"}
-_AWS_MP_DIMENSION = {"input_uncached": "InputTokenCount", "output": "OutputTokenCount",
-                     "cache_read": "CacheReadInputTokenCount", "cache_write": "CacheWriteInputTokenCount"}
+_AWS_TOKEN = {
+    "input_uncached": "input-tokens",
+    "output": "output-tokens",
+    "cache_read": "cache-read-input-token-count",
+    "cache_write": "cache-write-input-token-count",
+}
+_AWS_MP_DIMENSION = {
+    "input_uncached": "InputTokenCount",
+    "output": "OutputTokenCount",
+    "cache_read": "CacheReadInputTokenCount",
+    "cache_write": "CacheWriteInputTokenCount",
+}
 _AZURE_DIRECTION = {"input_uncached": "Inp", "cache_read": "cached Inp", "output": "Outp"}
 
 
@@ -512,40 +600,63 @@ def _common(line: Mapping[str, object]) -> dict[str, str]:
     billing_start, billing_end = _period(line)
     category = _text(line, "ChargeCategory") or "Usage"
     return {
-        "BilledCost": _text(line, "BilledCost"), "BillingAccountId": _text(line, "BillingAccountId"),
-        "BillingAccountName": "", "BillingCurrency": _text(line, "BillingCurrency") or "USD",
-        "BillingPeriodStart": billing_start, "BillingPeriodEnd": billing_end,
-        "ChargeCategory": category, "ChargeClass": _text(line, "ChargeClass"),
+        "BilledCost": _text(line, "BilledCost"),
+        "BillingAccountId": _text(line, "BillingAccountId"),
+        "BillingAccountName": "",
+        "BillingCurrency": _text(line, "BillingCurrency") or "USD",
+        "BillingPeriodStart": billing_start,
+        "BillingPeriodEnd": billing_end,
+        "ChargeCategory": category,
+        "ChargeClass": _text(line, "ChargeClass"),
         "ChargeDescription": _text(line, "ChargeDescription"),
         "ChargeFrequency": "Usage-Based" if category == "Usage" else "One-Time",
-        "ChargePeriodStart": _text(line, "ChargePeriodStart"), "ChargePeriodEnd": _text(line, "ChargePeriodEnd"),
-        "ConsumedQuantity": _text(line, "ConsumedQuantity"), "ConsumedUnit": _text(line, "ConsumedUnit"),
+        "ChargePeriodStart": _text(line, "ChargePeriodStart"),
+        "ChargePeriodEnd": _text(line, "ChargePeriodEnd"),
+        "ConsumedQuantity": _text(line, "ConsumedQuantity"),
+        "ConsumedUnit": _text(line, "ConsumedUnit"),
         "EffectiveCost": _text(line, "EffectiveCost") or _text(line, "BilledCost"),
         "ListCost": _text(line, "ListCost"),
-        "PricingQuantity": _text(line, "ConsumedQuantity"), "PricingUnit": _text(line, "ConsumedUnit"),
-        "SubAccountId": _text(line, "SubAccountId"), "SubAccountName": _text(line, "SubAccountId"),
-        "Tags": "{}", "SkuPriceId": "",
+        "PricingQuantity": _text(line, "ConsumedQuantity"),
+        "PricingUnit": _text(line, "ConsumedUnit"),
+        "SubAccountId": _text(line, "SubAccountId"),
+        "SubAccountName": _text(line, "SubAccountId"),
+        "Tags": "{}",
+        "SkuPriceId": "",
     }
 
 
 def _model_bucket_tier(line: Mapping[str, object]) -> tuple[str, str, str]:
-    return (_text(line, "x_Model") or UNKNOWN, _text(line, "x_TokenBucket") or UNKNOWN,
-            _text(line, "x_ServiceTier") or "standard")
+    return (
+        _text(line, "x_Model") or UNKNOWN,
+        _text(line, "x_TokenBucket") or UNKNOWN,
+        _text(line, "x_ServiceTier") or "standard",
+    )
 
 
 def aws_row(line: Mapping[str, object]) -> dict[str, str]:
     """A canonical bill line as an AWS FOCUS row of Amazon Bedrock (Claude models as Marketplace lines)."""
     model, bucket, tier = _model_bucket_tier(line)
-    row = {**_common(line), "ProviderName": "AWS", "PublisherName": "Amazon Web Services",
-           "RegionId": "us-east-1", "ServiceCategory": "AI and Machine Learning", "ServiceName": "Amazon Bedrock",
-           "x_Operation": "Usage", "x_ServiceCode": "AmazonBedrock", "x_UsageType": ""}
+    row = {
+        **_common(line),
+        "ProviderName": "AWS",
+        "PublisherName": "Amazon Web Services",
+        "RegionId": "us-east-1",
+        "ServiceCategory": "AI and Machine Learning",
+        "ServiceName": "Amazon Bedrock",
+        "x_Operation": "Usage",
+        "x_ServiceCode": "AmazonBedrock",
+        "x_UsageType": "",
+    }
     if bucket in TOKEN_BUCKETS and model != UNKNOWN:
         if tier not in ("standard", "batch", "priority"):
             raise ValueError(f"no Bedrock usage type for tier {tier!r}")
         if model.lower().startswith("claude") and tier != "priority":
             batch = "_Batch" if tier == "batch" else ""
-            row.update(ServiceName=f"{model}{BEDROCK_EDITION}", PublisherName="Anthropic",
-                       x_UsageType=f"USE1-MP:USE1_{_AWS_MP_DIMENSION[bucket]}{batch}-Units")
+            row.update(
+                ServiceName=f"{model}{BEDROCK_EDITION}",
+                PublisherName="Anthropic",
+                x_UsageType=f"USE1-MP:USE1_{_AWS_MP_DIMENSION[bucket]}{batch}-Units",
+            )
         else:
             suffix = "" if tier == "standard" else f"-{tier}"
             row["x_UsageType"] = f"USE1-{model}-{_AWS_TOKEN[bucket]}{suffix}"
@@ -567,15 +678,28 @@ def azure_row(line: Mapping[str, object]) -> dict[str, str]:
         meter = f"{model} {tier_word}{_AZURE_DIRECTION[bucket]} glbl Tokens"
     elif model != UNKNOWN or bucket != UNKNOWN:
         raise ValueError(f"no Azure OpenAI meter for model {model!r} / bucket {bucket!r} (no cache-write meter)")
-    row = {**_common(line), "ProviderName": "Microsoft", "PublisherName": "Microsoft", "RegionId": "eastus2",
-           "ServiceCategory": "AI and Machine Learning", "ServiceName": "Azure AI Services",
-           "SkuId": meter or _text(line, "SkuId") or _text(line, "ChargeCategory").lower(),
-           "x_ResourceGroupName": "rg-ai", "x_SkuMeterCategory": "Foundry Models",
-           "x_SkuMeterSubcategory": "Azure OpenAI", "x_SkuMeterName": meter}
+    row = {
+        **_common(line),
+        "ProviderName": "Microsoft",
+        "PublisherName": "Microsoft",
+        "RegionId": "eastus2",
+        "ServiceCategory": "AI and Machine Learning",
+        "ServiceName": "Azure AI Services",
+        "SkuId": meter or _text(line, "SkuId") or _text(line, "ChargeCategory").lower(),
+        "x_ResourceGroupName": "rg-ai",
+        "x_SkuMeterCategory": "Foundry Models",
+        "x_SkuMeterSubcategory": "Azure OpenAI",
+        "x_SkuMeterName": meter,
+    }
     tokens = _decimal(row["ConsumedQuantity"])
     if meter and tokens is not None:  # as Microsoft writes a 1K meter: distinct units, block size apart
-        row.update(ConsumedUnit="Units", PricingUnit="Units", x_PricingBlockSize="1000",
-                   x_PricingUnitDescription="1K", PricingQuantity=format(tokens / 1000, "f"))
+        row.update(
+            ConsumedUnit="Units",
+            PricingUnit="Units",
+            x_PricingBlockSize="1000",
+            x_PricingUnitDescription="1K",
+            PricingQuantity=format(tokens / 1000, "f"),
+        )
     return row
 
 
@@ -624,5 +748,6 @@ def write_azure(lines: Sequence[Mapping[str, object]], path: Path) -> None:
 
 
 WRITERS: dict[str, Callable[[Sequence[Mapping[str, object]], Path], None]] = {
-    "focus_aws": write_aws, "focus_azure": write_azure}
-
+    "focus_aws": write_aws,
+    "focus_azure": write_azure,
+}

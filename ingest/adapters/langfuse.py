@@ -69,9 +69,27 @@ import duckdb
 
 from ingest.adapters import adapter
 from ingest.adapters.mapping import (
-    NOT_OBJECT, Bad, Located, Mapping, SourceView, call_extra, call_time, count, elapsed_ms, extra_json,
-    infer_provider, iso_z, load_mapping, merge, parse_json_text, parse_time, place_dimensions, plus,
-    read_records, tokens, write_text,
+    NOT_OBJECT,
+    Bad,
+    Located,
+    Mapping,
+    SourceView,
+    call_extra,
+    call_time,
+    count,
+    elapsed_ms,
+    extra_json,
+    infer_provider,
+    iso_z,
+    load_mapping,
+    merge,
+    parse_json_text,
+    parse_time,
+    place_dimensions,
+    plus,
+    read_records,
+    tokens,
+    write_text,
 )
 from ingest.schemas import Field
 from ingest.staging import Reject, stage_records
@@ -109,8 +127,10 @@ def _usage_source(view: SourceView) -> tuple[str, dict] | None:
     if isinstance(usage, dict) and any(usage.get(k) is not None for k in ("input", "output", "total")):
         view.use("usage.unit", "promptTokens", "completionTokens", "totalTokens")
         return "usage", {k: usage[k] for k in ("input", "output", "total") if k in usage}
-    legacy = {new: view.get(old, use=False) for old, new in
-              (("promptTokens", "input"), ("completionTokens", "output"), ("totalTokens", "total"))}
+    legacy = {
+        new: view.get(old, use=False)
+        for old, new in (("promptTokens", "input"), ("completionTokens", "output"), ("totalTokens", "total"))
+    }
     if any(v is not None for v in legacy.values()):
         return "", legacy
     return None
@@ -150,8 +170,13 @@ def buckets(view: SourceView) -> dict[str, object]:
                     if drop_details:
                         output = (output or 0) - output_details
                     break
-    return {"input_uncached_tokens": uncached, "cache_read_tokens": read, "cache_write_tokens": write,
-            "output_tokens": output, "reasoning_tokens": reasoning}
+    return {
+        "input_uncached_tokens": uncached,
+        "cache_read_tokens": read,
+        "cache_write_tokens": write,
+        "output_tokens": output,
+        "reasoning_tokens": reasoning,
+    }
 
 
 def is_call(observation: dict) -> bool:
@@ -176,9 +201,21 @@ def to_canonical(observation: dict, mapping: Mapping) -> dict[str, object]:
     elif isinstance(view.get("latency", use=False), (int, float)) and not isinstance(view.get("latency"), bool):
         out["latency_ms"] = round(float(view.get("latency")) * 1000)
 
-    for name in ("model_requested", "model_served", "billing_account", "environment", "region", "tenant_id",
-                 "user_id", "feature", "prompt_template", "prompt_version", "service_tier", "cache_outcome",
-                 "routing_decision"):
+    for name in (
+        "model_requested",
+        "model_served",
+        "billing_account",
+        "environment",
+        "region",
+        "tenant_id",
+        "user_id",
+        "feature",
+        "prompt_template",
+        "prompt_version",
+        "service_tier",
+        "cache_outcome",
+        "routing_decision",
+    ):
         out[name] = view.resolve(mapping, name)
     out["provider"] = view.resolve(mapping, "provider") or infer_provider(out["model_served"] or out["model_requested"])
     level = view.get("level")
@@ -229,8 +266,16 @@ def _observation(call: dict, mapping: Mapping) -> dict:
     obs["model"] = model
     if infer_provider(model) != call["provider"]:
         obs.setdefault("metadata", {})["provider"] = call["provider"]
-    uncached, read, write, output, reasoning = (tokens(call, n) for n in (
-        "input_uncached_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens"))
+    uncached, read, write, output, reasoning = (
+        tokens(call, n)
+        for n in (
+            "input_uncached_tokens",
+            "cache_read_tokens",
+            "cache_write_tokens",
+            "output_tokens",
+            "reasoning_tokens",
+        )
+    )
     usage = {"input": uncached, "output": output - reasoning}
     if read:
         openai_style = call["provider"] in ("openai", "azure_openai")
@@ -250,9 +295,26 @@ def _observation(call: dict, mapping: Mapping) -> dict:
             if value not in (None, "unknown"):
                 obs.setdefault("metadata", {})[name] = value
     merge(obs, call_extra(call))
-    place_dimensions(obs, call, mapping, ("model_requested", "billing_account", "environment", "region", "tenant_id",
-                                          "user_id", "feature", "prompt_template", "prompt_version", "service_tier",
-                                          "cache_outcome", "routing_decision"), tags=TAGS)
+    place_dimensions(
+        obs,
+        call,
+        mapping,
+        (
+            "model_requested",
+            "billing_account",
+            "environment",
+            "region",
+            "tenant_id",
+            "user_id",
+            "feature",
+            "prompt_template",
+            "prompt_version",
+            "service_tier",
+            "cache_outcome",
+            "routing_decision",
+        ),
+        tags=TAGS,
+    )
     return obs
 
 
@@ -265,8 +327,10 @@ def write(calls: list[dict], path: Path) -> None:
     observations = [_observation(call, mapping) for call in calls]
     ext = path.suffix.lower()
     if ext == ".json":
-        page = {"data": observations, "meta": {"page": 1, "limit": len(observations),
-                                               "totalItems": len(observations), "totalPages": 1}}
+        page = {
+            "data": observations,
+            "meta": {"page": 1, "limit": len(observations), "totalItems": len(observations), "totalPages": 1},
+        }
         write_text(path, json.dumps(page, ensure_ascii=False, indent=2) + "\n")
     elif ext == ".jsonl":
         write_text(path, "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in observations))

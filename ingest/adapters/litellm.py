@@ -64,27 +64,80 @@ import duckdb
 
 from ingest.adapters import adapter
 from ingest.adapters.mapping import (
-    NOT_OBJECT, Located, Mapping, SourceView, call_extra, call_time, count, elapsed_ms, extra_json,
-    infer_provider, iso_z, load_mapping, merge, minus, parse_json_text, parse_time, place_dimensions,
-    read_records, tokens, write_text,
+    NOT_OBJECT,
+    Located,
+    Mapping,
+    SourceView,
+    call_extra,
+    call_time,
+    count,
+    elapsed_ms,
+    extra_json,
+    infer_provider,
+    iso_z,
+    load_mapping,
+    merge,
+    minus,
+    parse_json_text,
+    parse_time,
+    place_dimensions,
+    read_records,
+    tokens,
+    write_text,
 )
 from ingest.schemas import Field
 from ingest.staging import LoadError, Reject, stage_records
 
 SOURCE = "litellm"
 TAGS = ("request_tags",)
-DROP = frozenset({("messages",), ("response",), ("proxy_server_request",), ("metadata", "proxy_server_request"),
-                  ("metadata", "model_map_information")})
+DROP = frozenset(
+    {
+        ("messages",),
+        ("response",),
+        ("proxy_server_request",),
+        ("metadata", "proxy_server_request"),
+        ("metadata", "model_map_information"),
+    }
+)
 USAGES = ("metadata.usage_object", "metadata.additional_usage_values")
 CACHE_OFF = "Cache OFF"
 STATUS = {"success": "ok", "ok": "ok", "failure": "error", "failed": "error", "error": "error"}
 # column order of the CSV writer (the LiteLLM_SpendLogs order)
-COLUMNS = ("request_id", "call_type", "api_key", "spend", "total_tokens", "prompt_tokens", "completion_tokens",
-           "startTime", "endTime", "request_duration_ms", "completionStartTime", "model", "model_id", "model_group",
-           "custom_llm_provider", "api_base", "user", "metadata", "cache_hit", "cache_key", "request_tags",
-           "team_id", "organization_id", "end_user", "requester_ip_address", "session_id", "status")
-WRITE_PROVIDER = {"google": "vertex_ai", "aws_bedrock": "bedrock", "azure_openai": "azure",
-                  "azure_ai_inference": "azure_ai"}
+COLUMNS = (
+    "request_id",
+    "call_type",
+    "api_key",
+    "spend",
+    "total_tokens",
+    "prompt_tokens",
+    "completion_tokens",
+    "startTime",
+    "endTime",
+    "request_duration_ms",
+    "completionStartTime",
+    "model",
+    "model_id",
+    "model_group",
+    "custom_llm_provider",
+    "api_base",
+    "user",
+    "metadata",
+    "cache_hit",
+    "cache_key",
+    "request_tags",
+    "team_id",
+    "organization_id",
+    "end_user",
+    "requester_ip_address",
+    "session_id",
+    "status",
+)
+WRITE_PROVIDER = {
+    "google": "vertex_ai",
+    "aws_bedrock": "bedrock",
+    "azure_openai": "azure",
+    "azure_ai_inference": "azure_ai",
+}
 
 
 def _usage(view: SourceView, *keys: str) -> object:
@@ -102,8 +155,20 @@ def to_canonical(record: dict, mapping: Mapping) -> dict[str, object]:
     duration = view.get("request_duration_ms")
     out["latency_ms"] = count(duration) if duration is not None else elapsed_ms(start, end)
 
-    for name in ("model_requested", "model_served", "billing_account", "environment", "region", "tenant_id",
-                 "user_id", "feature", "prompt_template", "prompt_version", "service_tier", "routing_decision"):
+    for name in (
+        "model_requested",
+        "model_served",
+        "billing_account",
+        "environment",
+        "region",
+        "tenant_id",
+        "user_id",
+        "feature",
+        "prompt_template",
+        "prompt_version",
+        "service_tier",
+        "routing_decision",
+    ):
         out[name] = view.resolve(mapping, name)
     out["provider"] = view.resolve(mapping, "provider") or infer_provider(view.get("model", use=False))
 
@@ -114,8 +179,13 @@ def to_canonical(record: dict, mapping: Mapping) -> dict[str, object]:
     if cache_hit:
         out["cache_outcome"] = "app_hit"
         view.use("cache_key")
-        for name in ("input_uncached_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens",
-                     "reasoning_tokens"):
+        for name in (
+            "input_uncached_tokens",
+            "cache_read_tokens",
+            "cache_write_tokens",
+            "output_tokens",
+            "reasoning_tokens",
+        ):
             out[name] = 0
     else:
         mapped = view.resolve(mapping, "cache_outcome")
@@ -202,16 +272,28 @@ def _row(call: dict, mapping: Mapping) -> dict:
     row["custom_llm_provider"] = WRITE_PROVIDER.get(call["provider"], call["provider"])
     row["status"] = "failure" if call.get("status") == "error" else "success"
     row["cache_hit"] = "True" if outcome == "app_hit" else "False"
-    row["cache_key"] = (hashlib.sha256(str(call["call_id"]).encode()).hexdigest()
-                        if outcome in ("app_hit", "app_miss") else CACHE_OFF)
-    counts = {n: tokens(call, n) for n in ("input_uncached_tokens", "cache_read_tokens", "cache_write_tokens",
-                                           "output_tokens", "reasoning_tokens")}
+    row["cache_key"] = (
+        hashlib.sha256(str(call["call_id"]).encode()).hexdigest() if outcome in ("app_hit", "app_miss") else CACHE_OFF
+    )
+    counts = {
+        n: tokens(call, n)
+        for n in (
+            "input_uncached_tokens",
+            "cache_read_tokens",
+            "cache_write_tokens",
+            "output_tokens",
+            "reasoning_tokens",
+        )
+    }
     if outcome != "app_hit" or any(counts.values()):
         read, write = counts["cache_read_tokens"], counts["cache_write_tokens"]
         include_write = bool(mapping.options.get("prompt_tokens_include_cache_write", True))
         prompt = counts["input_uncached_tokens"] + read + (write if include_write else 0)
-        usage: dict = {"prompt_tokens": prompt, "completion_tokens": counts["output_tokens"],
-                       "total_tokens": prompt + counts["output_tokens"]}
+        usage: dict = {
+            "prompt_tokens": prompt,
+            "completion_tokens": counts["output_tokens"],
+            "total_tokens": prompt + counts["output_tokens"],
+        }
         if read:
             usage["prompt_tokens_details"] = {"cached_tokens": read}
             usage["cache_read_input_tokens"] = read
@@ -219,13 +301,31 @@ def _row(call: dict, mapping: Mapping) -> dict:
             usage["cache_creation_input_tokens"] = write
         if counts["reasoning_tokens"]:
             usage["completion_tokens_details"] = {"reasoning_tokens": counts["reasoning_tokens"]}
-        row.update(prompt_tokens=prompt, completion_tokens=counts["output_tokens"],
-                   total_tokens=prompt + counts["output_tokens"])
+        row.update(
+            prompt_tokens=prompt,
+            completion_tokens=counts["output_tokens"],
+            total_tokens=prompt + counts["output_tokens"],
+        )
         row["metadata"] = {"usage_object": usage}
     merge(row, call_extra(call))
-    place_dimensions(row, call, mapping, ("billing_account", "environment", "region", "tenant_id", "user_id",
-                                          "feature", "prompt_template", "prompt_version", "service_tier",
-                                          "routing_decision"), tags=TAGS)
+    place_dimensions(
+        row,
+        call,
+        mapping,
+        (
+            "billing_account",
+            "environment",
+            "region",
+            "tenant_id",
+            "user_id",
+            "feature",
+            "prompt_template",
+            "prompt_version",
+            "service_tier",
+            "routing_decision",
+        ),
+        tags=TAGS,
+    )
     return row
 
 

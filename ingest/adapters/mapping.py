@@ -45,7 +45,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -56,8 +56,20 @@ DEFAULTS_FILE = Path(__file__).with_name("mappings.yml")
 CUSTOM_MAPPING_NAME = "_mapping.yml"
 
 MAPPABLE_FIELDS: tuple[str, ...] = (
-    "provider", "model_requested", "model_served", "billing_account", "environment", "region", "tenant_id",
-    "user_id", "feature", "prompt_template", "prompt_version", "service_tier", "cache_outcome", "routing_decision",
+    "provider",
+    "model_requested",
+    "model_served",
+    "billing_account",
+    "environment",
+    "region",
+    "tenant_id",
+    "user_id",
+    "feature",
+    "prompt_template",
+    "prompt_version",
+    "service_tier",
+    "cache_outcome",
+    "routing_decision",
 )
 KNOWN_OPTIONS: dict[str, frozenset[str]] = {
     "litellm": frozenset({"prompt_tokens_include_cache_write"}),
@@ -72,29 +84,71 @@ KNOWN_OPTIONS: dict[str, frozenset[str]] = {
 # LiteLLM custom_llm_provider values, OTel gen_ai.provider.name / gen_ai.system values (current
 # and the older az.* spellings), LangChain ls_provider values.
 PROVIDER_ALIASES: dict[str, str] = {
-    "openai": "openai", "text-completion-openai": "openai", "openai_like": "openai",
-    "anthropic": "anthropic", "anthropic_text": "anthropic",
-    "azure": "azure_openai", "azure_text": "azure_openai", "azure_openai": "azure_openai",
-    "azure.ai.openai": "azure_openai", "az.ai.openai": "azure_openai",
-    "azure_ai": "azure_ai_inference", "azure.ai.inference": "azure_ai_inference",
-    "az.ai.inference": "azure_ai_inference", "azure_ai_inference": "azure_ai_inference",
-    "bedrock": "aws_bedrock", "bedrock_converse": "aws_bedrock", "aws.bedrock": "aws_bedrock",
-    "aws_bedrock": "aws_bedrock", "amazon_bedrock": "aws_bedrock",
-    "vertex_ai": "google", "vertex_ai_beta": "google", "gemini": "google", "gcp.gemini": "google",
-    "gcp.vertex_ai": "google", "gcp.gen_ai": "google", "google": "google", "google_vertexai": "google",
-    "google_genai": "google", "google_anthropic_vertex": "google",
-    "mistral": "mistral", "mistral_ai": "mistral", "mistralai": "mistral", "codestral": "mistral",
-    "cohere": "cohere", "cohere_chat": "cohere",
-    "deepseek": "deepseek", "groq": "groq", "perplexity": "perplexity",
-    "xai": "xai", "x_ai": "xai", "ibm.watsonx.ai": "ibm_watsonx", "watsonx": "ibm_watsonx",
+    "openai": "openai",
+    "text-completion-openai": "openai",
+    "openai_like": "openai",
+    "anthropic": "anthropic",
+    "anthropic_text": "anthropic",
+    "azure": "azure_openai",
+    "azure_text": "azure_openai",
+    "azure_openai": "azure_openai",
+    "azure.ai.openai": "azure_openai",
+    "az.ai.openai": "azure_openai",
+    "azure_ai": "azure_ai_inference",
+    "azure.ai.inference": "azure_ai_inference",
+    "az.ai.inference": "azure_ai_inference",
+    "azure_ai_inference": "azure_ai_inference",
+    "bedrock": "aws_bedrock",
+    "bedrock_converse": "aws_bedrock",
+    "aws.bedrock": "aws_bedrock",
+    "aws_bedrock": "aws_bedrock",
+    "amazon_bedrock": "aws_bedrock",
+    "vertex_ai": "google",
+    "vertex_ai_beta": "google",
+    "gemini": "google",
+    "gcp.gemini": "google",
+    "gcp.vertex_ai": "google",
+    "gcp.gen_ai": "google",
+    "google": "google",
+    "google_vertexai": "google",
+    "google_genai": "google",
+    "google_anthropic_vertex": "google",
+    "mistral": "mistral",
+    "mistral_ai": "mistral",
+    "mistralai": "mistral",
+    "codestral": "mistral",
+    "cohere": "cohere",
+    "cohere_chat": "cohere",
+    "deepseek": "deepseek",
+    "groq": "groq",
+    "perplexity": "perplexity",
+    "xai": "xai",
+    "x_ai": "xai",
+    "ibm.watsonx.ai": "ibm_watsonx",
+    "watsonx": "ibm_watsonx",
 }
 
 _MODEL_PREFIXES: tuple[tuple[str, str], ...] = (
-    ("gpt-", "openai"), ("chatgpt-", "openai"), ("o1", "openai"), ("o3", "openai"), ("o4", "openai"),
-    ("text-embedding-", "openai"), ("davinci", "openai"), ("babbage", "openai"), ("whisper", "openai"),
-    ("dall-e", "openai"), ("tts-", "openai"), ("claude", "anthropic"), ("gemini", "google"),
-    ("text-bison", "google"), ("mistral", "mistral"), ("mixtral", "mistral"), ("codestral", "mistral"),
-    ("command", "cohere"), ("deepseek", "deepseek"), ("grok", "xai"),
+    ("gpt-", "openai"),
+    ("chatgpt-", "openai"),
+    ("o1", "openai"),
+    ("o3", "openai"),
+    ("o4", "openai"),
+    ("text-embedding-", "openai"),
+    ("davinci", "openai"),
+    ("babbage", "openai"),
+    ("whisper", "openai"),
+    ("dall-e", "openai"),
+    ("tts-", "openai"),
+    ("claude", "anthropic"),
+    ("gemini", "google"),
+    ("text-bison", "google"),
+    ("mistral", "mistral"),
+    ("mixtral", "mistral"),
+    ("codestral", "mistral"),
+    ("command", "cohere"),
+    ("deepseek", "deepseek"),
+    ("grok", "xai"),
 )
 
 
@@ -132,8 +186,16 @@ def service_tier_name(value: str) -> str:
     return _TIERS.get(key, key)
 
 
-_ENVIRONMENTS = {"production": "prod", "prod": "prod", "prd": "prod", "staging": "staging", "stage": "staging",
-                 "stg": "staging", "development": "dev", "dev": "dev"}
+_ENVIRONMENTS = {
+    "production": "prod",
+    "prod": "prod",
+    "prd": "prod",
+    "staging": "staging",
+    "stage": "staging",
+    "stg": "staging",
+    "development": "dev",
+    "dev": "dev",
+}
 
 
 def environment_name(value: str) -> str:
@@ -248,8 +310,10 @@ def _parse_block(origin: str, source: str, block: object) -> tuple[dict[str, tup
         raise LoadError(f"{origin}: 'fields' and 'options' must be mappings")
     unknown = sorted(set(fields) - set(MAPPABLE_FIELDS))
     if unknown:
-        raise LoadError(f"{origin}: unknown canonical field(s) {', '.join(map(str, unknown))} "
-                        f"(mappable: {', '.join(MAPPABLE_FIELDS)})")
+        raise LoadError(
+            f"{origin}: unknown canonical field(s) {', '.join(map(str, unknown))} "
+            f"(mappable: {', '.join(MAPPABLE_FIELDS)})"
+        )
     bad_options = sorted(set(options) - KNOWN_OPTIONS.get(source, frozenset()))
     if bad_options:
         raise LoadError(f"{origin}: unknown option(s) {', '.join(map(str, bad_options))} for {source}")
@@ -263,7 +327,7 @@ def _read_yaml(path: Path) -> object:
         raise LoadError(f"{path}: not a readable YAML mapping file ({exc})") from exc
 
 
-@lru_cache(maxsize=None)
+@cache
 def _defaults(source: str) -> Mapping:
     document = _read_yaml(DEFAULTS_FILE)
     if not isinstance(document, dict) or source not in document:
@@ -342,9 +406,9 @@ class SourceView:
 
     def _find(self, path: str) -> tuple[object, Chain | int | None]:
         if path.startswith("const:"):
-            return path[len("const:"):], None
+            return path[len("const:") :], None
         if path.startswith("tag:"):
-            name = path[len("tag:"):]
+            name = path[len("tag:") :]
             for index, tag in enumerate(self._tag_list()):
                 if isinstance(tag, str) and ":" in tag:
                     key, value = tag.split(":", 1)
@@ -515,15 +579,22 @@ def read_json_document(path: Path) -> tuple[str, object] | Reject:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return (1, f"not valid UTF-8 ({exc.reason} at byte {exc.start}); no record of the file could be read",
-                data[:2000].decode("utf-8", errors="replace"))
+        return (
+            1,
+            f"not valid UTF-8 ({exc.reason} at byte {exc.start}); no record of the file could be read",
+            data[:2000].decode("utf-8", errors="replace"),
+        )
     try:
         return text, json.loads(text)
     except json.JSONDecodeError as exc:
         lines = text.splitlines() or [""]
         line = lines[min(exc.lineno, len(lines)) - 1]
-        return (exc.lineno, f"invalid JSON document ({exc.msg} at line {exc.lineno} column {exc.colno}); "
-                "no record of the file could be read", line[:2000])
+        return (
+            exc.lineno,
+            f"invalid JSON document ({exc.msg} at line {exc.lineno} column {exc.colno}); "
+            "no record of the file could be read",
+            line[:2000],
+        )
 
 
 def _skip(text: str, pos: int) -> int:
@@ -573,7 +644,7 @@ def read_records(path: Path, single_key: str, what: str) -> tuple[list[Located],
         return locate(text, ["data", "*"], value["data"]), []
     if isinstance(value, dict) and single_key in value:
         return [Located(1, text, value)], []
-    return [], [(1, f"not a JSON array of {what} (nor {{\"data\": [...]}})", text[:2000])]
+    return [], [(1, f'not a JSON array of {what} (nor {{"data": [...]}})', text[:2000])]
 
 
 def locate(text: str, path: Sequence[str], values: list) -> list[Located]:
@@ -598,8 +669,7 @@ def locate(text: str, path: Sequence[str], values: list) -> list[Located]:
 # writing
 
 
-def place(view: dict, path: str, value: object, *, flat_after: int | None = None,
-          tags: Chain | None = None) -> bool:
+def place(view: dict, path: str, value: object, *, flat_after: int | None = None, tags: Chain | None = None) -> bool:
     """Write value at a mapping path of a view being built (the writers' side of `resolve`).
     `flat_after=n`: after n nested keys the rest of the path is one key (OTel attribute names).
     Returns False when the path cannot hold it (const:, a tag without a tag list, taken by another
@@ -612,7 +682,7 @@ def place(view: dict, path: str, value: object, *, flat_after: int | None = None
         node = view
         for key in tags[:-1]:
             node = node.setdefault(key, {})
-        node.setdefault(tags[-1], []).append(f"{path[len('tag:'):]}:{value}")
+        node.setdefault(tags[-1], []).append(f"{path[len('tag:') :]}:{value}")
         return True
     parts = path.split(".")
     if flat_after is not None and len(parts) > flat_after:
@@ -630,13 +700,30 @@ def place(view: dict, path: str, value: object, *, flat_after: int | None = None
 
 
 DEFAULTS: dict[str, str] = {"service_tier": "standard", "cache_outcome": "none", "routing_decision": "none"}
-DIMENSIONS: tuple[str, ...] = ("billing_account", "environment", "region", "tenant_id", "user_id", "feature",
-                               "prompt_template", "prompt_version", "service_tier", "cache_outcome",
-                               "routing_decision")
+DIMENSIONS: tuple[str, ...] = (
+    "billing_account",
+    "environment",
+    "region",
+    "tenant_id",
+    "user_id",
+    "feature",
+    "prompt_template",
+    "prompt_version",
+    "service_tier",
+    "cache_outcome",
+    "routing_decision",
+)
 
 
-def place_dimensions(view: dict, call: dict, mapping: Mapping, names: Iterable[str] = DIMENSIONS, *,
-                     flat_after: int | None = None, tags: Chain | None = None) -> None:
+def place_dimensions(
+    view: dict,
+    call: dict,
+    mapping: Mapping,
+    names: Iterable[str] = DIMENSIONS,
+    *,
+    flat_after: int | None = None,
+    tags: Chain | None = None,
+) -> None:
     """Write a canonical call's mapped fields into a view so that `resolve` reads them back: a field
     whose value the view already yields (or the default, when it yields nothing) is left alone."""
     for name in names:

@@ -63,239 +63,34 @@ Sources:
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 
 from ingest.adapters import adapter
+from ingest.adapters.vendor_reports import (
+    USAGE_DESCRIPTION,
+    Result,
+    as_text,
+    dump_pages,
+    exact_amount,
+    line_amount,
+    line_day_bounds,
+    line_value,
+    service_tier,
+    stage_pages,
+    to_decimal,
+    unix_to_utc,
+)
 from ingest.schemas import TOKEN_BUCKETS, UNKNOWN, Field
-from ingest.staging import Reject, stage_records
+from ingest.staging import Reject
 
 PROVIDER = "openai"
-USAGE_DESCRIPTION = "usage report (no cost)"
-RAW_LIMIT = 4096  # characters of an unparseable file kept in the quarantine row
-
-# =============================================================================================
-# Shared helpers for JSON report pages (also used by ingest.adapters.anthropic_billing)
-
-
-def dumps_exact(value: object, indent: int | None = None) -> str:
-    """JSON (compact unless indented) with Decimal values written as the exact numbers they hold."""
-
-    def mark(v: object) -> object:
-        if isinstance(v, Decimal):
-            return f"\x00{v}\x00"
-        if isinstance(v, Mapping):
-            return {str(k): mark(x) for k, x in v.items()}
-        if isinstance(v, (list, tuple)):
-            return [mark(x) for x in v]
-        return v
-
-    text = json.dumps(mark(value), ensure_ascii=False, indent=indent,
-                      separators=(",", ": ") if indent is not None else (",", ":"))
-    return re.sub(r'"\\u0000([^"\\]*)\\u0000"', r"\1", text)
-
-
-def as_text(value: object) -> str | None:
-    """A source value as the text handed to validation (None stays None)."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return format(value, "f") if value.is_finite() else str(value)
-    if isinstance(value, (int, str)):
-        return str(value)
-    if isinstance(value, (Mapping, list, tuple)):
-        return dumps_exact(value)
-    return str(value)
-
-
-def to_decimal(value: object) -> Decimal | None:
-    """Exact Decimal of a JSON number or numeric string; None when it is not one."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, Decimal):
-        return value if value.is_finite() else None
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, str):
-        try:
-            d = Decimal(value.strip())
-        except InvalidOperation:
-            return None
-        return d if d.is_finite() else None
-    return None
-
-
-def exact_amount(value: object) -> str | None:
-    """Money as exact decimal text; a non-number is passed through so validation names it."""
-    d = to_decimal(value)
-    return format(d, "f") if d is not None else as_text(value)
-
-
-def cents_to_units(value: object) -> str | None:
-    """An amount in the lowest currency unit ("123.45" cents) as exact major units ("1.2345")."""
-    d = to_decimal(value)
-    return format(d.scaleb(-2), "f") if d is not None else as_text(value)
-
-
-def unix_to_utc(value: object) -> str | None:
-    """Unix seconds (number or digit string) as an ISO UTC timestamp; anything else passes through."""
-    d = to_decimal(value)
-    if d is None:
-        return as_text(value)
-    whole = int(d)
-    try:
-        moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=whole,
-                                                               microseconds=int((d - whole) * 1_000_000))
-    except OverflowError:
-        return as_text(value)
-    return moment.isoformat()
-
-
-def service_tier(value: object, batch: bool = False) -> str:
-    """Vendor service tier -> standard | batch | priority; unrecognised values pass through lower-cased."""
-    if batch:
-        return "batch"
-    text = (as_text(value) or "").strip().lower()
-    if text in ("", "default", "standard", "auto", "on_demand", "null"):
-        return "standard"
-    if text in ("priority", "priority_on_demand"):
-        return "priority"
-    return text
-
-
-@dataclass(frozen=True)
-class Result:
-    number: int  # 1-based ordinal of the result in the file
-    bucket: Mapping[str, object]  # the time bucket without its results
-    result: Mapping[str, object]
-
-    def raw(self, start_key: str, end_key: str) -> str:
-        return dumps_exact({start_key: self.bucket.get(start_key), end_key: self.bucket.get(end_key),
-                            **self.result})
-
-
-def read_pages(path: Path) -> tuple[list[object], list[Reject]]:
-    """Pages of a report file: one JSON page, a JSON array of pages, or JSONL (one page per line)."""
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return [], [(1, f"not valid UTF-8 ({exc.reason} at byte {exc.start})",
-                     data[:RAW_LIMIT].decode("utf-8", errors="replace"))]
-    if not text.strip():
-        return [], []
-    try:
-        document = json.loads(text, parse_float=Decimal)
-    except json.JSONDecodeError as exc:
-        lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
-        if len(lines) > 1 and _is_json(lines[0][1]):
-            return _jsonl_pages(lines)
-        return [], [(exc.lineno, f"invalid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})",
-                     text[:RAW_LIMIT])]
-    if isinstance(document, list):
-        return document, []
-    return [document], []
-
-
-def _is_json(line: str) -> bool:
-    try:
-        json.loads(line)
-    except json.JSONDecodeError:
-        return False
-    return True
-
-
-def _jsonl_pages(lines: Sequence[tuple[int, str]]) -> tuple[list[object], list[Reject]]:
-    pages: list[object] = []
-    rejects: list[Reject] = []
-    for number, line in lines:
-        try:
-            pages.append(json.loads(line, parse_float=Decimal))
-        except json.JSONDecodeError:
-            rejects.append((number, "invalid JSON (truncated or malformed line)", line))
-    return pages, rejects
-
-
-def iter_results(pages: Iterable[object], rejects: list[Reject]) -> Iterator[Result]:
-    """Results of every bucket of every page, numbered in file order; malformed parts become rejects."""
-    number = 0
-    for page in pages:
-        buckets = page.get("data") if isinstance(page, Mapping) else None
-        if not isinstance(buckets, list):
-            number += 1
-            rejects.append((number, "not a report page (no 'data' list)", dumps_exact(page)[:RAW_LIMIT]))
-            continue
-        for bucket in buckets:
-            results = None
-            if isinstance(bucket, Mapping):
-                # "results" is what the APIs return; some OpenAI reference examples spell it "result"
-                results = bucket.get("results", bucket.get("result"))
-            if not isinstance(results, list):
-                number += 1
-                rejects.append((number, "time bucket without a 'results' list", dumps_exact(bucket)[:RAW_LIMIT]))
-                continue
-            context = {k: v for k, v in bucket.items() if k not in ("results", "result")}
-            for result in results:
-                number += 1
-                if not isinstance(result, Mapping):
-                    rejects.append((number, "result is not a JSON object", dumps_exact(result)))
-                    continue
-                yield Result(number, context, result)
-
-
-def line_day_bounds(line: Mapping[str, object]) -> tuple[datetime, datetime]:
-    """ChargePeriodStart / ChargePeriodEnd of a canonical bill-line dict as aware UTC datetimes."""
-    return _as_datetime(line["ChargePeriodStart"]), _as_datetime(line["ChargePeriodEnd"])
-
-
-def _as_datetime(value: object) -> datetime:
-    if isinstance(value, datetime):
-        dt = value
-    elif isinstance(value, date):
-        dt = datetime(value.year, value.month, value.day)
-    else:
-        dt = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
-
-
-def line_amount(line: Mapping[str, object], key: str = "BilledCost") -> Decimal:
-    value = line.get(key)
-    d = to_decimal(repr(value) if isinstance(value, float) else value)
-    if d is None:
-        raise ValueError(f"{key} of {dict(line)} is not a decimal")
-    return d
-
-
-def line_value(line: Mapping[str, object], key: str, default: str = UNKNOWN) -> str:
-    value = line.get(key)
-    text = "" if value is None else str(value).strip()
-    return text or default
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write through a temp name (ignored by discovery) and rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-
-
-def dump_pages(pages: Sequence[Mapping[str, object]], path: Path) -> None:
-    """Pages as indented JSON (.json: one page, or an array of pages) or one page per line (.jsonl)."""
-    if path.suffix.lower() == ".jsonl":
-        write_text(path, "".join(dumps_exact(p) + "\n" for p in pages))
-    else:
-        write_text(path, dumps_exact(pages[0] if len(pages) == 1 else list(pages), indent=2) + "\n")
-
 
 # =============================================================================================
 # line_item parsing
@@ -389,23 +184,6 @@ def costs_line(item: Result) -> dict[str, object]:
     }
 
 
-def stage_pages(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field, ...],
-                to_lines: Callable[[Result], tuple[list[dict[str, object]], str | None]],
-                time_keys: tuple[str, str]) -> list[Reject]:
-    """Stage every result of a vendor report file: `to_lines` maps a result to its bill lines, or
-    names the problem that sends the result to quarantine. Shared by the OpenAI and Anthropic formats."""
-    pages, rejects = read_pages(path)
-    records = []
-    for item in iter_results(pages, rejects):
-        raw = item.raw(*time_keys)
-        lines, problem = to_lines(item)
-        if problem:
-            rejects.append((item.number, problem, raw))
-        records.extend((item.number, raw, line) for line in lines)
-    stage_records(con, records, fields)
-    return rejects
-
-
 @adapter("billing", "openai_costs", ".json", ".jsonl")
 def stage_openai_costs(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field, ...]) -> list[Reject]:
     return stage_pages(con, path, fields, lambda item: ([costs_line(item)], None), ("start_time", "end_time"))
@@ -444,8 +222,9 @@ def usage_lines(item: Result) -> tuple[list[dict[str, object]], str | None]:
     if isinstance(total_in, Decimal) and isinstance(cached, Decimal) and isinstance(written, Decimal):
         uncached = total_in - cached - written
         if uncached < 0:
-            return [], (f"input_cached_tokens + cache-write tokens ({cached + written}) exceed "
-                        f"input_tokens ({total_in})")
+            return [], (
+                f"input_cached_tokens + cache-write tokens ({cached + written}) exceed input_tokens ({total_in})"
+            )
     else:  # garbage somewhere: hand the offending text to validation
         uncached = next(v for v in (total_in, cached, written) if not isinstance(v, Decimal))
     quantities: list[tuple[str, Decimal | str | None]] = [("input_uncached", uncached), ("cache_read", cached)]
@@ -454,25 +233,27 @@ def usage_lines(item: Result) -> tuple[list[dict[str, object]], str | None]:
     quantities.append(("output", _token_sum([r.get("output_tokens")])))
     lines = []
     for bucket, quantity in quantities:
-        lines.append({
-            "ChargePeriodStart": unix_to_utc(item.bucket.get("start_time")),
-            "ChargePeriodEnd": unix_to_utc(item.bucket.get("end_time")),
-            "ProviderName": PROVIDER,
-            "BillingAccountId": as_text(r.get("organization_id")),
-            "SubAccountId": as_text(r.get("project_id")),
-            "ChargeCategory": "Usage",
-            "ChargeClass": "",
-            "ChargeDescription": USAGE_DESCRIPTION,
-            "SkuId": f"{model}:{bucket}:{tier}",
-            "ConsumedQuantity": as_text(quantity),
-            "ConsumedUnit": "Tokens",
-            "BilledCost": "0",
-            "BillingCurrency": "USD",
-            "x_Model": model,
-            "x_TokenBucket": bucket,
-            "x_ServiceTier": tier,
-            "x_ChargeSource": "usage_report",
-        })
+        lines.append(
+            {
+                "ChargePeriodStart": unix_to_utc(item.bucket.get("start_time")),
+                "ChargePeriodEnd": unix_to_utc(item.bucket.get("end_time")),
+                "ProviderName": PROVIDER,
+                "BillingAccountId": as_text(r.get("organization_id")),
+                "SubAccountId": as_text(r.get("project_id")),
+                "ChargeCategory": "Usage",
+                "ChargeClass": "",
+                "ChargeDescription": USAGE_DESCRIPTION,
+                "SkuId": f"{model}:{bucket}:{tier}",
+                "ConsumedQuantity": as_text(quantity),
+                "ConsumedUnit": "Tokens",
+                "BilledCost": "0",
+                "BillingCurrency": "USD",
+                "x_Model": model,
+                "x_TokenBucket": bucket,
+                "x_ServiceTier": tier,
+                "x_ChargeSource": "usage_report",
+            }
+        )
     return lines, None
 
 
@@ -484,16 +265,22 @@ def stage_openai_usage(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple
 # =============================================================================================
 # writer (finops demo --formats real)
 
-_KIND_OF_BUCKET = {"input_uncached": "input", "cache_read": "cached input", "cache_write": "cache writes",
-                   "output": "output"}
+_KIND_OF_BUCKET = {
+    "input_uncached": "input",
+    "cache_read": "cached input",
+    "cache_write": "cache writes",
+    "output": "output",
+}
 
 
 def can_write(line: Mapping[str, object]) -> bool:
     """Whether a canonical bill line can be expressed as a Costs API result (a model token usage line)."""
-    return (line_value(line, "ChargeCategory", "") == "Usage"
-            and line_value(line, "x_TokenBucket") in _KIND_OF_BUCKET
-            and line_value(line, "x_Model") != UNKNOWN
-            and line_value(line, "x_ServiceTier", "standard") in ("standard", "batch", "priority"))
+    return (
+        line_value(line, "ChargeCategory", "") == "Usage"
+        and line_value(line, "x_TokenBucket") in _KIND_OF_BUCKET
+        and line_value(line, "x_Model") != UNKNOWN
+        and line_value(line, "x_ServiceTier", "standard") in ("standard", "batch", "priority")
+    )
 
 
 def line_item_for(model: str, bucket: str, tier: str) -> str:
@@ -515,19 +302,33 @@ def write(lines: Sequence[Mapping[str, object]], path: Path) -> None:
         start, end = line_day_bounds(line)
         account = line_value(line, "SubAccountId")
         org = line_value(line, "BillingAccountId")
-        buckets.setdefault((start, end), []).append({
-            "object": "organization.costs.result",
-            "amount": {"value": line_amount(line), "currency": line_value(line, "BillingCurrency", "USD").lower()},
-            "line_item": line_item_for(line_value(line, "x_Model"), line_value(line, "x_TokenBucket"),
-                                       line_value(line, "x_ServiceTier", "standard")),
-            "project_id": None if account == UNKNOWN else account,
-            "organization_id": None if org == UNKNOWN else org,
-        })
-    data = [{"object": "bucket", "start_time": int(start.timestamp()), "end_time": int(end.timestamp()),
-             "results": results} for (start, end), results in sorted(buckets.items())]
+        buckets.setdefault((start, end), []).append(
+            {
+                "object": "organization.costs.result",
+                "amount": {"value": line_amount(line), "currency": line_value(line, "BillingCurrency", "USD").lower()},
+                "line_item": line_item_for(
+                    line_value(line, "x_Model"),
+                    line_value(line, "x_TokenBucket"),
+                    line_value(line, "x_ServiceTier", "standard"),
+                ),
+                "project_id": None if account == UNKNOWN else account,
+                "organization_id": None if org == UNKNOWN else org,
+            }
+        )
+    data = [
+        {"object": "bucket", "start_time": int(start.timestamp()), "end_time": int(end.timestamp()), "results": results}
+        for (start, end), results in sorted(buckets.items())
+    ]
     if path.suffix.lower() == ".jsonl":
-        pages = [{"object": "page", "data": [b], "has_more": i < len(data) - 1,
-                  "next_page": f"page_{i + 2}" if i < len(data) - 1 else None} for i, b in enumerate(data)]
+        pages = [
+            {
+                "object": "page",
+                "data": [b],
+                "has_more": i < len(data) - 1,
+                "next_page": f"page_{i + 2}" if i < len(data) - 1 else None,
+            }
+            for i, b in enumerate(data)
+        ]
     else:
         pages = [{"object": "page", "data": data, "has_more": False, "next_page": None}]
     dump_pages(pages, path)
@@ -548,8 +349,13 @@ def write_usage(lines: Sequence[Mapping[str, object]], path: Path) -> None:
         if bucket not in TOKEN_BUCKETS or line_value(line, "ChargeCategory", "") != "Usage":
             continue
         start, end = line_day_bounds(line)
-        key = (start, end, line_value(line, "SubAccountId"), line_value(line, "x_Model"),
-               line_value(line, "x_ServiceTier", "standard"))
+        key = (
+            start,
+            end,
+            line_value(line, "SubAccountId"),
+            line_value(line, "x_Model"),
+            line_value(line, "x_ServiceTier", "standard"),
+        )
         sums = groups.setdefault(key, {b: Decimal(0) for b in TOKEN_BUCKETS})
         sums[bucket] += line_tokens(line)
     buckets: dict[tuple[datetime, datetime], list[dict[str, object]]] = {}
@@ -572,8 +378,10 @@ def write_usage(lines: Sequence[Mapping[str, object]], path: Path) -> None:
         if sums["cache_write"]:
             result["input_cache_write_tokens"] = int(sums["cache_write"])
         buckets.setdefault((start, end), []).append(result)
-    data = [{"object": "bucket", "start_time": int(s.timestamp()), "end_time": int(e.timestamp()), "results": r}
-            for (s, e), r in sorted(buckets.items())]
+    data = [
+        {"object": "bucket", "start_time": int(s.timestamp()), "end_time": int(e.timestamp()), "results": r}
+        for (s, e), r in sorted(buckets.items())
+    ]
     dump_pages([{"object": "page", "data": data, "has_more": False, "next_page": None}], path)
 
 

@@ -82,8 +82,25 @@ import duckdb
 
 from ingest.adapters import adapter
 from ingest.adapters.mapping import (
-    NOT_OBJECT, Located, Mapping, SourceView, call_extra, call_time, count, extra_json, infer_provider, iso_z,
-    load_mapping, locate, merge, minus, place_dimensions, read_json_document, read_jsonl, tokens, write_text,
+    NOT_OBJECT,
+    Located,
+    Mapping,
+    SourceView,
+    call_extra,
+    call_time,
+    count,
+    extra_json,
+    infer_provider,
+    iso_z,
+    load_mapping,
+    locate,
+    merge,
+    minus,
+    place_dimensions,
+    read_json_document,
+    read_jsonl,
+    tokens,
+    write_text,
 )
 from ingest.schemas import Field
 from ingest.staging import Reject, stage_records
@@ -91,20 +108,39 @@ from ingest.staging import Reject, stage_records
 SOURCE = "otel"
 SPANS_PATH = ("resourceSpans", "*", "scopeSpans", "*", "spans", "*")
 NOT_CALLS = frozenset({"execute_tool", "invoke_agent", "create_agent", "invoke_workflow", "retrieval"})
-CONTENT = ("gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.system_instructions", "gen_ai.prompt",
-           "gen_ai.completion", "gen_ai.tool.definitions")
+CONTENT = (
+    "gen_ai.input.messages",
+    "gen_ai.output.messages",
+    "gen_ai.system_instructions",
+    "gen_ai.prompt",
+    "gen_ai.completion",
+    "gen_ai.tool.definitions",
+)
 DROP = frozenset(("span", name) for name in CONTENT)
 
 INPUT = ("span.gen_ai.usage.input_tokens", "span.gen_ai.usage.prompt_tokens")
 OUTPUT = ("span.gen_ai.usage.output_tokens", "span.gen_ai.usage.completion_tokens")
-CACHE_READ = ("span.gen_ai.usage.cache_read.input_tokens", "span.gen_ai.usage.cache_read_input_tokens",
-              "span.gen_ai.usage.input_tokens.cached")
-CACHE_WRITE = ("span.gen_ai.usage.cache_creation.input_tokens", "span.gen_ai.usage.cache_write.input_tokens",
-               "span.gen_ai.usage.cache_creation_input_tokens", "span.gen_ai.usage.input_tokens.cache_write")
+CACHE_READ = (
+    "span.gen_ai.usage.cache_read.input_tokens",
+    "span.gen_ai.usage.cache_read_input_tokens",
+    "span.gen_ai.usage.input_tokens.cached",
+)
+CACHE_WRITE = (
+    "span.gen_ai.usage.cache_creation.input_tokens",
+    "span.gen_ai.usage.cache_write.input_tokens",
+    "span.gen_ai.usage.cache_creation_input_tokens",
+    "span.gen_ai.usage.input_tokens.cache_write",
+)
 REASONING = ("span.gen_ai.usage.reasoning.output_tokens", "span.gen_ai.usage.reasoning_tokens")
-WRITE_PROVIDER = {"google": "gcp.vertex_ai", "aws_bedrock": "aws.bedrock", "azure_openai": "azure.ai.openai",
-                  "azure_ai_inference": "azure.ai.inference", "mistral": "mistral_ai", "xai": "x_ai",
-                  "ibm_watsonx": "ibm.watsonx.ai"}
+WRITE_PROVIDER = {
+    "google": "gcp.vertex_ai",
+    "aws_bedrock": "aws.bedrock",
+    "azure_openai": "azure.ai.openai",
+    "azure_ai_inference": "azure.ai.inference",
+    "mistral": "mistral_ai",
+    "xai": "x_ai",
+    "ibm_watsonx": "ibm.watsonx.ai",
+}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # --------------------------------------------------------------------------------------------
@@ -175,8 +211,11 @@ def _timestamp(nanos: int) -> str:
 
 def is_call(span_attrs: dict) -> bool:
     keys = span_attrs.keys()
-    genai = ("gen_ai.request.model" in keys or "gen_ai.response.model" in keys
-             or any(k.startswith("gen_ai.usage.") for k in keys))
+    genai = (
+        "gen_ai.request.model" in keys
+        or "gen_ai.response.model" in keys
+        or any(k.startswith("gen_ai.usage.") for k in keys)
+    )
     return genai and span_attrs.get("gen_ai.operation.name") not in NOT_CALLS
 
 
@@ -200,9 +239,21 @@ def to_canonical(span: dict, resource_attrs: dict, mapping: Mapping) -> dict[str
     elif isinstance(end, str):
         out["latency_ms"] = end  # not a number of nanoseconds: quarantined on latency_ms
 
-    for name in ("model_requested", "model_served", "billing_account", "environment", "region", "tenant_id",
-                 "user_id", "feature", "prompt_template", "prompt_version", "service_tier", "cache_outcome",
-                 "routing_decision"):
+    for name in (
+        "model_requested",
+        "model_served",
+        "billing_account",
+        "environment",
+        "region",
+        "tenant_id",
+        "user_id",
+        "feature",
+        "prompt_template",
+        "prompt_version",
+        "service_tier",
+        "cache_outcome",
+        "routing_decision",
+    ):
         out[name] = view.resolve(mapping, name)
     provider = view.resolve(mapping, "provider") or infer_provider(out["model_served"] or out["model_requested"])
     out["provider"] = provider
@@ -278,8 +329,13 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field, ...])
             rejects.append((max(line, 1), NOT_OBJECT, text))
             continue
         if not isinstance(request.get("resourceSpans"), list):
-            rejects.append((max(line, 1), "not an OTLP ExportTraceServiceRequest (no resourceSpans list)",
-                            text if line else text[:2000]))
+            rejects.append(
+                (
+                    max(line, 1),
+                    "not an OTLP ExportTraceServiceRequest (no resourceSpans list)",
+                    text if line else text[:2000],
+                )
+            )
             continue
         pairs = list(_spans(request))
         if line == 0:  # a whole-file request: the line each span starts on
@@ -313,8 +369,9 @@ def _span(call: dict, mapping: Mapping) -> tuple[dict, dict]:
     if call.get("model_served"):
         attrs["gen_ai.response.model"] = call["model_served"]
     attrs["gen_ai.response.id"] = call["call_id"]
-    uncached, read, write = (tokens(call, n) for n in ("input_uncached_tokens", "cache_read_tokens",
-                                                       "cache_write_tokens"))
+    uncached, read, write = (
+        tokens(call, n) for n in ("input_uncached_tokens", "cache_read_tokens", "cache_write_tokens")
+    )
     included = mapping.options.get("input_tokens_include_cache", {"*": True})
     included = included if isinstance(included, dict) else {"*": included}
     include = bool(included.get(call["provider"], included.get("*", True)))
@@ -329,8 +386,10 @@ def _span(call: dict, mapping: Mapping) -> tuple[dict, dict]:
     merge(view, call_extra(call))
     place_dimensions(view, call, mapping, flat_after=1)
     span: dict = {
-        "traceId": digest[16:48], "spanId": digest[:16],
-        "name": f"chat {call['model_requested']}", "kind": 3,  # SPAN_KIND_CLIENT
+        "traceId": digest[16:48],
+        "spanId": digest[:16],
+        "name": f"chat {call['model_requested']}",
+        "kind": 3,  # SPAN_KIND_CLIENT
         "startTimeUnixNano": str(start_ns),
     }
     if call.get("latency_ms") is not None:
@@ -346,15 +405,20 @@ def _request(calls: list[dict], mapping: Mapping) -> dict:
         span, resource = _span(call, mapping)
         key = json.dumps(resource, sort_keys=True)
         groups.setdefault(key, (resource, []))[1].append(span)
-    return {"resourceSpans": [
-        {"resource": {"attributes": to_attributes(resource)},
-         "scopeSpans": [{"scope": {"name": "ingest.demo", "version": "1"}, "spans": spans}]}
-        for resource, spans in groups.values()
-    ]}
+    return {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": to_attributes(resource)},
+                "scopeSpans": [{"scope": {"name": "ingest.demo", "version": "1"}, "spans": spans}],
+            }
+            for resource, spans in groups.values()
+        ]
+    }
 
 
 def _dump(request: dict) -> str:
     """A request as JSON text with one span per line (so quarantine lines point at a span)."""
+
     def compact(value: object) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 

@@ -29,20 +29,26 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 from pathlib import Path
 
-from ingest.pricing import PriceBook
 from ingest.adapters import anthropic_billing, langfuse, litellm, openai_billing, otel
 from ingest.adapters.focus_skus import AWS_COLUMNS
-from ingest.adapters.openai_billing import dumps_exact
+from ingest.adapters.vendor_reports import dumps_exact
+from ingest.pricing import PriceBook
 
 MTOK = Decimal(1_000_000)
 PROVIDERS = ("openai", "anthropic", "aws_bedrock")
 FORMATS = {"openai": "litellm", "anthropic": "otel", "aws_bedrock": "langfuse"}
-CALL_FILES = {"litellm": (litellm.write, "spend", "json"), "otel": (otel.write, "traces", "jsonl"),
-              "langfuse": (langfuse.write, "observations", "json")}
+CALL_FILES = {
+    "litellm": (litellm.write, "spend", "json"),
+    "otel": (otel.write, "traces", "jsonl"),
+    "langfuse": (langfuse.write, "observations", "json"),
+}
 FACTOR = {"openai": Decimal(1), "anthropic": Decimal("0.8"), "aws_bedrock": Decimal(1)}  # bill / list
 # provider -> (account of prod calls, of staging and dev calls): OpenAI projects, Anthropic workspaces, AWS accounts
-ACCOUNTS = {"openai": ("proj_Kq2Prod", "proj_Kq2Dev"), "anthropic": ("wrkspc_01Prod", "wrkspc_01Dev"),
-            "aws_bedrock": ("444455556666", "777788889999")}
+ACCOUNTS = {
+    "openai": ("proj_Kq2Prod", "proj_Kq2Dev"),
+    "anthropic": ("wrkspc_01Prod", "wrkspc_01Dev"),
+    "aws_bedrock": ("444455556666", "777788889999"),
+}
 ORGANIZATION = {"openai": "org-7Hq2LxA9", "aws_bedrock": "111122223333"}  # the Anthropic cost report names none
 SONNET_35, HAIKU_3 = "anthropic.claude-3-5-sonnet-20240620-v1:0", "anthropic.claude-3-haiku-20240307-v1:0"
 USAGE_TYPE_MODEL = {SONNET_35: "Claude3.5Sonnet", HAIKU_3: "ModelUnit-A1B2"}  # the second resolves to nothing
@@ -55,13 +61,28 @@ TENANTS = {"t01": 5.0, "t02": 3.0, "t03": 2.0, "t04": 1.0, "t05": 0.5}
 ENVIRONMENTS = {"prod": 0.85, "staging": 0.10, "dev": 0.05}
 # feature -> (weight, routes (provider, model requested, model served, share), tokens (cached prefix, input, output))
 FEATURES = {
-    "chat_assistant": (3.0, (("anthropic", "claude-sonnet-4-5", "claude-sonnet-4-5-20250929", 0.6),
-                             ("aws_bedrock", SONNET_35, SONNET_35, 0.4)), (20480, 12000, 3500)),
+    "chat_assistant": (
+        3.0,
+        (
+            ("anthropic", "claude-sonnet-4-5", "claude-sonnet-4-5-20250929", 0.6),
+            ("aws_bedrock", SONNET_35, SONNET_35, 0.4),
+        ),
+        (20480, 12000, 3500),
+    ),
     "search_rerank": (3.0, (("openai", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", 1.0),), (30720, 90000, 2000)),
-    "email_drafter": (2.0, (("openai", "gpt-4o", "gpt-4o-2024-08-06", 0.7),
-                            ("anthropic", "claude-haiku-4-5", "claude-haiku-4-5-20251001", 0.3)), (12800, 30000, 5000)),
-    "doc_summarizer": (2.0, (("aws_bedrock", HAIKU_3, HAIKU_3, 0.8),
-                             ("openai", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", 0.2)), (0, 200000, 8000)),
+    "email_drafter": (
+        2.0,
+        (
+            ("openai", "gpt-4o", "gpt-4o-2024-08-06", 0.7),
+            ("anthropic", "claude-haiku-4-5", "claude-haiku-4-5-20251001", 0.3),
+        ),
+        (12800, 30000, 5000),
+    ),
+    "doc_summarizer": (
+        2.0,
+        (("aws_bedrock", HAIKU_3, HAIKU_3, 0.8), ("openai", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", 0.2)),
+        (0, 200000, 8000),
+    ),
 }
 UNLOGGED_MIN, UNLOGGED_MAX, UNLOGGED_CALLS = Decimal("0.01"), Decimal("0.019"), 0.02
 CORRECTION_RUN, CORRECTION_DAY, CORRECTION_AMOUNT = 8, 2, Decimal("-0.50")
@@ -108,11 +129,22 @@ class Call:
 
     def record(self) -> dict:
         """Canonical values for the format writers (they put each dimension where mappings.yml reads it)."""
-        rec = {"call_id": self.call_id, "started_at": self.started.isoformat(timespec="milliseconds")[:-6] + "Z",
-               "latency_ms": self.latency_ms, "provider": self.provider, "model_requested": self.requested,
-               "model_served": self.served, "environment": self.environment, "tenant_id": self.tenant,
-               "user_id": self.user, "feature": self.feature, "prompt_template": f"{self.feature}_main",
-               "prompt_version": "3", "status": self.status, **{f"{b}_tokens": n for b, n in self.tokens.items()}}
+        rec = {
+            "call_id": self.call_id,
+            "started_at": self.started.isoformat(timespec="milliseconds")[:-6] + "Z",
+            "latency_ms": self.latency_ms,
+            "provider": self.provider,
+            "model_requested": self.requested,
+            "model_served": self.served,
+            "environment": self.environment,
+            "tenant_id": self.tenant,
+            "user_id": self.user,
+            "feature": self.feature,
+            "prompt_template": f"{self.feature}_main",
+            "prompt_version": "3",
+            "status": self.status,
+            **{f"{b}_tokens": n for b, n in self.tokens.items()},
+        }
         if self.provider == "openai":  # LiteLLM logs the deployment, not the OpenAI project
             rec["extra"] = {"model_id": f"{self.account}-{self.requested}", "api_base": "https://api.openai.com/v1"}
         else:
@@ -171,14 +203,27 @@ class Life:
                 if status == "error":  # stopped mid-stream: what was generated is billed
                     tokens["output"] = max(1, output // 3)
                 prefix_id = {"openai": "chatcmpl-", "anthropic": "msg_01", "aws_bedrock": "gen-"}[provider]
-                call = Call(prefix_id + f"{rng.getrandbits(96):024x}", provider,
-                            ACCOUNTS[provider][environment != "prod"],
-                            midnight + timedelta(milliseconds=rng.randrange(86_400_000)),
-                            int((300 + 12 * tokens["output"]) * rng.uniform(0.8, 1.3)), requested, served, tenant,
-                            feature, environment, f"{tenant}-u{rng.randint(1, 40):03d}", tokens, status)
+                call = Call(
+                    prefix_id + f"{rng.getrandbits(96):024x}",
+                    provider,
+                    ACCOUNTS[provider][environment != "prod"],
+                    midnight + timedelta(milliseconds=rng.randrange(86_400_000)),
+                    int((300 + 12 * tokens["output"]) * rng.uniform(0.8, 1.3)),
+                    requested,
+                    served,
+                    tenant,
+                    feature,
+                    environment,
+                    f"{tenant}-u{rng.randint(1, 40):03d}",
+                    tokens,
+                    status,
+                )
                 total_input = sum(n for b, n in tokens.items() if b != "output")
-                call.cost = {b: n * prices.price(provider, served, b, "standard", day, total_input) / MTOK
-                             for b, n in tokens.items() if n}
+                call.cost = {
+                    b: n * prices.price(provider, served, b, "standard", day, total_input) / MTOK
+                    for b, n in tokens.items()
+                    if n
+                }
                 self.calls.append(call)
         self.calls.sort(key=lambda c: (c.started, c.call_id))
 
@@ -212,20 +257,41 @@ class Life:
         order = {b: i for i, b in enumerate(("input_uncached", "cache_read", "cache_write", "output"))}
         for key in sorted(grains, key=lambda k: (*k[:4], order[k[4]])):
             (provider, day, account, model, bucket), (tokens, listed) = key, grains[key]
-            self.lines.setdefault((provider, day), []).append({
-                "ChargePeriodStart": f"{day}T00:00:00Z", "ChargePeriodEnd": f"{day + timedelta(days=1)}T00:00:00Z",
-                "ProviderName": provider, "BillingAccountId": ORGANIZATION.get(provider), "SubAccountId": account,
-                "ChargeCategory": "Usage", "ChargeClass": "", "BillingCurrency": "USD", "ConsumedQuantity": tokens,
-                "BilledCost": vendor_amount(provider, listed * FACTOR[provider]),
-                "ListCost": vendor_amount(provider, listed), "x_Model": model, "x_TokenBucket": bucket,
-                "x_ServiceTier": "standard"})
+            self.lines.setdefault((provider, day), []).append(
+                {
+                    "ChargePeriodStart": f"{day}T00:00:00Z",
+                    "ChargePeriodEnd": f"{day + timedelta(days=1)}T00:00:00Z",
+                    "ProviderName": provider,
+                    "BillingAccountId": ORGANIZATION.get(provider),
+                    "SubAccountId": account,
+                    "ChargeCategory": "Usage",
+                    "ChargeClass": "",
+                    "BillingCurrency": "USD",
+                    "ConsumedQuantity": tokens,
+                    "BilledCost": vendor_amount(provider, listed * FACTOR[provider]),
+                    "ListCost": vendor_amount(provider, listed),
+                    "x_Model": model,
+                    "x_TokenBucket": bucket,
+                    "x_ServiceTier": "standard",
+                }
+            )
 
     def _write_config(self) -> None:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["provider", "billing_account", "period_start", "period_end", "reason"])
-        writer.writerows([("anthropic", account, self.start, self._day(self.days - 1),
-                           "negotiated 20% discount (contract 2026-11)") for account in ACCOUNTS["anthropic"]])
+        writer.writerows(
+            [
+                (
+                    "anthropic",
+                    account,
+                    self.start,
+                    self._day(self.days - 1),
+                    "negotiated 20% discount (contract 2026-11)",
+                )
+                for account in ACCOUNTS["anthropic"]
+            ]
+        )
         _write(self.config / "acknowledged_variances.csv", out.getvalue().encode())
 
     # ------------------------------------------------------------------------------------------ delivery
@@ -257,7 +323,7 @@ class Life:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)
                 written.append(path)
-        if k == REISSUE_RUN and REISSUE_DAY < k:  # same lines, other bytes (sorted keys, compact), in place
+        if k == REISSUE_RUN and k > REISSUE_DAY:  # same lines, other bytes (sorted keys, compact), in place
             path = self.bill_path("openai", self._day(REISSUE_DAY))
             if not path.exists():
                 openai_billing.write(self.lines[("openai", self._day(REISSUE_DAY))], path)
@@ -276,17 +342,50 @@ class Life:
                 continue
             for line in self.lines.get(("aws_bedrock", day), []):
                 usage_type = f"USE1-{line['x_Model']}-{AWS_TOKEN[line['x_TokenBucket']]}"
-                rows.append(_aws_row(day, line["SubAccountId"], usage_type, line["BilledCost"], line["ListCost"],
-                                     line["ConsumedQuantity"], "Tokens"))
-            rows.append(_aws_row(day, prod, "USE1-BoxUsage:m5.large", Decimal("2.304"), Decimal("2.304"), 24, "Hrs",
-                                 service=EC2))
-            rows.append(_aws_row(day, prod, "USE1-TimedStorage-ByteHrs", Decimal("0.7412"), Decimal("0.7412"), 32.2,
-                                 "GB-Mo", service=S3))
+                rows.append(
+                    _aws_row(
+                        day,
+                        line["SubAccountId"],
+                        usage_type,
+                        line["BilledCost"],
+                        line["ListCost"],
+                        line["ConsumedQuantity"],
+                        "Tokens",
+                    )
+                )
+            rows.append(
+                _aws_row(
+                    day, prod, "USE1-BoxUsage:m5.large", Decimal("2.304"), Decimal("2.304"), 24, "Hrs", service=EC2
+                )
+            )
+            rows.append(
+                _aws_row(
+                    day,
+                    prod,
+                    "USE1-TimedStorage-ByteHrs",
+                    Decimal("0.7412"),
+                    Decimal("0.7412"),
+                    32.2,
+                    "GB-Mo",
+                    service=S3,
+                )
+            )
         fix_day = self._day(CORRECTION_DAY)
         if k >= CORRECTION_RUN and fix_day.replace(day=1) == month:
-            rows.append(_aws_row(fix_day, prod, "USE1-Claude3.5Sonnet-output-tokens", CORRECTION_AMOUNT, Decimal(0),
-                                 None, "", category="Credit", charge_class="Correction",
-                                 description="Refund: Amazon Bedrock invocation errors (case 17629481)"))
+            rows.append(
+                _aws_row(
+                    fix_day,
+                    prod,
+                    "USE1-Claude3.5Sonnet-output-tokens",
+                    CORRECTION_AMOUNT,
+                    Decimal(0),
+                    None,
+                    "",
+                    category="Credit",
+                    charge_class="Correction",
+                    description="Refund: Amazon Bedrock invocation errors (case 17629481)",
+                )
+            )
         out = io.StringIO()
         writer = csv.DictWriter(out, AWS_COLUMNS, lineterminator="\n")
         writer.writeheader()
@@ -306,8 +405,9 @@ class Life:
         return {key for key in self.lines if self._bill_run(key[1]) <= after_run}
 
     def list_cost(self, provider: str, day: date) -> Decimal:
-        return sum((c.list_cost for c in self._group("provider", "day", logged_only=True).get((provider, day), [])),
-                   Decimal(0))
+        return sum(
+            (c.list_cost for c in self._group("provider", "day", logged_only=True).get((provider, day), [])), Decimal(0)
+        )
 
     def ideal_tenant_feature(self) -> dict[tuple[str, str], Decimal]:
         """Final billed usage of each billed provider-day spread over its logged calls by list cost, summed per
@@ -322,55 +422,113 @@ class Life:
                 acc[(c.tenant, c.feature)] += bill * Fraction(c.list_cost) / Fraction(total)
         with localcontext() as ctx:
             ctx.prec = 60
-            return {key: (Decimal(v.numerator) / v.denominator).quantize(Decimal("1e-30"))
-                    for key, v in sorted(acc.items())}
+            return {
+                key: (Decimal(v.numerator) / v.denominator).quantize(Decimal("1e-30")) for key, v in sorted(acc.items())
+            }
 
     def _facts(self) -> dict:
         unlogged = {}
         for p, calls in self._group("provider").items():
             lost = sum((c.list_cost for c in calls if not c.logged), Decimal(0))
-            unlogged[p[0]] = {"calls": sum(not c.logged for c in calls), "of": len(calls),
-                              "list_share": lost / sum((c.list_cost for c in calls), Decimal(0))}
+            unlogged[p[0]] = {
+                "calls": sum(not c.logged for c in calls),
+                "of": len(calls),
+                "list_share": lost / sum((c.list_cost for c in calls), Decimal(0)),
+            }
         return {
-            "formats": dict(FORMATS), "accounts": dict(ACCOUNTS), "unlogged": unlogged,
-            "discounted": {"provider": "anthropic", "factor": FACTOR["anthropic"], "accounts": ACCOUNTS["anthropic"],
-                           "acknowledged_in": self.config / "acknowledged_variances.csv"},
+            "formats": dict(FORMATS),
+            "accounts": dict(ACCOUNTS),
+            "unlogged": unlogged,
+            "discounted": {
+                "provider": "anthropic",
+                "factor": FACTOR["anthropic"],
+                "accounts": ACCOUNTS["anthropic"],
+                "acknowledged_in": self.config / "acknowledged_variances.csv",
+            },
             "accountless": {"provider": "openai", "format": "litellm", "bill_accounts": ACCOUNTS["openai"]},
-            "unresolvable_sku": {"provider": "aws_bedrock", "bill_model": USAGE_TYPE_MODEL[HAIKU_3],
-                                 "usage_types": [f"USE1-{USAGE_TYPE_MODEL[HAIKU_3]}-{t}" for t in AWS_TOKEN.values()],
-                                 "call_model": HAIKU_3},
-            "resolvable_sku": {"provider": "aws_bedrock", "bill_model": USAGE_TYPE_MODEL[SONNET_35],
-                               "call_model": SONNET_35},
-            "correction": {"provider": "aws_bedrock", "account": ACCOUNTS["aws_bedrock"][0], "run": CORRECTION_RUN,
-                           "day": self._day(CORRECTION_DAY), "amount": CORRECTION_AMOUNT, "charge_category": "Credit",
-                           "charge_class": "Correction",
-                           "path": self.bill_path("aws_bedrock", self._day(CORRECTION_DAY))},
-            "reissued": {"provider": "openai", "day": self._day(REISSUE_DAY), "run": REISSUE_RUN,
-                         "first_run": REISSUE_DAY + 1, "path": self.bill_path("openai", self._day(REISSUE_DAY))},
+            "unresolvable_sku": {
+                "provider": "aws_bedrock",
+                "bill_model": USAGE_TYPE_MODEL[HAIKU_3],
+                "usage_types": [f"USE1-{USAGE_TYPE_MODEL[HAIKU_3]}-{t}" for t in AWS_TOKEN.values()],
+                "call_model": HAIKU_3,
+            },
+            "resolvable_sku": {
+                "provider": "aws_bedrock",
+                "bill_model": USAGE_TYPE_MODEL[SONNET_35],
+                "call_model": SONNET_35,
+            },
+            "correction": {
+                "provider": "aws_bedrock",
+                "account": ACCOUNTS["aws_bedrock"][0],
+                "run": CORRECTION_RUN,
+                "day": self._day(CORRECTION_DAY),
+                "amount": CORRECTION_AMOUNT,
+                "charge_category": "Credit",
+                "charge_class": "Correction",
+                "path": self.bill_path("aws_bedrock", self._day(CORRECTION_DAY)),
+            },
+            "reissued": {
+                "provider": "openai",
+                "day": self._day(REISSUE_DAY),
+                "run": REISSUE_RUN,
+                "first_run": REISSUE_DAY + 1,
+                "path": self.bill_path("openai", self._day(REISSUE_DAY)),
+            },
             "month_file": {"provider": "aws_bedrock", "path": self.bill_path("aws_bedrock", self.start)},
             "unbilled_days": [self._day(self.days - 1)],  # its bills would land before run `days`
         }
 
 
-def _aws_row(day: date, account: str, usage_type: str, billed: Decimal, listed: Decimal, quantity: object, unit: str,
-             *, service: tuple[str, str, str, str] = BEDROCK, category: str = "Usage", charge_class: str = "",
-             description: str = "") -> dict[str, str]:
+def _aws_row(
+    day: date,
+    account: str,
+    usage_type: str,
+    billed: Decimal,
+    listed: Decimal,
+    quantity: object,
+    unit: str,
+    *,
+    service: tuple[str, str, str, str] = BEDROCK,
+    category: str = "Usage",
+    charge_class: str = "",
+    description: str = "",
+) -> dict[str, str]:
     """One row of an AWS Data Exports 'FOCUS 1.2 with AWS columns' CSV."""
     month, amount = day.replace(day=1), f"{billed:.10f}"
     sku, qty = hashlib.sha256(usage_type.encode()).hexdigest()[:16].upper(), "" if quantity is None else str(quantity)
-    return {"BilledCost": amount, "BillingAccountId": ORGANIZATION["aws_bedrock"], "BillingAccountName": "acme-payer",
-            "BillingCurrency": "USD", "BillingPeriodStart": f"{month}T00:00:00Z",
-            "BillingPeriodEnd": f"{(month + timedelta(days=32)).replace(day=1)}T00:00:00Z",
-            "ChargeCategory": category, "ChargeClass": charge_class,
-            "ChargeDescription": description or f"{service[0]} {usage_type}",
-            "ChargeFrequency": "Usage-Based" if category == "Usage" else "One-Time",
-            "ChargePeriodStart": f"{day}T00:00:00Z", "ChargePeriodEnd": f"{day + timedelta(days=1)}T00:00:00Z",
-            "ConsumedQuantity": qty, "ConsumedUnit": unit, "EffectiveCost": amount, "ListCost": f"{listed:.10f}",
-            "PricingQuantity": qty, "PricingUnit": unit, "ProviderName": "AWS", "PublisherName": "Amazon Web Services",
-            "RegionId": "us-east-1", "ServiceCategory": service[2], "ServiceName": service[0], "SkuId": sku,
-            "SkuPriceId": f"{sku}.JRTCKXETXF", "SubAccountId": account,
-            "SubAccountName": "ml-prod" if account == ACCOUNTS["aws_bedrock"][0] else "ml-dev", "Tags": "{}",
-            "x_Operation": service[3], "x_ServiceCode": service[1], "x_UsageType": usage_type}
+    return {
+        "BilledCost": amount,
+        "BillingAccountId": ORGANIZATION["aws_bedrock"],
+        "BillingAccountName": "acme-payer",
+        "BillingCurrency": "USD",
+        "BillingPeriodStart": f"{month}T00:00:00Z",
+        "BillingPeriodEnd": f"{(month + timedelta(days=32)).replace(day=1)}T00:00:00Z",
+        "ChargeCategory": category,
+        "ChargeClass": charge_class,
+        "ChargeDescription": description or f"{service[0]} {usage_type}",
+        "ChargeFrequency": "Usage-Based" if category == "Usage" else "One-Time",
+        "ChargePeriodStart": f"{day}T00:00:00Z",
+        "ChargePeriodEnd": f"{day + timedelta(days=1)}T00:00:00Z",
+        "ConsumedQuantity": qty,
+        "ConsumedUnit": unit,
+        "EffectiveCost": amount,
+        "ListCost": f"{listed:.10f}",
+        "PricingQuantity": qty,
+        "PricingUnit": unit,
+        "ProviderName": "AWS",
+        "PublisherName": "Amazon Web Services",
+        "RegionId": "us-east-1",
+        "ServiceCategory": service[2],
+        "ServiceName": service[0],
+        "SkuId": sku,
+        "SkuPriceId": f"{sku}.JRTCKXETXF",
+        "SubAccountId": account,
+        "SubAccountName": "ml-prod" if account == ACCOUNTS["aws_bedrock"][0] else "ml-dev",
+        "Tags": "{}",
+        "x_Operation": service[3],
+        "x_ServiceCode": service[1],
+        "x_UsageType": usage_type,
+    }
 
 
 def _sorted_keys(value: object) -> object:
@@ -386,7 +544,8 @@ def _write(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
-def make_life(root: Path, start: date = date(2026, 11, 2), days: int = 14, calls_per_day: int = 300,
-              seed: int = 7) -> Life:
+def make_life(
+    root: Path, start: date = date(2026, 11, 2), days: int = 14, calls_per_day: int = 300, seed: int = 7
+) -> Life:
     """Simulate the scenario and write root/config; nothing lands under root/landing until deliver(k)."""
     return Life(Path(root), start, days, calls_per_day, seed)
