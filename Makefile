@@ -7,7 +7,7 @@ export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 DBT := cd dbt_project && $(UV) run --frozen dbt
 
-.PHONY: install system-deps run test dev docs demo reconcile report publish bench bench-quick clean
+.PHONY: install system-deps run test lint dev docs demo reconcile report publish bench bench-quick clean
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 install: system-deps .venv/.installed
@@ -37,8 +37,21 @@ run: demo
 	$(UV) run --frozen finops summary
 	$(UV) run --frozen finops report
 
-test: install
+# The linters run first, so CI (.ci/run: `make test`) fails on a lint error too.
+test: install lint
 	$(UV) run --frozen pytest
+
+# ruff (Python: rules and format, pyproject.toml) and sqlfluff (dbt models and tests, .sqlfluff).
+# To apply the fixes: `uv run ruff check --fix . && uv run ruff format .`, and sqlfluff fix with the
+# same variables. sqlfluff's dbt templater compiles the project: it opens the profile's DuckDB file and
+# writes a target dir, so both go to a throwaway dir, never the warehouse or the dbt_project/target
+# that Dagster reads.
+lint: install
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	FINOPS_WAREHOUSE=$$tmp/lint.duckdb DBT_TARGET_PATH=$$tmp/target \
+	$(UV) run --frozen sqlfluff lint dbt_project/models dbt_project/tests --processes 0
 
 dev: install
 	mkdir -p $(DAGSTER_HOME) && touch $(DAGSTER_HOME)/dagster.yaml

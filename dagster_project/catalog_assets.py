@@ -12,10 +12,16 @@ OWNERS = ["team:data-platform"]
 
 
 @asset(
-    key=["raw", "price_catalog"], group_name="ingest", partitions_def=DAILY, owners=OWNERS,
-    backfill_policy=BackfillPolicy.single_run(), kinds={"python", "duckdb"},
-    description="List prices from the bundled genai-prices catalog: provider x model x token bucket x tier "
-                "x long-context threshold, effective-dated. Replaced on every run.",
+    key=["raw", "price_catalog"],
+    group_name="ingest",
+    partitions_def=DAILY,
+    owners=OWNERS,
+    backfill_policy=BackfillPolicy.single_run(),
+    kinds={"python", "duckdb"},
+    description=(
+        "List prices from the bundled genai-prices catalog: provider x model x token bucket x tier "
+        "x long-context threshold, effective-dated. Replaced on every run."
+    ),
 )
 def raw_price_catalog(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     table = catalog_table()
@@ -31,12 +37,18 @@ def raw_price_catalog(context: AssetExecutionContext, warehouse: WarehouseResour
 
 
 @asset(
-    key=["raw", "model_aliases"], group_name="ingest", partitions_def=DAILY, owners=OWNERS,
-    backfill_policy=BackfillPolicy.single_run(), kinds={"python", "duckdb"},
+    key=["raw", "model_aliases"],
+    group_name="ingest",
+    partitions_def=DAILY,
+    owners=OWNERS,
+    backfill_policy=BackfillPolicy.single_run(),
+    kinds={"python", "duckdb"},
     deps=[AssetKey(["raw", "calls"]), AssetKey(["raw", "bill_lines"])],
-    description="Every (provider, model name) seen in calls and bills with the catalog model it resolves to "
-                "(dated snapshots, aliases and Bedrock billing names -> one model); null when the catalog does "
-                "not know it. Names recorded as unknown are resolved again on every run.",
+    description=(
+        "Every (provider, model name) seen in calls and bills with the catalog model it resolves to "
+        "(dated snapshots, aliases and Bedrock billing names -> one model); null when the catalog does "
+        "not know it. Names recorded as unknown are resolved again on every run."
+    ),
 )
 def raw_model_aliases(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     con = connect(warehouse.warehouse_path)
@@ -46,11 +58,20 @@ def raw_model_aliases(context: AssetExecutionContext, warehouse: WarehouseResour
     finally:
         con.close()
     if sync.unknown:
-        context.log.warning(f"{len(sync.unknown)} model name(s) not in the price catalog (add them to "
-                            f"the config dir's price_overrides.csv, or name them in model_aliases.csv): {', '.join(sync.unknown[:20])}")
+        context.log.warning(
+            f"{len(sync.unknown)} model name(s) not in the price catalog (add them to "
+            f"the config dir's price_overrides.csv, or name them in model_aliases.csv): {', '.join(sync.unknown[:20])}"
+        )
     if sync.resolved_again:
-        context.log.info(f"{sync.resolved_again} model name(s) recorded as unknown now resolve; "
-                         f"{sync.days_changed} day(s) marked for rebuild")
-    return MaterializeResult(metadata={"new_names": sync.new_names, "resolved_again": sync.resolved_again,
-                                       "days_marked_for_rebuild": sync.days_changed,
-                                       "unknown_names": len(sync.unknown)})
+        context.log.info(
+            f"{sync.resolved_again} model name(s) recorded as unknown now resolve; "
+            f"{sync.days_changed} day(s) marked for rebuild"
+        )
+    return MaterializeResult(
+        metadata={
+            "new_names": sync.new_names,
+            "resolved_again": sync.resolved_again,
+            "days_marked_for_rebuild": sync.days_changed,
+            "unknown_names": len(sync.unknown),
+        }
+    )

@@ -6,12 +6,11 @@ import argparse
 import os
 import sys
 from contextlib import ExitStack
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from ingest.config import REPO_ROOT, Settings
-
 
 # `finops materialize` exit codes (docs/operations.md)
 EXIT_OK = 0
@@ -36,10 +35,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if landing.exists() and any(landing.iterdir()) and not args.force:
         print(f"{landing} is not empty; pass --force to write the demo into it anyway", file=sys.stderr)
         return 2
-    manifest = generate(landing, start=args.start, days=args.days, calls_per_day=args.calls_per_day, seed=args.seed,
-                        formats=args.formats, config_dir=settings.config_dir)
-    print(f"demo written to {landing} ({args.formats} formats): {manifest['calls_logged']:,} logged calls over "
-          f"{args.days} days from {args.start}, billed usage ${Decimal(manifest['billed_usage_total']):,.2f}")
+    manifest = generate(
+        landing,
+        start=args.start,
+        days=args.days,
+        calls_per_day=args.calls_per_day,
+        seed=args.seed,
+        formats=args.formats,
+        config_dir=settings.config_dir,
+    )
+    print(
+        f"demo written to {landing} ({args.formats} formats): {manifest['calls_logged']:,} logged calls over "
+        f"{args.days} days from {args.start}, billed usage ${Decimal(manifest['billed_usage_total']):,.2f}"
+    )
     return 0
 
 
@@ -85,9 +93,11 @@ def cmd_materialize(args: argparse.Namespace) -> int:
             return EXIT_LOCKED
         holder = _warehouse_held(warehouse)
         if holder:
-            print(f"the warehouse {warehouse} is held by another process ({holder}): a dbt build of a killed run "
-                  "still finishing, or a reader of the build file; wait for it to exit (or stop it), then re-run",
-                  file=sys.stderr)
+            print(
+                f"the warehouse {warehouse} is held by another process ({holder}): a dbt build of a killed run "
+                "still finishing, or a reader of the build file; wait for it to exit (or stop it), then re-run",
+                file=sys.stderr,
+            )
             return EXIT_LOCKED
         return _materialize(args)
 
@@ -119,7 +129,7 @@ def _materialize(args: argparse.Namespace) -> int:
     from dagster_project.partitions import DAILY
 
     first = date.fromisoformat(DAILY.start.strftime("%Y-%m-%d"))
-    yesterday = datetime.now(timezone.utc).date() - timedelta(days=1)
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
     start = args.start or first
     end = args.end or yesterday
     if start < first:
@@ -142,9 +152,12 @@ def _materialize(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     out = _out_of_tolerance(Settings.from_env().warehouse)
     if out:
-        print(f"materialization succeeded and was published, but {len(out)} reconciliation period(s) are OUT OF "
-              "TOLERANCE (run `finops reconcile`; acknowledge an explained variance in the config dir's "
-              "acknowledged_variances.csv):", file=sys.stderr)
+        print(
+            f"materialization succeeded and was published, but {len(out)} reconciliation period(s) are OUT OF "
+            "TOLERANCE (run `finops reconcile`; acknowledge an explained variance in the config dir's "
+            "acknowledged_variances.csv):",
+            file=sys.stderr,
+        )
         for grain, day, provider, account, pct in out[:10]:
             print(f"  {grain} {day} {provider}/{account}: variance {pct:.2%}", file=sys.stderr)
         return EXIT_OUT_OF_TOLERANCE
@@ -160,7 +173,8 @@ def _out_of_tolerance(warehouse: Path) -> list[tuple]:
         return con.execute(
             "select period_grain, period_start::varchar, provider, billing_account, coalesce(variance_pct, 0)::double "
             "from marts.fct_reconciliation where reconciliation_status = 'out_of_tolerance' "
-            "order by period_start desc, period_grain, provider, billing_account").fetchall()
+            "order by period_start desc, period_grain, provider, billing_account"
+        ).fetchall()
     finally:
         con.close()
 
@@ -208,18 +222,45 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
         "order by period_start, provider, billing_account",
         [args.grain],
     ).fetchall()
-    _print_table(["period", "provider", "account", "calls", "unpriced", "computed $", "billed $", "variance $",
-                  "variance %", "credits $", "allocated at", "status"], rows)
-    counts = {status: sum(1 for r in rows if r[-1] == status) for status in
-              ("reconciled", "acknowledged", "out_of_tolerance", "awaiting_bill", "awaiting_calls", "not_built")}
-    print(f"\n{len(rows)} {args.grain} rows: " + ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in counts.items() if n))
+    _print_table(
+        [
+            "period",
+            "provider",
+            "account",
+            "calls",
+            "unpriced",
+            "computed $",
+            "billed $",
+            "variance $",
+            "variance %",
+            "credits $",
+            "allocated at",
+            "status",
+        ],
+        rows,
+    )
+    counts = {
+        status: sum(1 for r in rows if r[-1] == status)
+        for status in ("reconciled", "acknowledged", "out_of_tolerance", "awaiting_bill", "awaiting_calls", "not_built")
+    }
+    print(
+        f"\n{len(rows)} {args.grain} rows: " + ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in counts.items() if n)
+    )
     fallback = con.execute(
         "select allocated_at, count(*), sum(fallback_allocated_cost) from marts.fct_reconciliation "
-        "where period_grain = 'day' and fallback_allocated_cost <> 0 group by 1 order by 1").fetchall()
+        "where period_grain = 'day' and fallback_allocated_cost <> 0 group by 1 order by 1"
+    ).fetchall()
     for allocated_at, periods, amount in fallback:
-        print(f"allocated at a coarser grain than the bill line: ${amount:,.2f} over {periods} period(s), "
-              f"at most {allocated_at.replace('_', ' ')}" + (" (logs without the vendor account, or accounts the logs "
-              "and the bill do not share: reconciled per provider x day)" if allocated_at == "provider_day" else ""))
+        print(
+            f"allocated at a coarser grain than the bill line: ${amount:,.2f} over {periods} period(s), "
+            f"at most {allocated_at.replace('_', ' ')}"
+            + (
+                " (logs without the vendor account, or accounts the logs "
+                "and the bill do not share: reconciled per provider x day)"
+                if allocated_at == "provider_day"
+                else ""
+            )
+        )
     gaps = con.execute(
         "select provider, model_key, count(*), sum(total_tokens) from marts.fct_llm_calls where not is_priced "
         "group by all order by 3 desc"
@@ -229,11 +270,12 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     ).fetchone()[0]
     config_dir = Settings.from_env().config_dir
     for provider, model, calls, tokens in gaps:
-        print(f"part of the gap: {calls:,} calls ({tokens:,} tokens) of {provider}/{model} have no price "
-              f"(add it to {config_dir / 'price_overrides.csv'})")
+        print(
+            f"part of the gap: {calls:,} calls ({tokens:,} tokens) of {provider}/{model} have no price "
+            f"(add it to {config_dir / 'price_overrides.csv'})"
+        )
     if unattributed:
-        print(f"part of the gap: ${unattributed:,.2f} billed with no logged call on its provider-day "
-              "(unattributed)")
+        print(f"part of the gap: ${unattributed:,.2f} billed with no logged call on its provider-day (unattributed)")
     for hint in negotiated_rate_hints(con, config_dir):
         print(hint)
     return 1 if counts["out_of_tolerance"] else 0
@@ -253,20 +295,28 @@ def negotiated_rate_hints(con, config_dir: Path) -> list[str]:
         "select provider, count(*), min(variance_pct)::double, max(variance_pct)::double, "
         "sum(billed_usage_cost), sum(computed_cost), min(period_start)::varchar "
         "from marts.fct_reconciliation where period_grain = 'day' and billed_usage_cost > 0 and computed_cost > 0 "
-        "and reconciliation_status in ('out_of_tolerance', 'acknowledged') group by 1 order by 1").fetchall()
+        "and reconciliation_status in ('out_of_tolerance', 'acknowledged') group by 1 order by 1"
+    ).fetchall()
     for provider, days, low, high, billed, computed, first in providers:
         if days < NEGOTIATED_MIN_DAYS or high - low > NEGOTIATED_SPREAD or (low < 0 < high):
             continue
         ratio = billed / computed
         lines = con.execute(
-            "select model, token_bucket, service_tier, sum(list_cost), sum(tokens) from intermediate.int_cost_daily_buckets "
-            "where provider = ? and tokens > 0 and list_cost > 0 group by all order by 1, 2, 3", [provider]).fetchall()
-        hints.append(f"likely a negotiated rate: {provider} billed {abs(1 - ratio):.1%} {'under' if ratio < 1 else 'over'} "
-                     f"list on {days} days; if it is contracted, add these lines to {config_dir / 'price_overrides.csv'} "
-                     "(or acknowledge it in acknowledged_variances.csv):")
+            "select model, token_bucket, service_tier, sum(list_cost), sum(tokens) "
+            "from intermediate.int_cost_daily_buckets "
+            "where provider = ? and tokens > 0 and list_cost > 0 group by all order by 1, 2, 3",
+            [provider],
+        ).fetchall()
+        hints.append(
+            f"likely a negotiated rate: {provider} billed {abs(1 - ratio):.1%} {'under' if ratio < 1 else 'over'} "
+            f"list on {days} days; if it is contracted, add these lines to {config_dir / 'price_overrides.csv'} "
+            "(or acknowledge it in acknowledged_variances.csv):"
+        )
         for model, bucket, tier, cost, tokens in lines:
             price = (cost * 1_000_000 / tokens * ratio).quantize(Decimal("0.000001"))
-            hints.append(f"  {provider},{model},{bucket},{tier},{price},{first},,negotiated rate inferred from the bill")
+            hints.append(
+                f"  {provider},{model},{bucket},{tier},{price},{first},,negotiated rate inferred from the bill"
+            )
     return hints
 
 
@@ -276,24 +326,40 @@ def cmd_summary(args: argparse.Namespace) -> int:
         "select sum(attributed_cost), sum(attributed_billed_cost), sum(calls) from marts.fct_cost_daily"
     ).fetchone()
     days = con.execute("select min(cost_day)::varchar, max(cost_day)::varchar from marts.fct_cost_daily").fetchone()
-    print(f"AI spend {days[0]} .. {days[1]}: ${total:,.2f} attributed over {calls:,} logged calls "
-          f"(${billed:,.2f} from bills)\n")
+    print(
+        f"AI spend {days[0]} .. {days[1]}: ${total:,.2f} attributed over {calls:,} logged calls "
+        f"(${billed:,.2f} from bills)\n"
+    )
     print("Spend by provider")
-    _print_table(["provider", "calls", "list cost $", "attributed $"], con.execute(
-        "select provider, sum(calls), sum(list_cost), sum(attributed_cost) from marts.fct_cost_daily "
-        "group by 1 order by 4 desc").fetchall())
+    _print_table(
+        ["provider", "calls", "list cost $", "attributed $"],
+        con.execute(
+            "select provider, sum(calls), sum(list_cost), sum(attributed_cost) from marts.fct_cost_daily "
+            "group by 1 order by 4 desc"
+        ).fetchall(),
+    )
     print("\nTop features")
-    _print_table(["feature", "calls", "attributed $"], con.execute(
-        "select feature, sum(calls), sum(attributed_cost) from marts.fct_cost_daily "
-        "group by 1 order by 3 desc limit 5").fetchall())
+    _print_table(
+        ["feature", "calls", "attributed $"],
+        con.execute(
+            "select feature, sum(calls), sum(attributed_cost) from marts.fct_cost_daily "
+            "group by 1 order by 3 desc limit 5"
+        ).fetchall(),
+    )
     print("\nReconciliation (month rollup)")
-    _print_table(["month", "provider", "account", "computed $", "billed $", "variance %", "status"], con.execute(
-        "select strftime(period_start, '%Y-%m'), provider, billing_account, computed_cost, billed_usage_cost, "
-        "variance_pct::double, reconciliation_status from marts.fct_reconciliation where period_grain = 'month' "
-        "order by 1, 2, 3").fetchall())
+    _print_table(
+        ["month", "provider", "account", "computed $", "billed $", "variance %", "status"],
+        con.execute(
+            "select strftime(period_start, '%Y-%m'), provider, billing_account, computed_cost, billed_usage_cost, "
+            "variance_pct::double, reconciliation_status from marts.fct_reconciliation where period_grain = 'month' "
+            "order by 1, 2, 3"
+        ).fetchall(),
+    )
     bad_days = con.execute(
-        "select count(*) from marts.fct_reconciliation where reconciliation_status = 'out_of_tolerance'").fetchone()[0]
-    print(f"\nreconciliation: {'OK, every bill within tolerance' if bad_days == 0 else f'{bad_days} periods OUT OF TOLERANCE'}")
+        "select count(*) from marts.fct_reconciliation where reconciliation_status = 'out_of_tolerance'"
+    ).fetchone()[0]
+    status = "OK, every bill within tolerance" if bad_days == 0 else f"{bad_days} periods OUT OF TOLERANCE"
+    print(f"\nreconciliation: {status}")
     return 0
 
 
@@ -306,8 +372,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
     except PublishError as exc:
         print(f"finops publish: {exc} (the serving file {settings.serving} is unchanged)", file=sys.stderr)
         return 1
-    print(f"published {len(result.row_counts)} tables to {result.serving_path} "
-          f"({result.bytes:,} bytes, storage {result.storage_version})")
+    print(
+        f"published {len(result.row_counts)} tables to {result.serving_path} "
+        f"({result.bytes:,} bytes, storage {result.storage_version})"
+    )
     return 0
 
 
@@ -329,9 +397,15 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--days", type=int, default=30)
     demo.add_argument("--calls-per-day", type=int, default=3000)
     demo.add_argument("--seed", type=int, default=42)
-    demo.add_argument("--formats", choices=["canonical", "real"], default="canonical",
-                      help="canonical files, or real formats: LiteLLM / Langfuse / OTel call logs, OpenAI and "
-                           "Anthropic cost and usage reports, FOCUS")
+    demo.add_argument(
+        "--formats",
+        choices=["canonical", "real"],
+        default="canonical",
+        help=(
+            "canonical files, or real formats: LiteLLM / Langfuse / OTel call logs, OpenAI and "
+            "Anthropic cost and usage reports, FOCUS"
+        ),
+    )
     demo.add_argument("--force", action="store_true", help="write even if the landing dir is not empty")
     demo.set_defaults(func=cmd_demo)
 

@@ -1,7 +1,6 @@
 """The dbt project as partitioned Dagster assets; the partition window goes to dbt as its vars
 start_day / end_day."""
 
-
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -14,7 +13,6 @@ from dagster_project.resources import DBT_PROJECT, WarehouseResource, prepared_m
 from ingest.rebuild import RebuildWindow, rebuild_window
 from ingest.validation import stop_worker
 from ingest.warehouse import connect
-
 
 # dbt's own column tests guard each model's shape (190 of the 231 tests). They run in every build
 # and a failure fails it, but they are not Dagster asset checks: as checks they were ~570 of a run's
@@ -65,16 +63,25 @@ def finops_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, wareh
     context.log.info(f"dbt build for {window.describe()}")
     # dbt runs in a subprocess and reads these; the window is the dbt vars start_day / end_day, set
     # through the environment so that dbt keeps its partial parsing between runs (dbt_project.yml)
-    window_env = {"FINOPS_WINDOW_START": start, "FINOPS_WINDOW_END": end,
-                  # dbt.log without its debug lines (every SQL statement, every connection event): writing
-                  # them cost ~0.6 s of each run. Set DBT_LOG_LEVEL_FILE=debug to have them again.
-                  "DBT_LOG_LEVEL_FILE": os.environ.get("DBT_LOG_LEVEL_FILE") or "info"}
+    window_env = {
+        "FINOPS_WINDOW_START": start,
+        "FINOPS_WINDOW_END": end,
+        # dbt.log without its debug lines (every SQL statement, every connection event): writing
+        # them cost ~0.6 s of each run. Set DBT_LOG_LEVEL_FILE=debug to have them again.
+        "DBT_LOG_LEVEL_FILE": os.environ.get("DBT_LOG_LEVEL_FILE") or "info",
+    }
     before = {name: os.environ.get(name) for name in window_env}
     os.environ.update(FINOPS_WAREHOUSE=warehouse.warehouse, **window_env)
     try:
         # dbt unit tests check the SQL on hand-made inputs: the test suite runs them, not every day
-        yield from _dbt_build_events(context, dbt.cli(["build", "--exclude-resource-type", "unit_test"],
-                                                      context=context, target_path=warehouse.dbt_target_path))
+        yield from _dbt_build_events(
+            context,
+            dbt.cli(
+                ["build", "--exclude-resource-type", "unit_test"],
+                context=context,
+                target_path=warehouse.dbt_target_path,
+            ),
+        )
     finally:  # a later dbt call in this process must not inherit the window
         for name, value in before.items():
             if value is None:
@@ -109,5 +116,9 @@ def _dbt_build_events(context: AssetExecutionContext, invocation: DbtCliInvocati
                 context.log.warning(f"dbt test {nodes[unique_id]['name']}: {status} ({event.raw_event['info']['msg']})")
             continue
         yield from event.to_default_asset_events(
-            manifest=invocation.manifest, dagster_dbt_translator=invocation.dagster_dbt_translator, context=context,
-            target_path=invocation.target_path, project=invocation.project)
+            manifest=invocation.manifest,
+            dagster_dbt_translator=invocation.dagster_dbt_translator,
+            context=context,
+            target_path=invocation.target_path,
+            project=invocation.project,
+        )

@@ -25,11 +25,22 @@ DAILY_JOB = define_asset_job(
 )
 
 DAILY_SCHEDULE = build_schedule_from_partitioned_job(
-    DAILY_JOB, hour_of_day=2, minute_of_hour=0, default_status=DefaultScheduleStatus.RUNNING,
+    DAILY_JOB,
+    hour_of_day=2,
+    minute_of_hour=0,
+    default_status=DefaultScheduleStatus.RUNNING,
 )
 
 defs = Definitions(
-    assets=[raw_calls, raw_bill_lines, raw_company_config, raw_price_catalog, raw_model_aliases, finops_dbt_assets, serving_file],
+    assets=[
+        raw_calls,
+        raw_bill_lines,
+        raw_company_config,
+        raw_price_catalog,
+        raw_model_aliases,
+        finops_dbt_assets,
+        serving_file,
+    ],
     jobs=[DAILY_JOB],
     schedules=[DAILY_SCHEDULE],
     sensors=[alert_webhook_sensor],

@@ -1,7 +1,6 @@
 """Ingest assets: landing files -> DuckDB raw tables, one asset per raw table, with a Great
 Expectations check of the rows each run loaded. The loading itself lives in ingest.loaders."""
 
-
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -57,23 +56,35 @@ def _ingest(context: AssetExecutionContext, warehouse: WarehouseResource, kind: 
                 check_name="gx_loaded_batch_valid",
                 passed=validation.success,
                 severity=AssetCheckSeverity.ERROR,
-                metadata={"rows": validation.rows, "expectations": validation.evaluated,
-                          "failures": "\n".join(validation.failures) or "none"},
+                metadata={
+                    "rows": validation.rows,
+                    "expectations": validation.evaluated,
+                    "failures": "\n".join(validation.failures) or "none",
+                },
             )
         ],
     )
 
 
 def _check(table: str) -> list[AssetCheckSpec]:
-    return [AssetCheckSpec(
-        "gx_loaded_batch_valid", asset=AssetKey(["raw", table]), blocking=True,
-        description="Great Expectations suite (built from ingest.schemas) on the rows this run loaded.",
-    )]
+    return [
+        AssetCheckSpec(
+            "gx_loaded_batch_valid",
+            asset=AssetKey(["raw", table]),
+            blocking=True,
+            description="Great Expectations suite (built from ingest.schemas) on the rows this run loaded.",
+        )
+    ]
 
 
 @asset(
-    key=["raw", "calls"], group_name="ingest", partitions_def=DAILY, owners=OWNERS,
-    backfill_policy=BackfillPolicy.single_run(), check_specs=_check("calls"), kinds={"python", "duckdb"},
+    key=["raw", "calls"],
+    group_name="ingest",
+    partitions_def=DAILY,
+    owners=OWNERS,
+    backfill_policy=BackfillPolicy.single_run(),
+    check_specs=_check("calls"),
+    kinds={"python", "duckdb"},
     description="Call logs from <landing>/calls/<format>/ loaded into raw.calls; rejected rows in raw.quarantine.",
 )
 def raw_calls(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
@@ -81,9 +92,16 @@ def raw_calls(context: AssetExecutionContext, warehouse: WarehouseResource) -> M
 
 
 @asset(
-    key=["raw", "bill_lines"], group_name="ingest", partitions_def=DAILY, owners=OWNERS,
-    backfill_policy=BackfillPolicy.single_run(), check_specs=_check("bill_lines"), kinds={"python", "duckdb"},
-    description="Vendor bills from <landing>/billing/<format>/ loaded into raw.bill_lines; rejected rows in raw.quarantine.",
+    key=["raw", "bill_lines"],
+    group_name="ingest",
+    partitions_def=DAILY,
+    owners=OWNERS,
+    backfill_policy=BackfillPolicy.single_run(),
+    check_specs=_check("bill_lines"),
+    kinds={"python", "duckdb"},
+    description=(
+        "Vendor bills from <landing>/billing/<format>/ loaded into raw.bill_lines; rejected rows in raw.quarantine."
+    ),
 )
 def raw_bill_lines(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     return _ingest(context, warehouse, "billing", "bill_lines")

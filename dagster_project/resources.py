@@ -1,6 +1,5 @@
 """Resources, configured from the environment (FINOPS_LANDING_DIR, FINOPS_WAREHOUSE)."""
 
-
 import fcntl
 import hashlib
 import os
@@ -36,8 +35,11 @@ def _dbt_sources_fingerprint(project_dir: Path) -> str:
     dbt parses (dbt_project.yml and the model, macro, test and seed paths; hidden files and editor
     leftovers skipped). An edit, an added, renamed or deleted file and a dbt upgrade each change it."""
     config = yaml.safe_load((project_dir / "dbt_project.yml").read_text())
-    roots = [project_dir / d for key in ("model-paths", "macro-paths", "test-paths", "seed-paths")
-             for d in config.get(key, [])]
+    roots = [
+        project_dir / d
+        for key in ("model-paths", "macro-paths", "test-paths", "seed-paths")
+        for d in config.get(key, [])
+    ]
     entries = [installed_version("dbt-core")]
     for path in [project_dir / "dbt_project.yml", *(p for root in roots if root.is_dir() for p in root.rglob("*"))]:
         if path.suffix not in _DBT_SOURCE_SUFFIXES or path.name.startswith("."):
@@ -67,9 +69,22 @@ def prepared_manifest(project: DbtProject = DBT_PROJECT) -> Path:
             return manifest
         print(f"dbt project {project_dir} changed since its last parse: parsing it", file=sys.stderr, flush=True)
         done = subprocess.run(
-            [sys.executable, "-m", "dbt.cli.main", "parse", "--quiet", "--project-dir", str(project_dir),
-             "--profiles-dir", str(project.profiles_dir), "--target-path", str(manifest.parent)],
-            capture_output=True, text=True)
+            [
+                sys.executable,
+                "-m",
+                "dbt.cli.main",
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(project_dir),
+                "--profiles-dir",
+                str(project.profiles_dir),
+                "--target-path",
+                str(manifest.parent),
+            ],
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0:
             raise RuntimeError(f"dbt parse of {project_dir} failed:\n{(done.stdout + done.stderr)[-3000:]}")
         stamp.write_text(fingerprint)
@@ -100,8 +115,11 @@ class WarehouseResource(ConfigurableResource):
     @classmethod
     def from_env(cls) -> "WarehouseResource":
         settings = Settings.from_env()
-        return cls(landing_dir=str(settings.landing_dir), warehouse=str(settings.warehouse),
-                   config_dir=str(settings.config_dir))
+        return cls(
+            landing_dir=str(settings.landing_dir),
+            warehouse=str(settings.warehouse),
+            config_dir=str(settings.config_dir),
+        )
 
     @property
     def landing_path(self) -> Path:
@@ -135,7 +153,7 @@ class FinopsDbtCliResource(DbtCliResource):
     def _cli_version(self) -> Version:
         return parse(installed_version("dbt-core"))
 
-    def _initialize_dbt_core_adapter(self, args):  # noqa: ARG002 - dagster-dbt's signature
+    def _initialize_dbt_core_adapter(self, args):  # args unused: dagster-dbt's signature
         return None
 
 

@@ -6,14 +6,18 @@ import os
 
 from dagster import DefaultSensorStatus, SensorEvaluationContext, SkipReason, sensor
 
-from serving.alerts import pending_alerts, post_alerts
 from ingest.config import Settings
+from serving.alerts import pending_alerts, post_alerts
 
 WEBHOOK_ENV = "FINOPS_ALERT_WEBHOOK"
 
 
-@sensor(name="alert_webhook", minimum_interval_seconds=60, default_status=DefaultSensorStatus.RUNNING,
-        description="POST new cost anomalies and cap breaches (marts.fct_alerts) as JSON to FINOPS_ALERT_WEBHOOK.")
+@sensor(
+    name="alert_webhook",
+    minimum_interval_seconds=60,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="POST new cost anomalies and cap breaches (marts.fct_alerts) as JSON to FINOPS_ALERT_WEBHOOK.",
+)
 def alert_webhook_sensor(context: SensorEvaluationContext):
     url = os.environ.get(WEBHOOK_ENV)
     if not url:

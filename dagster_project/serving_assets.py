@@ -8,16 +8,23 @@ from dagster_project.dbt_assets import finops_dbt_assets, run_window
 from dagster_project.partitions import DAILY
 from dagster_project.resources import WarehouseResource
 from ingest.config import Settings
-from serving.publish import publish
 from ingest.rebuild import mark_built
 from ingest.warehouse import connect
+from serving.publish import publish
 
 
 @asset(
-    key=["serving", "finops_serving"], group_name="serving", partitions_def=DAILY, owners=["team:data-platform"],
-    backfill_policy=BackfillPolicy.single_run(), deps=list(finops_dbt_assets.keys), kinds={"duckdb"},
-    description="The marts and reference tables published (atomically) into the serving file, readable by "
-                "DuckDB >= 1.0 clients; runs only after every dbt model and test of the run succeeded.",
+    key=["serving", "finops_serving"],
+    group_name="serving",
+    partitions_def=DAILY,
+    owners=["team:data-platform"],
+    backfill_policy=BackfillPolicy.single_run(),
+    deps=list(finops_dbt_assets.keys),
+    kinds={"duckdb"},
+    description=(
+        "The marts and reference tables published (atomically) into the serving file, readable by "
+        "DuckDB >= 1.0 clients; runs only after every dbt model and test of the run succeeded."
+    ),
 )
 def serving_file(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     window = run_window(context, warehouse)
@@ -27,12 +34,22 @@ def serving_file(context: AssetExecutionContext, warehouse: WarehouseResource) -
         mark_built(con, window)  # the changed days are built and published: later runs need not rebuild them
     finally:
         con.close()
-    how = (f"incrementally (days replaced: {sum(max(n, 0) for n in result.synced_days.values())} over "
-           f"{len(result.synced_days)} day tables)" if result.incremental else "in full")
-    context.log.info(f"published {len(result.row_counts)} tables to {result.serving_path} {how} "
-                     f"in {result.seconds:.1f} s")
-    return MaterializeResult(metadata={
-        "path": str(result.serving_path), "bytes": result.bytes, "storage_version": result.storage_version,
-        "published_at": result.published_at.isoformat(), "incremental": result.incremental,
-        **{f"rows {name}": count for name, count in result.row_counts.items()},
-    })
+    how = (
+        f"incrementally (days replaced: {sum(max(n, 0) for n in result.synced_days.values())} over "
+        f"{len(result.synced_days)} day tables)"
+        if result.incremental
+        else "in full"
+    )
+    context.log.info(
+        f"published {len(result.row_counts)} tables to {result.serving_path} {how} in {result.seconds:.1f} s"
+    )
+    return MaterializeResult(
+        metadata={
+            "path": str(result.serving_path),
+            "bytes": result.bytes,
+            "storage_version": result.storage_version,
+            "published_at": result.published_at.isoformat(),
+            "incremental": result.incremental,
+            **{f"rows {name}": count for name, count in result.row_counts.items()},
+        }
+    )

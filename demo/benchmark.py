@@ -157,7 +157,7 @@ def _phase_starts(output: str) -> list[tuple[str, datetime]]:
         if line is None:
             return []
         stamps.append((name, datetime.strptime(line[:19], "%Y-%m-%d %H:%M:%S")))
-    return stamps + [("end", datetime.strptime(logged[-1][:19], "%Y-%m-%d %H:%M:%S") + timedelta(seconds=1))]
+    return [*stamps, ("end", datetime.strptime(logged[-1][:19], "%Y-%m-%d %H:%M:%S") + timedelta(seconds=1))]
 
 
 def phases(output: str, total: float) -> dict[str, float]:
@@ -204,11 +204,20 @@ def price_card(days: list[date]) -> list[tuple]:
     """(day, provider, model, tier, 4 prices per token) for the bench's models: the demo's price book,
     which is the warehouse's rule (override, else catalog) at the base long-context band."""
     prices = load_prices()
-    keys = sorted({(p.provider, m, p.tier) for p in bulk.profiles(0, bulk.SEED)
-                   for m in (p.model_requested, p.model_served)})
-    return [(day, provider, model, tier,
-             *(prices.price(provider, model, bucket, tier, day) / MTOK for bucket in TOKEN_BUCKETS))
-            for day in days for provider, model, tier in keys]
+    keys = sorted(
+        {(p.provider, m, p.tier) for p in bulk.profiles(0, bulk.SEED) for m in (p.model_requested, p.model_served)}
+    )
+    return [
+        (
+            day,
+            provider,
+            model,
+            tier,
+            *(prices.price(provider, model, bucket, tier, day) / MTOK for bucket in TOKEN_BUCKETS),
+        )
+        for day in days
+        for provider, model, tier in keys
+    ]
 
 
 def _call_files(landing: Path) -> tuple[list[str], list[str]]:
@@ -224,20 +233,27 @@ def bare_script(landing: Path) -> dict:
     con.execute("set TimeZone = 'UTC'")
     days = [START + timedelta(days=i) for i in range(400)]
     names = ["day", "provider", "model", "tier"] + [f"p_{b}" for b in TOKEN_BUCKETS]
-    card = pa.Table.from_pylist([dict(zip(names, row)) for row in price_card(days)], schema=pa.schema(
-        [("day", pa.date32())] + [(n, pa.string()) for n in names[1:4]]
-        + [(n, pa.decimal128(38, 18)) for n in names[4:]]))
+    card = pa.Table.from_pylist(
+        [dict(zip(names, row)) for row in price_card(days)],
+        schema=pa.schema(
+            [("day", pa.date32())]
+            + [(n, pa.string()) for n in names[1:4]]
+            + [(n, pa.decimal128(38, 18)) for n in names[4:]]
+        ),
+    )
     con.register("card", card)
     types = {f.name: ("TIMESTAMPTZ" if f.duck_type == "TIMESTAMP" else f.duck_type) for f in CALL_FIELDS}
     sources = []
     if parquet:
         sources.append("select * exclude (extra) from read_parquet($parquet)")
     if jsonl:
-        sources.append("select * exclude (extra) from read_json($jsonl, format = 'newline_delimited', "
-                       f"columns = {json.dumps(types)})")
+        sources.append(
+            "select * exclude (extra) from read_json($jsonl, format = 'newline_delimited', "
+            f"columns = {json.dumps(types)})"
+        )
     cost = " + ".join(f"{TOKEN_COLUMN[b]} * card.p_{b}" for b in TOKEN_BUCKETS)
     query = f"""
-        with calls as ({' union all by name '.join(sources)})
+        with calls as ({" union all by name ".join(sources)})
         select cast(started_at as date) as day, calls.provider, model_requested, model_served, environment,
                tenant_id, feature, prompt_template,
                count(*) as calls,
@@ -253,16 +269,23 @@ def bare_script(landing: Path) -> dict:
     con.execute(f"create table daily as {query}", params)
     seconds = time.perf_counter() - started
     groups, max_input = con.execute("select count(*), max(max_input_tokens) from daily").fetchone()
-    per_day = con.execute("select day::VARCHAR, sum(calls), sum(list_cost)::VARCHAR from daily group by 1 order by 1"
-                          ).fetchall()
-    return {"seconds": seconds, "groups": groups, "max_input_tokens": max_input,
-            "per_day": [[d, int(c), v] for d, c, v in per_day]}
+    per_day = con.execute(
+        "select day::VARCHAR, sum(calls), sum(list_cost)::VARCHAR from daily group by 1 order by 1"
+    ).fetchall()
+    return {
+        "seconds": seconds,
+        "groups": groups,
+        "max_input_tokens": max_input,
+        "per_day": [[d, int(c), v] for d, c, v in per_day],
+    }
 
 
 def pipeline_per_day(serving: Path) -> list[list]:
     with duckdb.connect(str(serving), read_only=True) as con:
-        rows = con.execute("select cost_day::VARCHAR, sum(calls), sum(list_cost)::VARCHAR from marts.fct_cost_daily "
-                           "where cost_kind = 'usage' group by 1 order by 1").fetchall()
+        rows = con.execute(
+            "select cost_day::VARCHAR, sum(calls), sum(list_cost)::VARCHAR from marts.fct_cost_daily "
+            "where cost_kind = 'usage' group by 1 order by 1"
+        ).fetchall()
     return [[d, int(c), str(Decimal(v).normalize())] for d, c, v in rows]
 
 
@@ -301,15 +324,17 @@ class ScaleResult:
 
 def _env(work: Path) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({
-        "FINOPS_LANDING_DIR": str(work / "landing"),
-        "FINOPS_WAREHOUSE": str(work / "warehouse" / "finops.duckdb"),
-        "DAGSTER_HOME": str(work / "dagster_home"),
-        "FINOPS_START_DATE": START.isoformat(),
-        "DAGSTER_DISABLE_TELEMETRY": "1",
-        # dagster-dbt runs the dbt executable of this environment
-        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
-    })
+    env.update(
+        {
+            "FINOPS_LANDING_DIR": str(work / "landing"),
+            "FINOPS_WAREHOUSE": str(work / "warehouse" / "finops.duckdb"),
+            "DAGSTER_HOME": str(work / "dagster_home"),
+            "FINOPS_START_DATE": START.isoformat(),
+            "DAGSTER_DISABLE_TELEMETRY": "1",
+            # dagster-dbt runs the dbt executable of this environment
+            "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+        }
+    )
     (work / "dagster_home").mkdir(parents=True, exist_ok=True)
     (work / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     return env
@@ -320,8 +345,16 @@ def _size_gb(path: Path) -> float:
 
 
 def _materialize(env: dict[str, str], first: date, last: date, log: Path) -> Measured:
-    cmd = [sys.executable, "-m", "dagster_project.cli", "materialize", "--start", first.isoformat(),
-           "--end", last.isoformat()]
+    cmd = [
+        sys.executable,
+        "-m",
+        "dagster_project.cli",
+        "materialize",
+        "--start",
+        first.isoformat(),
+        "--end",
+        last.isoformat(),
+    ]
     result = measure(cmd, env, log)
     if result.returncode != 0:
         raise SystemExit(f"finops materialize {first}..{last} failed ({result.returncode}); see {log}")
@@ -343,37 +376,58 @@ def run_scale(work: Path, calls_per_day: int, days: int, fmt: str, new_day: bool
     say(f"  full build {full.seconds:.1f} s, peak RSS {full.peak_rss_mb:,.0f} MB")
 
     bare_log = work / "logs" / "bare.json"
-    bare_run = measure([sys.executable, "-m", "demo.benchmark", "--bare", str(landing), "--bare-out", str(bare_log)],
-                       env, work / "logs" / "bare.log")
+    bare_run = measure(
+        [sys.executable, "-m", "demo.benchmark", "--bare", str(landing), "--bare-out", str(bare_log)],
+        env,
+        work / "logs" / "bare.log",
+    )
     if bare_run.returncode != 0:
         raise SystemExit(f"bare script failed; see {work / 'logs' / 'bare.log'}")
     bare = json.loads(bare_log.read_text())
     pipeline = pipeline_per_day(work / "warehouse" / "serving.duckdb")
     match = _normalized(bare["per_day"]) == pipeline
-    say(f"  bare script {bare_run.seconds:.1f} s ({bare['seconds']:.1f} s in DuckDB), peak RSS "
-        f"{bare_run.peak_rss_mb:,.0f} MB; daily totals {'match' if match else 'DIFFER'}")
+    say(
+        f"  bare script {bare_run.seconds:.1f} s ({bare['seconds']:.1f} s in DuckDB), peak RSS "
+        f"{bare_run.peak_rss_mb:,.0f} MB; daily totals {'match' if match else 'DIFFER'}"
+    )
     if bare["max_input_tokens"] > 128_000:
         raise SystemExit("bench data reached a long-context price band, which the bare script does not price")
     result = ScaleResult(
-        calls=days * calls_per_day, days=days, landing_gb=_size_gb(landing), generate_seconds=generated,
-        full=full, full_phases=phases(full.output, full.seconds),
+        calls=days * calls_per_day,
+        days=days,
+        landing_gb=_size_gb(landing),
+        generate_seconds=generated,
+        full=full,
+        full_phases=phases(full.output, full.seconds),
         full_nodes=slowest_dbt_nodes(dbt_target, since),
-        bare_seconds=bare_run.seconds, bare_rss_mb=bare_run.peak_rss_mb, bare_groups=bare["groups"],
-        totals_match=match)
+        bare_seconds=bare_run.seconds,
+        bare_rss_mb=bare_run.peak_rss_mb,
+        bare_groups=bare["groups"],
+        totals_match=match,
+    )
     if not match:
         (work / "logs" / "mismatch.json").write_text(json.dumps({"bare": bare["per_day"], "pipeline": pipeline}))
         raise SystemExit(f"pipeline and bare script disagree; see {work / 'logs' / 'mismatch.json'}")
     if new_day:
         day = START + timedelta(days=days)
         day_fmt = fmt if fmt != "mixed" else bulk.FORMATS[days % 2]
-        bulk.generate(landing, start=day, days=1, calls_per_day=calls_per_day, fmt=day_fmt, first_day_index=days,
-                      progress=lambda m: None)
+        bulk.generate(
+            landing,
+            start=day,
+            days=1,
+            calls_per_day=calls_per_day,
+            fmt=day_fmt,
+            first_day_index=days,
+            progress=lambda m: None,
+        )
         since = time.time()
         result.day = _materialize(env, day, day, work / "logs" / "new_day.log")
         result.day_phases = phases(result.day.output, result.day.seconds)
         result.day_nodes = slowest_dbt_nodes(dbt_target, since)
-        say(f"  new day {days + 1} ({calls_per_day:,} calls, {day_fmt}) {result.day.seconds:.1f} s, "
-            f"peak RSS {result.day.peak_rss_mb:,.0f} MB")
+        say(
+            f"  new day {days + 1} ({calls_per_day:,} calls, {day_fmt}) {result.day.seconds:.1f} s, "
+            f"peak RSS {result.day.peak_rss_mb:,.0f} MB"
+        )
         empty = day + timedelta(days=1)
         result.empty = _materialize(env, empty, empty, work / "logs" / "empty_day.log")
         result.empty_phases = phases(result.empty.output, result.empty.seconds)
@@ -382,8 +436,10 @@ def run_scale(work: Path, calls_per_day: int, days: int, fmt: str, new_day: bool
         restated = empty + timedelta(days=1)
         result.restated = _materialize(env, restated, restated, work / "logs" / "restated_day.log")
         result.restated_days = restated_days
-        say(f"  day {days + 3} after {restated_days} days' bills were restated {result.restated.seconds:.1f} s "
-            f"(+{result.restated.seconds - result.empty.seconds:.1f} s over a day with no new files)")
+        say(
+            f"  day {days + 3} after {restated_days} days' bills were restated {result.restated.seconds:.1f} s "
+            f"(+{result.restated.seconds - result.empty.seconds:.1f} s over a day with no new files)"
+        )
     return result
 
 
@@ -441,18 +497,23 @@ def report(results: list[ScaleResult], calls_per_day: int) -> str:
         "",
         f"Written by `make bench` (`python -m demo.benchmark`) on {date.today().isoformat()}: "
         f"{os.cpu_count()} cores, {_mem_gb():.0f} GB RAM, Python {platform.python_version()}, "
-        + ", ".join(f"{k} {v}" for k, v in versions.items()) + ".",
+        + ", ".join(f"{k} {v}" for k, v in versions.items())
+        + ".",
         "",
-        "Landing data from `demo.bulk` (the demo's product at bulk volume, "
-        f"{calls_per_day:,} calls a day, days alternating Parquet and JSONL, FOCUS bills per provider-day). "
-        "Full build = `finops materialize` of every day on an empty warehouse (ingest, Great Expectations "
-        "checks, dbt build with all tests, publish). Bare script = one DuckDB query over the same files "
-        "computing the daily cost aggregates of `fct_cost_daily` with the same prices; the pipeline's "
-        "per-day calls and list cost equal it exactly (checked on every run). Peak RSS is the sum over "
-        "the process tree (Dagster, the dbt subprocess), sampled every 0.1 s.",
+        (
+            "Landing data from `demo.bulk` (the demo's product at bulk volume, "
+            f"{calls_per_day:,} calls a day, days alternating Parquet and JSONL, FOCUS bills per provider-day). "
+            "Full build = `finops materialize` of every day on an empty warehouse (ingest, Great Expectations "
+            "checks, dbt build with all tests, publish). Bare script = one DuckDB query over the same files "
+            "computing the daily cost aggregates of `fct_cost_daily` with the same prices; the pipeline's "
+            "per-day calls and list cost equal it exactly (checked on every run). Peak RSS is the sum over "
+            "the process tree (Dagster, the dbt subprocess), sampled every 0.1 s."
+        ),
         "",
-        f"| calls | days | landing | full build | peak RSS | bare script | ratio (target <= {TARGET_RATIO:g}x) "
-        f"| one new day | new day RSS | day with no new files |",
+        (
+            f"| calls | days | landing | full build | peak RSS | bare script | ratio (target <= {TARGET_RATIO:g}x) "
+            f"| one new day | new day RSS | day with no new files |"
+        ),
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
@@ -460,30 +521,43 @@ def report(results: list[ScaleResult], calls_per_day: int) -> str:
         day = f"{r.day.seconds:.1f} s (day {r.days + 1})" if r.day else "-"
         day_rss = f"{r.day.peak_rss_mb / 1024:.2f} GB" if r.day else "-"
         empty = f"{r.empty.seconds:.1f} s" if r.empty else "-"
-        lines.append(f"| {r.calls:,} | {r.days} | {r.landing_gb:.1f} GB | {r.full.seconds:.1f} s "
-                     f"| {r.full.peak_rss_mb / 1024:.2f} GB | {r.bare_seconds:.1f} s | {ratio:.1f}x | {day} | {day_rss} "
-                     f"| {empty} |")
+        lines.append(
+            f"| {r.calls:,} | {r.days} | {r.landing_gb:.1f} GB | {r.full.seconds:.1f} s "
+            f"| {r.full.peak_rss_mb / 1024:.2f} GB | {r.bare_seconds:.1f} s | {ratio:.1f}x | {day} | {day_rss} "
+            f"| {empty} |"
+        )
     lines += ["", "Where the time went (seconds; phases from the run's log, second resolution):", ""]
     for r in results:
-        lines.append(f"- {r.calls:,} calls, full build: {_phase_text(r.full_phases)}; "
-                     f"{_nodes_text(r.full_nodes)}; {_peak_text(r.full)}")
+        lines.append(
+            f"- {r.calls:,} calls, full build: {_phase_text(r.full_phases)}; "
+            f"{_nodes_text(r.full_nodes)}; {_peak_text(r.full)}"
+        )
         if r.day:
-            lines.append(f"- {r.calls:,} calls, new day {r.days + 1}: {_phase_text(r.day_phases)}; "
-                         f"{_nodes_text(r.day_nodes)}; {_peak_text(r.day)}")
+            lines.append(
+                f"- {r.calls:,} calls, new day {r.days + 1}: {_phase_text(r.day_phases)}; "
+                f"{_nodes_text(r.day_nodes)}; {_peak_text(r.day)}"
+            )
         if r.empty:
             lines.append(f"- {r.calls:,} calls, day {r.days + 2} with no new files: {_phase_text(r.empty_phases)}")
         if r.restated and r.empty:
-            lines.append(f"- {r.calls:,} calls, day {r.days + 3} after the bills of {r.restated_days} days were "
-                         f"re-issued in place with one amount changed (the run rebuilds those days by itself): "
-                         f"{r.restated.seconds:.1f} s, {r.restated.seconds - r.empty.seconds:+.1f} s over a day "
-                         "with no new files")
+            lines.append(
+                f"- {r.calls:,} calls, day {r.days + 3} after the bills of {r.restated_days} days were "
+                f"re-issued in place with one amount changed (the run rebuilds those days by itself): "
+                f"{r.restated.seconds:.1f} s, {r.restated.seconds - r.empty.seconds:+.1f} s over a day "
+                "with no new files"
+            )
     if first_day and results and results[-1].day:
         last = results[-1]
         growth = last.day.seconds / first_day.seconds
-        lines += ["", f"Daily run growth: day {last.days + 1} on {last.days} days of history took "
-                  f"{last.day.seconds:.1f} s, day 1 on an empty warehouse {first_day.seconds:.1f} s: "
-                  f"{growth:.2f}x (target <= {TARGET_DAY_GROWTH}x). Target for a {calls_per_day:,}-call day: "
-                  f"<= {TARGET_DAY_SECONDS:g} s end to end."]
+        lines += [
+            "",
+            (
+                f"Daily run growth: day {last.days + 1} on {last.days} days of history took "
+                f"{last.day.seconds:.1f} s, day 1 on an empty warehouse {first_day.seconds:.1f} s: "
+                f"{growth:.2f}x (target <= {TARGET_DAY_GROWTH}x). Target for a {calls_per_day:,}-call day: "
+                f"<= {TARGET_DAY_SECONDS:g} s end to end."
+            ),
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -511,8 +585,12 @@ def _full_report(results: list[ScaleResult], failures: list[str], calls_per_day:
 def _parse_dbt_project(say) -> None:
     """Dagster loads the dbt manifest: have it up to date before the first timed run, by the rule Dagster
     itself applies (dagster_project.resources.prepared_manifest), so no timed run parses."""
-    done = subprocess.run([sys.executable, "-c", "from dagster_project.resources import prepared_manifest; "
-                           "prepared_manifest()"], cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", "from dagster_project.resources import prepared_manifest; prepared_manifest()"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         raise SystemExit(f"dbt parse failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
     say("dbt manifest up to date")
@@ -539,7 +617,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         scales, calls_per_day, new_day, out = [2], 50_000, False, None
     else:
-        scales, calls_per_day, new_day, out = [int(s) for s in args.scales.split(",")], args.calls_per_day, True, args.out
+        scales, calls_per_day, new_day, out = (
+            [int(s) for s in args.scales.split(",")],
+            args.calls_per_day,
+            True,
+            args.out,
+        )
     _parse_dbt_project(say)
     results, failures = [], []
     for days in scales:

@@ -31,11 +31,18 @@ import duckdb
 import pyarrow as pa
 
 from demo.prices import load_prices
-from ingest.pricing import PriceBook
-from demo.product import (BILL_MODEL_IDS, BILLING_ACCOUNT_IDS, DEFAULT_REFERENCE_DIR, FEATURE_BY_NAME, SUB_ACCOUNTS,
-                          build_streams, load_tenants)
+from demo.product import (
+    BILL_MODEL_IDS,
+    BILLING_ACCOUNT_IDS,
+    DEFAULT_REFERENCE_DIR,
+    FEATURE_BY_NAME,
+    SUB_ACCOUNTS,
+    build_streams,
+    load_tenants,
+)
 from demo.writers import write_demo_config
 from ingest.config import default_config_dir
+from ingest.pricing import PriceBook
 from ingest.schemas import BILL_FIELDS, CALL_FIELDS, TOKEN_BUCKETS
 
 SLOTS = 1 << 16  # resolution of the weighted draw of a call's profile
@@ -79,11 +86,27 @@ def profiles(day_index: int, seed: int, reference_dir: Path = DEFAULT_REFERENCE_
             if feature.reroute_to:
                 routes.append(("rerouted", feature.reroute_to, feature.reroute_rate))
             for routing, served, route_share in routes:
-                out.append(Profile(
-                    stream.tenant_id, feature.name, feature.provider, feature.model, served, routing, feature.tier,
-                    template.name, v.version, v.prefix_tokens, v.input_mean, v.output_mean,
-                    v.reasoning_mean if served == feature.model else 0, feature.app_cache, feature.nightly,
-                    stream.users, share * route_share))
+                out.append(
+                    Profile(
+                        stream.tenant_id,
+                        feature.name,
+                        feature.provider,
+                        feature.model,
+                        served,
+                        routing,
+                        feature.tier,
+                        template.name,
+                        v.version,
+                        v.prefix_tokens,
+                        v.input_mean,
+                        v.output_mean,
+                        v.reasoning_mean if served == feature.model else 0,
+                        feature.app_cache,
+                        feature.nightly,
+                        stream.users,
+                        share * route_share,
+                    )
+                )
     return out
 
 
@@ -95,16 +118,38 @@ def _slot_rows(items: Sequence[Profile]) -> list[tuple]:
     for slot in range(SLOTS):
         p = items[min(bisect.bisect_right(cum, (slot + 0.5) / SLOTS * total), len(items) - 1)]
         prod, other = SUB_ACCOUNTS[p.provider]
-        rows.append((slot, p.tenant_id, p.feature, p.provider, prod, other, p.model_requested, p.model_served,
-                     p.routing, p.tier, p.template, p.version, p.prefix, p.input_mean, p.output_mean,
-                     p.reasoning_mean, p.app_cache, p.nightly, p.users))
+        rows.append(
+            (
+                slot,
+                p.tenant_id,
+                p.feature,
+                p.provider,
+                prod,
+                other,
+                p.model_requested,
+                p.model_served,
+                p.routing,
+                p.tier,
+                p.template,
+                p.version,
+                p.prefix,
+                p.input_mean,
+                p.output_mean,
+                p.reasoning_mean,
+                p.app_cache,
+                p.nightly,
+                p.users,
+            )
+        )
     return rows
 
 
-_SLOT_COLUMNS = ("slot INTEGER, tenant_id VARCHAR, feature VARCHAR, provider VARCHAR, prod_account VARCHAR, "
-                 "other_account VARCHAR, model_requested VARCHAR, model_served VARCHAR, routing VARCHAR, "
-                 "tier VARCHAR, template VARCHAR, version VARCHAR, prefix INTEGER, input_mean INTEGER, "
-                 "output_mean INTEGER, reasoning_mean INTEGER, app_cache BOOLEAN, nightly BOOLEAN, users INTEGER")
+_SLOT_COLUMNS = (
+    "slot INTEGER, tenant_id VARCHAR, feature VARCHAR, provider VARCHAR, prod_account VARCHAR, "
+    "other_account VARCHAR, model_requested VARCHAR, model_served VARCHAR, routing VARCHAR, "
+    "tier VARCHAR, template VARCHAR, version VARCHAR, prefix INTEGER, input_mean INTEGER, "
+    "output_mean INTEGER, reasoning_mean INTEGER, app_cache BOOLEAN, nightly BOOLEAN, users INTEGER"
+)
 
 _SLOT_NAMES = tuple(c.split()[0] for c in _SLOT_COLUMNS.split(", "))
 
@@ -137,7 +182,8 @@ def calls_sql() -> str:
         select *,
             case when app_hit then 0
                  when provider = 'anthropic' and prefix >= 1024 then variable_in
-                 when provider = 'openai' and prefix >= 1024 and u7 < 0.65 then prefix + variable_in - prefix // 128 * 128
+                 when provider = 'openai' and prefix >= 1024 and u7 < 0.65
+                     then prefix + variable_in - prefix // 128 * 128
                  else prefix + variable_in end as t_uncached,
             case when app_hit then 0
                  when provider = 'anthropic' and prefix >= 1024 and u7 >= 0.05 then prefix
@@ -183,10 +229,14 @@ def calls_sql() -> str:
 
 
 def _price_rows(prices: PriceBook, items: Sequence[Profile], day: date) -> list[tuple]:
-    keys = {(p.provider, p.model_served if p.routing == "rerouted" else p.model_requested, p.tier)
-            for p in items} | {(p.provider, p.model_requested, p.tier) for p in items}
-    return [(provider, model, bucket, tier, prices.price(provider, model, bucket, tier, day))
-            for provider, model, tier in sorted(keys) for bucket in TOKEN_BUCKETS]
+    keys = {(p.provider, p.model_served if p.routing == "rerouted" else p.model_requested, p.tier) for p in items} | {
+        (p.provider, p.model_requested, p.tier) for p in items
+    }
+    return [
+        (provider, model, bucket, tier, prices.price(provider, model, bucket, tier, day))
+        for provider, model, tier in sorted(keys)
+        for bucket in TOKEN_BUCKETS
+    ]
 
 
 def bill_sql() -> str:
@@ -249,8 +299,18 @@ def _quote(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def write_day(con: duckdb.DuckDBPyConnection, landing_dir: Path, day: date, *, n: int, fmt: str, seed: int,
-              day_index: int, prices: PriceBook, reference_dir: Path = DEFAULT_REFERENCE_DIR) -> list[Path]:
+def write_day(
+    con: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    day: date,
+    *,
+    n: int,
+    fmt: str,
+    seed: int,
+    day_index: int,
+    prices: PriceBook,
+    reference_dir: Path = DEFAULT_REFERENCE_DIR,
+) -> list[Path]:
     """Write one day's calls (fmt: parquet or jsonl) and its FOCUS bill files; returns the paths written."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, not {fmt!r}")
@@ -260,8 +320,10 @@ def write_day(con: duckdb.DuckDBPyConnection, landing_dir: Path, day: date, *, n
     con.register("slot_rows", slot_rows)
     con.execute("insert into slots select * from slot_rows")
     con.unregister("slot_rows")
-    con.execute("create or replace temp table prices (provider VARCHAR, model VARCHAR, bucket VARCHAR, "
-                "tier VARCHAR, price_per_mtok DECIMAL(38,12))")
+    con.execute(
+        "create or replace temp table prices (provider VARCHAR, model VARCHAR, bucket VARCHAR, "
+        "tier VARCHAR, price_per_mtok DECIMAL(38,12))"
+    )
     con.executemany("insert into prices values (?, ?, ?, ?, ?)", _price_rows(prices, items, day))
     params = {"seed": seed, "day": day, "n": n}
     con.execute(f"create or replace temp table day_calls as {calls_sql()}", params)
@@ -272,15 +334,21 @@ def write_day(con: duckdb.DuckDBPyConnection, landing_dir: Path, day: date, *, n
     else:
         cols = ", ".join(
             "strftime(started_at, '%Y-%m-%dT%H:%M:%S.%gZ') as started_at" if f.name == "started_at" else f.name
-            for f in CALL_FIELDS)
+            for f in CALL_FIELDS
+        )
         _copy(con, f"select {cols} from day_calls", target, "format json", {})
     written.append(target)
     con.execute(f"create or replace temp table bill_lines_all as {bill_sql()}", {"day": day})
-    lines = con.execute("select distinct \"ProviderName\" from bill_lines_all").fetchall()
+    lines = con.execute('select distinct "ProviderName" from bill_lines_all').fetchall()
     for (provider,) in sorted(lines):
         path = bill_path(landing_dir, provider, day)
-        _copy(con, "select * from bill_lines_all where \"ProviderName\" = $p", path, "format csv, header true",
-              {"p": provider})
+        _copy(
+            con,
+            'select * from bill_lines_all where "ProviderName" = $p',
+            path,
+            "format csv, header true",
+            {"p": provider},
+        )
         written.append(path)
     return written
 
@@ -292,10 +360,19 @@ def _setup(con: duckdb.DuckDBPyConnection) -> None:
     con.executemany("insert into accounts values (?, ?)", sorted(BILLING_ACCOUNT_IDS.items()))
 
 
-def generate(landing_dir: Path, *, start: date, days: int, calls_per_day: int, fmt: str = "parquet",
-             seed: int = SEED, first_day_index: int = 0, progress=print) -> list[Path]:
+def generate(
+    landing_dir: Path,
+    *,
+    start: date,
+    days: int,
+    calls_per_day: int,
+    fmt: str = "parquet",
+    seed: int = SEED,
+    first_day_index: int = 0,
+    progress=print,
+) -> list[Path]:
     """Write `days` days of `calls_per_day` calls from `start`; fmt parquet, jsonl or mixed (alternating)."""
-    if fmt not in FORMATS + ("mixed",):
+    if fmt not in (*FORMATS, "mixed"):
         raise ValueError(f"format must be parquet, jsonl or mixed, not {fmt!r}")
     landing_dir = Path(landing_dir)
     prices = load_prices()
@@ -307,8 +384,16 @@ def generate(landing_dir: Path, *, start: date, days: int, calls_per_day: int, f
         for k in range(days):
             day = start + timedelta(days=k)
             day_fmt = fmt if fmt != "mixed" else FORMATS[(first_day_index + k) % 2]
-            written += write_day(con, landing_dir, day, n=calls_per_day, fmt=day_fmt, seed=seed,
-                                 day_index=first_day_index + k, prices=prices)
+            written += write_day(
+                con,
+                landing_dir,
+                day,
+                n=calls_per_day,
+                fmt=day_fmt,
+                seed=seed,
+                day_index=first_day_index + k,
+                prices=prices,
+            )
             progress(f"  generated {day} ({calls_per_day:,} calls, {day_fmt})")
     return written
 
@@ -317,6 +402,8 @@ def expected_totals(landing_dir: Path) -> dict[str, Decimal]:
     """Billed usage per provider, summed from the bulk bill files (the benchmark's check)."""
     with duckdb.connect() as con:
         rows = con.execute(
-            "select \"ProviderName\", sum(\"BilledCost\"::DECIMAL(38,2)) from read_csv(?, all_varchar=true) "
-            "group by 1 order by 1", [str(Path(landing_dir) / "billing" / "focus" / "*" / "bulk-*.csv")]).fetchall()
+            'select "ProviderName", sum("BilledCost"::DECIMAL(38,2)) from read_csv(?, all_varchar=true) '
+            "group by 1 order by 1",
+            [str(Path(landing_dir) / "billing" / "focus" / "*" / "bulk-*.csv")],
+        ).fetchall()
     return {p: Decimal(v) for p, v in rows}

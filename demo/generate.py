@@ -44,14 +44,31 @@ from demo.prices import load_prices, price_calls
 from demo.product import DEFAULT_REFERENCE_DIR, build_streams, load_tenants
 from demo.simulator import Call, choose_missing_phases, mark_missing, parquet_days, simulate_calls
 from demo.truth import build_manifest, ground_truth_bytes, ground_truth_rows
-from demo.writers import (bill_lines, calls_jsonl, calls_parquet, calls_path, credit_line, write, write_bills,
-                          write_demo_config, write_real_formats)
+from demo.writers import (
+    bill_lines,
+    calls_jsonl,
+    calls_parquet,
+    calls_path,
+    credit_line,
+    write,
+    write_bills,
+    write_demo_config,
+    write_real_formats,
+)
 from ingest.config import default_config_dir
 
 
-def generate(landing_dir: Path, *, start: date = date(2026, 10, 1), days: int = 30, calls_per_day: int = 3000,
-             seed: int = 42, reference_dir: Path | None = None, formats: str = "canonical",
-             config_dir: Path | None = None) -> dict:
+def generate(
+    landing_dir: Path,
+    *,
+    start: date = date(2026, 10, 1),
+    days: int = 30,
+    calls_per_day: int = 3000,
+    seed: int = 42,
+    reference_dir: Path | None = None,
+    formats: str = "canonical",
+    config_dir: Path | None = None,
+) -> dict:
     """Write the demo landing files and return the manifest (also written to _demo/manifest.json).
 
     The demo company's config dir (default: `config/` beside the landing dir) gets its price overrides.
@@ -94,10 +111,20 @@ def generate(landing_dir: Path, *, start: date = date(2026, 10, 1), days: int = 
     write(landing_dir / "_demo" / "ground_truth.csv", ground_truth_bytes(truth))
 
     manifest = build_manifest(
-        start=start, days=days, calls_per_day=calls_per_day, seed=seed, reference_dir=reference_dir,
-        calls=calls, prices=prices, lines=lines, credit=credit, truth=truth, pq_days=sorted(pq_days),
+        start=start,
+        days=days,
+        calls_per_day=calls_per_day,
+        seed=seed,
+        reference_dir=reference_dir,
+        calls=calls,
+        prices=prices,
+        lines=lines,
+        credit=credit,
+        truth=truth,
+        pq_days=sorted(pq_days),
         phases=phases,
     )
-    write(landing_dir / "_demo" / "manifest.json",
-          (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+    write(
+        landing_dir / "_demo" / "manifest.json", (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    )
     return manifest

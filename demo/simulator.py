@@ -11,10 +11,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 
-from demo.product import (ENVIRONMENTS, FEATURE_BY_NAME, LATENCY, REASONING_MODELS, REGIONS, SPIKE_FEATURE,
-                          SPIKE_TENANT, SUB_ACCOUNTS, WEEKDAY_FACTOR, Stream)
+from demo.product import (
+    ENVIRONMENTS,
+    FEATURE_BY_NAME,
+    LATENCY,
+    REASONING_MODELS,
+    REGIONS,
+    SPIKE_FEATURE,
+    SPIKE_TENANT,
+    SUB_ACCOUNTS,
+    WEEKDAY_FACTOR,
+    Stream,
+)
 from ingest.schemas import TOKEN_COLUMN
 
 SPIKE_DAY_INDEX = 19  # 2026-10-20 with the default start
@@ -113,7 +123,7 @@ def _lognormal_int(rng: random.Random, mean: float, sigma: float = TOKEN_SIGMA, 
     return max(low, int(rng.lognormvariate(mu, sigma)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _hour_cum_weights(region: str, nightly: bool) -> tuple[float, ...]:
     """Cumulative weights of the UTC hour a call starts in: business hours of the region, or 01-04 at night."""
     if nightly:
@@ -251,10 +261,10 @@ def simulate_calls(start: date, days: int, calls_per_day: int, seed: int, stream
     for i in range(days):
         day = start + timedelta(days=i)
         rng = random.Random(f"{seed}:calls:{day.isoformat()}")
-        n = int(round(calls_per_day * WEEKDAY_FACTOR[day.weekday()] * rng.uniform(0.95, 1.05)))
+        n = round(calls_per_day * WEEKDAY_FACTOR[day.weekday()] * rng.uniform(0.95, 1.05))
         picked = rng.choices(streams, cum_weights=cum, k=n)
         if spike is not None and i == SPIKE_DAY_INDEX:
-            picked += [spike] * int(round((SPIKE_FACTOR - 1) * n * spike.weight / acc))
+            picked += [spike] * round((SPIKE_FACTOR - 1) * n * spike.weight / acc)
         calls.extend(_make_call(rng, stream, day, i) for stream in picked)
     calls.sort(key=lambda c: (c.started_at, c.call_id))
     if len({c.call_id for c in calls}) != len(calls):
@@ -300,7 +310,7 @@ def choose_missing_phases(calls: Sequence[Call]) -> dict[StreamKey, int]:
 
     def drops(stream: list[Call], phase: int) -> dict[tuple[str, str, date], float]:
         by_key: dict[tuple[str, str, date], float] = defaultdict(float)
-        for call in stream[phase - 1::MISSING_EVERY]:
+        for call in stream[phase - 1 :: MISSING_EVERY]:
             by_key[(call.provider, call.billing_account, call.day)] += cost[id(call)]
         return by_key
 
@@ -316,8 +326,10 @@ def choose_missing_phases(calls: Sequence[Call]) -> dict[StreamKey, int]:
             best: tuple[float, int] | None = None
             for phase in range(1, min(MISSING_EVERY, len(stream)) + 1):
                 candidate = drops(stream, phase)
-                score = sum(account_day_penalty(ad, lost[ad] + value) - account_day_penalty(ad, lost[ad])
-                            for ad, value in candidate.items())
+                score = sum(
+                    account_day_penalty(ad, lost[ad] + value) - account_day_penalty(ad, lost[ad])
+                    for ad, value in candidate.items()
+                )
                 if stream_total:
                     score += ((sum(candidate.values()) - share * stream_total) / (stream_total * tol_stream)) ** 2
                 if best is None or score < best[0]:

@@ -21,7 +21,6 @@ from demo.product import BILL_MODEL_IDS, BILLING_ACCOUNT_IDS, CREDIT
 from demo.simulator import Call
 from ingest.schemas import BILL_FIELDS, CALL_FIELDS, CALL_SCHEMA, TOKEN_BUCKETS
 
-
 # --------------------------------------------------------------------------------------------
 # writers
 
@@ -53,8 +52,15 @@ def _iso(call: Call) -> str:
     return local.strftime("%Y-%m-%dT%H:%M:%S") + f".{local.microsecond // 1000:03d}" + suffix
 
 
-_DEFAULT_VALUES = {"service_tier": "standard", "cache_outcome": "none", "routing_decision": "none",
-                   "status": "ok", "cache_read_tokens": 0, "cache_write_tokens": 0, "reasoning_tokens": 0}
+_DEFAULT_VALUES = {
+    "service_tier": "standard",
+    "cache_outcome": "none",
+    "routing_decision": "none",
+    "status": "ok",
+    "cache_read_tokens": 0,
+    "cache_write_tokens": 0,
+    "reasoning_tokens": 0,
+}
 
 
 def call_record(call: Call) -> dict[str, object]:
@@ -64,8 +70,10 @@ def call_record(call: Call) -> dict[str, object]:
         value = getattr(call, f.name, None)  # a canonical field the demo does not fill is absent
         if value is None:
             continue
-        if call.compact and (_DEFAULT_VALUES.get(f.name, object()) == value
-                             or (f.name == "model_served" and value == call.model_requested)):
+        if call.compact and (
+            _DEFAULT_VALUES.get(f.name, object()) == value
+            or (f.name == "model_served" and value == call.model_requested)
+        ):
             continue
         record[f.name] = _iso(call) if f.name == "started_at" else value
     return record
@@ -145,26 +153,53 @@ def _bill_row(values: dict[str, str]) -> list[str]:
 def usage_row(line: BillLine) -> list[str]:
     amount = f"{line.billed:.2f}"
     billed_model = BILL_MODEL_IDS.get(line.model, line.model)
-    return _bill_row({
-        "ChargePeriodStart": _ts(line.day), "ChargePeriodEnd": _ts(line.day + timedelta(days=1)),
-        "ProviderName": line.provider, "BillingAccountId": BILLING_ACCOUNT_IDS[line.provider],
-        "SubAccountId": line.account, "ChargeCategory": "Usage", "ChargeClass": "",
-        "ChargeDescription": f"{billed_model} {line.bucket.replace('_', ' ')} tokens, {line.tier} tier",
-        "SkuId": f"{billed_model}:{line.bucket}:{line.tier}", "ConsumedQuantity": str(line.tokens),
-        "ConsumedUnit": "Tokens", "BilledCost": amount, "EffectiveCost": amount, "ListCost": amount,
-        "BillingCurrency": "USD", "x_Model": billed_model, "x_TokenBucket": line.bucket, "x_ServiceTier": line.tier,
-    })
+    return _bill_row(
+        {
+            "ChargePeriodStart": _ts(line.day),
+            "ChargePeriodEnd": _ts(line.day + timedelta(days=1)),
+            "ProviderName": line.provider,
+            "BillingAccountId": BILLING_ACCOUNT_IDS[line.provider],
+            "SubAccountId": line.account,
+            "ChargeCategory": "Usage",
+            "ChargeClass": "",
+            "ChargeDescription": f"{billed_model} {line.bucket.replace('_', ' ')} tokens, {line.tier} tier",
+            "SkuId": f"{billed_model}:{line.bucket}:{line.tier}",
+            "ConsumedQuantity": str(line.tokens),
+            "ConsumedUnit": "Tokens",
+            "BilledCost": amount,
+            "EffectiveCost": amount,
+            "ListCost": amount,
+            "BillingCurrency": "USD",
+            "x_Model": billed_model,
+            "x_TokenBucket": line.bucket,
+            "x_ServiceTier": line.tier,
+        }
+    )
 
 
 def credit_row(provider: str, account: str, day: date, amount: Decimal) -> list[str]:
-    return _bill_row({
-        "ChargePeriodStart": _ts(day), "ChargePeriodEnd": _ts(day + timedelta(days=1)),
-        "ProviderName": provider, "BillingAccountId": BILLING_ACCOUNT_IDS[provider], "SubAccountId": account,
-        "ChargeCategory": "Credit", "ChargeClass": "", "ChargeDescription": "Promotional credit",
-        "SkuId": "promotional-credit", "ConsumedQuantity": "", "ConsumedUnit": "",
-        "BilledCost": f"{amount:.2f}", "EffectiveCost": f"{amount:.2f}", "ListCost": "0.00",
-        "BillingCurrency": "USD", "x_Model": "unknown", "x_TokenBucket": "unknown", "x_ServiceTier": "standard",
-    })
+    return _bill_row(
+        {
+            "ChargePeriodStart": _ts(day),
+            "ChargePeriodEnd": _ts(day + timedelta(days=1)),
+            "ProviderName": provider,
+            "BillingAccountId": BILLING_ACCOUNT_IDS[provider],
+            "SubAccountId": account,
+            "ChargeCategory": "Credit",
+            "ChargeClass": "",
+            "ChargeDescription": "Promotional credit",
+            "SkuId": "promotional-credit",
+            "ConsumedQuantity": "",
+            "ConsumedUnit": "",
+            "BilledCost": f"{amount:.2f}",
+            "EffectiveCost": f"{amount:.2f}",
+            "ListCost": "0.00",
+            "BillingCurrency": "USD",
+            "x_Model": "unknown",
+            "x_TokenBucket": "unknown",
+            "x_ServiceTier": "standard",
+        }
+    )
 
 
 def credit_line(start: date, days: int) -> tuple[str, str, date, Decimal]:
@@ -186,7 +221,8 @@ def write_bills(landing_dir: Path, lines: Sequence[BillLine], credit: tuple[str,
         files[(line.provider, line.day.year, line.day.month)].append(((line.day, 0, i), usage_row(line)))
     c_provider, c_account, c_day, c_amount = credit
     files[(c_provider, c_day.year, c_day.month)].append(
-        ((c_day, 1, 0), credit_row(c_provider, c_account, c_day, c_amount)))
+        ((c_day, 1, 0), credit_row(c_provider, c_account, c_day, c_amount))
+    )
     written = []
     for (provider, year, month), rows in sorted(files.items()):
         path = bill_path(landing_dir, provider, year, month)
@@ -214,8 +250,9 @@ def full_record(call: Call) -> dict[str, object]:
     return {k: v for k, v in record.items() if v is not None}
 
 
-def write_real_formats(landing_dir: Path, logged: Sequence[Call], lines: Sequence[BillLine],
-                       credit: tuple[str, str, date, Decimal]) -> None:
+def write_real_formats(
+    landing_dir: Path, logged: Sequence[Call], lines: Sequence[BillLine], credit: tuple[str, str, date, Decimal]
+) -> None:
     from ingest.adapters import anthropic_billing, langfuse, litellm, openai_billing, otel
 
     call_writers = {"litellm": litellm.write, "langfuse": langfuse.write, "otel": otel.write}
@@ -235,13 +272,17 @@ def write_real_formats(landing_dir: Path, logged: Sequence[Call], lines: Sequenc
     for (provider, year, month), rows in sorted(by_month.items()):
         _, cost_fmt, usage_fmt = REAL_FORMATS[provider]
         if cost_fmt == "focus":
-            write(landing_dir / "billing" / "focus" / provider / f"{provider}-{year:04d}-{month:02d}.csv",
-                  _csv_bytes([list(r.values()) for r in rows]))
+            write(
+                landing_dir / "billing" / "focus" / provider / f"{provider}-{year:04d}-{month:02d}.csv",
+                _csv_bytes([list(r.values()) for r in rows]),
+            )
             continue
         for fmt in (cost_fmt, usage_fmt):
             path = landing_dir / "billing" / fmt / f"{provider}-{year:04d}-{month:02d}.json"
             path.parent.mkdir(parents=True, exist_ok=True)
             bill_writers[fmt](rows, path)
     c_provider, c_account, c_day, c_amount = credit
-    write(landing_dir / "billing" / "focus" / c_provider / f"credits-{c_day:%Y-%m}.csv",
-          _csv_bytes([credit_row(c_provider, c_account, c_day, c_amount)]))
+    write(
+        landing_dir / "billing" / "focus" / c_provider / f"credits-{c_day:%Y-%m}.csv",
+        _csv_bytes([credit_row(c_provider, c_account, c_day, c_amount)]),
+    )

@@ -49,7 +49,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -89,23 +89,27 @@ PRICE_SCALE = 6
 PRICE_TYPE = pa.decimal128(18, PRICE_SCALE)
 _QUANTUM = Decimal(1).scaleb(-PRICE_SCALE)
 
-CATALOG_SCHEMA = pa.schema([
-    pa.field("provider", pa.string(), nullable=False),
-    pa.field("model", pa.string(), nullable=False),
-    pa.field("token_bucket", pa.string(), nullable=False),
-    pa.field("service_tier", pa.string(), nullable=False),
-    pa.field("min_input_tokens", pa.int64(), nullable=False),
-    pa.field("price_per_mtok", PRICE_TYPE, nullable=False),
-    pa.field("valid_from", pa.date32(), nullable=False),
-    pa.field("valid_to", pa.date32(), nullable=True),
-    pa.field("source", pa.string(), nullable=False),
-])
+CATALOG_SCHEMA = pa.schema(
+    [
+        pa.field("provider", pa.string(), nullable=False),
+        pa.field("model", pa.string(), nullable=False),
+        pa.field("token_bucket", pa.string(), nullable=False),
+        pa.field("service_tier", pa.string(), nullable=False),
+        pa.field("min_input_tokens", pa.int64(), nullable=False),
+        pa.field("price_per_mtok", PRICE_TYPE, nullable=False),
+        pa.field("valid_from", pa.date32(), nullable=False),
+        pa.field("valid_to", pa.date32(), nullable=True),
+        pa.field("source", pa.string(), nullable=False),
+    ]
+)
 
-RESOLVED_SCHEMA = pa.schema([
-    pa.field("provider", pa.string(), nullable=False),
-    pa.field("model_name", pa.string(), nullable=False),
-    pa.field("catalog_model", pa.string(), nullable=True),
-])
+RESOLVED_SCHEMA = pa.schema(
+    [
+        pa.field("provider", pa.string(), nullable=False),
+        pa.field("model_name", pa.string(), nullable=False),
+        pa.field("catalog_model", pa.string(), nullable=True),
+    ]
+)
 
 _VARIANT_WHEN: dict[str, dict[str, str]] = {
     "batch": {"processing": "batch"},
@@ -165,7 +169,9 @@ def _provider_index(snap: data_snapshot.DataSnapshot) -> dict[str, gp.Provider]:
     return {p.id: p for p in snap.providers}
 
 
-def _catalog_models(provider: gp.Provider, by_id: Mapping[str, gp.Provider]) -> Iterator[tuple[gp.ModelInfo, bool, str]]:
+def _catalog_models(
+    provider: gp.Provider, by_id: Mapping[str, gp.Provider]
+) -> Iterator[tuple[gp.ModelInfo, bool, str]]:
     """(model, own, origin provider id): the provider's models, then its fallback providers' models
     whose id it does not already have (first fallback wins, as in genai-prices' lookup order)."""
     seen: set[str] = set()
@@ -213,7 +219,7 @@ def _describe(constraint: object) -> str:
 
 def _utc_seconds(t: time) -> int:
     if t.tzinfo is not None:
-        t = datetime.combine(date(1970, 1, 1), t).astimezone(timezone.utc).time()
+        t = datetime.combine(date(1970, 1, 1), t).astimezone(UTC).time()
     return t.hour * 3600 + t.minute * 60 + t.second
 
 
@@ -221,7 +227,7 @@ def _day_segments(constraints: Sequence[gp.TimeOfDateConstraint]) -> list[tuple[
     """The UTC day cut at every time-of-day boundary: (segment start as UTC time, seconds)."""
     cuts = sorted({0} | {_utc_seconds(t) for c in constraints for t in (c.start_time, c.end_time)})
     ends = [*cuts[1:], 86400]
-    return [(time(s // 3600, s % 3600 // 60, s % 60, tzinfo=timezone.utc), e - s) for s, e in zip(cuts, ends)]
+    return [(time(s // 3600, s % 3600 // 60, s % 60, tzinfo=UTC), e - s) for s, e in zip(cuts, ends)]
 
 
 def _entry_at(entries: Sequence[gp.ConditionalPrice], ts: datetime) -> int:
@@ -244,7 +250,7 @@ def _standard_entry(model: gp.ModelInfo, day: date) -> int | None:
     entries = model.prices
     tods = [cp.constraint for cp in entries if isinstance(cp.constraint, gp.TimeOfDateConstraint)]
     if not tods:
-        return _entry_at(entries, datetime.combine(day, time(0, tzinfo=timezone.utc)))
+        return _entry_at(entries, datetime.combine(day, time(0, tzinfo=UTC)))
     hours: Counter[int] = Counter()
     for start, seconds in _day_segments(tods):
         hours[_entry_at(entries, datetime.combine(day, start))] += seconds
@@ -292,8 +298,9 @@ def _buckets(prices: Mapping[str, _Price]) -> dict[str, _Price] | None:
 
 def _scale(price: _Price, factor: Decimal) -> _Price:
     if isinstance(price, gp.TieredPrices):
-        return gp.TieredPrices(base=price.base * factor,
-                               tiers=[gp.Tier(start=t.start, price=t.price * factor) for t in price.tiers])
+        return gp.TieredPrices(
+            base=price.base * factor, tiers=[gp.Tier(start=t.start, price=t.price * factor) for t in price.tiers]
+        )
     return price * factor
 
 
@@ -338,7 +345,8 @@ def _build(snap: data_snapshot.DataSnapshot) -> _Built:
             if first_visit:
                 seen_models.add((origin, model.id))
                 stats.time_of_day_variants_skipped += sum(
-                    _is_time_of_day(v.constraint) for v in model.price_variants or ())
+                    _is_time_of_day(v.constraint) for v in model.price_variants or ()
+                )
                 for v in model.price_variants or ():
                     if sorted(v.when.items()) not in known_whens:
                         ignored[",".join(f"{k}={val}" for k, val in sorted(v.when.items()))] += 1
@@ -349,7 +357,8 @@ def _build(snap: data_snapshot.DataSnapshot) -> _Built:
                         if i not in used:
                             stats.time_of_day_prices_skipped += 1
                             stats.time_of_day_skipped.append(
-                                f"{origin}:{model.id} prices[{i}] ({_describe(cp.constraint)}): {cp.prices}")
+                                f"{origin}:{model.id} prices[{i}] ({_describe(cp.constraint)}): {cp.prices}"
+                            )
 
             std_starts = _model_starts(model)
             n_before = len(rows)
@@ -543,13 +552,17 @@ BEDROCK_BILLING_NAMES: dict[str, str] = {
 
 _EDITION_SUFFIX = re.compile(r"\s*\(amazon bedrock( edition)?\)\s*$")
 _VENDOR_ID_PREFIX = re.compile(
-    r"^(?:amazon|anthropic|meta|mistral|openai|qwen|google|nvidia|writer|deepseek|cohere|ai21)\.")
+    r"^(?:amazon|anthropic|meta|mistral|openai|qwen|google|nvidia|writer|deepseek|cohere|ai21)\."
+)
 _VENDOR_WORDS = frozenset({"amazon", "anthropic", "meta", "nvidia", "writer"})
 _NOISE_WORDS = frozenset({"instruct", "it"})
 # trailing words naming the routing of the usage (longest first); True = cross-region global
 _ROUTING_SUFFIXES: tuple[tuple[tuple[str, ...], bool], ...] = (
-    (("cross", "region", "global"), True), (("cross", "region", "geo"), False),
-    (("global",), True), (("geo",), False), (("regional",), False),
+    (("cross", "region", "global"), True),
+    (("cross", "region", "geo"), False),
+    (("global",), True),
+    (("geo",), False),
+    (("regional",), False),
 )
 _GEO_PREFIX = re.compile(r"^(?:us|eu|apac|jp|au|in|ca|us-gov)\.")
 
@@ -563,7 +576,7 @@ def _billing_key(name: str) -> tuple[str, bool]:
     words = re.findall(r"[a-z]+|\d+", text)
     routed_global = False
     for suffix, is_global in _ROUTING_SUFFIXES:
-        if len(words) > len(suffix) and tuple(words[-len(suffix):]) == suffix:
+        if len(words) > len(suffix) and tuple(words[-len(suffix) :]) == suffix:
             words, routed_global = words[: -len(suffix)], is_global
             break
     if len(words) > 1 and words[0] in _VENDOR_WORDS:
@@ -727,10 +740,12 @@ def sync_model_aliases(con: duckdb.DuckDBPyConnection) -> AliasSync:
     are resolved again and updated where they now resolve, so a newer catalog or billing-name table
     fixes an old warehouse; the days of their calls and bill lines are recorded in raw.changed_days
     (kind 'config') for the next run to rebuild. Resolved rows are kept as they are."""
-    con.execute("create table if not exists raw.model_aliases "
-                "(provider varchar, model_name varchar, catalog_model varchar)")
-    stale = con.execute("select distinct provider, model_name from raw.model_aliases "
-                        "where catalog_model is null order by 1, 2").fetchall()
+    con.execute(
+        "create table if not exists raw.model_aliases (provider varchar, model_name varchar, catalog_model varchar)"
+    )
+    stale = con.execute(
+        "select distinct provider, model_name from raw.model_aliases where catalog_model is null order by 1, 2"
+    ).fetchall()
     again = resolve_models(stale)
     again = again.filter(pc.is_valid(again.column("catalog_model")))
     days: list[date] = []
@@ -744,18 +759,22 @@ def sync_model_aliases(con: duckdb.DuckDBPyConnection) -> AliasSync:
         days = [r[0] for r in con.execute(_RESOLVED_AGAIN_DAYS_SQL).fetchall()]
         con.unregister("_resolved_again")
         if days:
-            con.executemany("insert into raw.changed_days values (?, 'config', 'raw.model_aliases', now(), null)",
-                            [[d] for d in days])
+            con.executemany(
+                "insert into raw.changed_days values (?, 'config', 'raw.model_aliases', now(), null)",
+                [[d] for d in days],
+            )
     pairs = con.execute(_SEEN_NAMES_SQL).fetchall()
     resolved = resolve_models(pairs)
     if resolved.num_rows:
         con.register("_resolved", resolved)
         con.execute("insert into raw.model_aliases select provider, model_name, catalog_model from _resolved")
         con.unregister("_resolved")
-    unknown = con.execute("select provider || '/' || model_name from raw.model_aliases "
-                          "where catalog_model is null order by 1").fetchall()
-    return AliasSync(new_names=len(pairs), resolved_again=again.num_rows, unknown=[u[0] for u in unknown],
-                     days_changed=len(days))
+    unknown = con.execute(
+        "select provider || '/' || model_name from raw.model_aliases where catalog_model is null order by 1"
+    ).fetchall()
+    return AliasSync(
+        new_names=len(pairs), resolved_again=again.num_rows, unknown=[u[0] for u in unknown], days_changed=len(days)
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -772,13 +791,15 @@ class PriceIndex:
         for r in rows:
             key = (r["provider"], r["model"], r["token_bucket"], r["service_tier"])
             idx.setdefault(key, []).append(
-                (int(r["min_input_tokens"]), r["valid_from"], r["valid_to"], Decimal(r["price_per_mtok"])))
+                (int(r["min_input_tokens"]), r["valid_from"], r["valid_to"], Decimal(r["price_per_mtok"]))
+            )
         for entries in idx.values():
             entries.sort(key=lambda e: e[0], reverse=True)
         self._idx = idx
 
-    def price(self, provider: str, model: str, bucket: str, tier: str, day: date | datetime,
-              input_tokens: int = 0) -> Decimal | None:
+    def price(
+        self, provider: str, model: str, bucket: str, tier: str, day: date | datetime, input_tokens: int = 0
+    ) -> Decimal | None:
         d = _utc_day(day)
         for min_tokens, valid_from, valid_to, price in self._idx.get((provider, model, bucket, tier), ()):
             if min_tokens <= input_tokens and valid_from <= d and (valid_to is None or d < valid_to):
@@ -792,7 +813,7 @@ _index_cache: tuple[pa.Table, PriceIndex] | None = None
 def _utc_day(day: date | datetime) -> date:
     if isinstance(day, datetime):
         if day.tzinfo is not None:
-            day = day.astimezone(timezone.utc)
+            day = day.astimezone(UTC)
         return day.date()
     return day
 
@@ -808,8 +829,15 @@ def _index_for(table_rows: pa.Table | PriceIndex | Iterable[Mapping[str, Any]]) 
     return PriceIndex(table_rows)
 
 
-def price_for(table_rows: pa.Table | PriceIndex | Sequence[Mapping[str, Any]], provider: str, model: str,
-              bucket: str, tier: str, day: date | datetime, input_tokens: int = 0) -> Decimal | None:
+def price_for(
+    table_rows: pa.Table | PriceIndex | Sequence[Mapping[str, Any]],
+    provider: str,
+    model: str,
+    bucket: str,
+    tier: str,
+    day: date | datetime,
+    input_tokens: int = 0,
+) -> Decimal | None:
     """USD per million tokens for one bucket of a call, or None when the catalog has no price.
 
     The lookup rule (the SQL side implements the same): among the rows of (provider, model, bucket,

@@ -18,9 +18,8 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.schemas import SERVICE_TIERS, TOKEN_BUCKETS
 from ingest.loaders import file_sha256, validation_sql
-from ingest.schemas import CONFIG_FILES, Field
+from ingest.schemas import CONFIG_FILES, SERVICE_TIERS, TOKEN_BUCKETS, Field
 from ingest.staging import LoadError, stage_csv
 from ingest.warehouse import RAW, ensure_raw_schema
 
@@ -35,10 +34,17 @@ RULES: dict[str, list[tuple[str, str, str]]] = {
         ("period_end", "period_end >= period_start", "period_end is before period_start"),
     ],
     "account_map": [
-        ("field", "field in ('model_requested', 'model_served', 'region', 'environment', 'tenant_id', 'user_id', "
-                  "'feature', 'prompt_template') or (starts_with(field, 'extra.') and length(field) > 6)",
-         "field must be a call column (model_requested, model_served, region, environment, tenant_id, user_id, "
-         "feature, prompt_template) or extra.<key>"),
+        (
+            "field",
+            (
+                "field in ('model_requested', 'model_served', 'region', 'environment', 'tenant_id', 'user_id', "
+                "'feature', 'prompt_template') or (starts_with(field, 'extra.') and length(field) > 6)"
+            ),
+            (
+                "field must be a call column (model_requested, model_served, region, environment, tenant_id, user_id, "
+                "feature, prompt_template) or extra.<key>"
+            ),
+        ),
     ],
 }
 # the UTC days a row applies to, as (first day, end exclusive) SQL over the changed row `c`; null = every
@@ -76,9 +82,10 @@ def load_config(con: duckdb.DuckDBPyConnection, config_dir: Path) -> ConfigRepor
     report = ConfigReport()
     if config_dir.is_dir():
         report.unknown_files = sorted(
-            p.name for p in config_dir.iterdir()
-            if p.is_file() and not p.name.startswith((".", "_")) and p.suffix == ".csv"
-            and p.stem not in CONFIG_FILES)
+            p.name
+            for p in config_dir.iterdir()
+            if p.is_file() and not p.name.startswith((".", "_")) and p.suffix == ".csv" and p.stem not in CONFIG_FILES
+        )
     for name, fields in CONFIG_FILES.items():
         path = config_dir / f"{name}.csv"
         con.execute("begin transaction")
@@ -104,14 +111,21 @@ def _load_one(con: duckdb.DuckDBPyConnection, name: str, fields: tuple[Field, ..
         rejects = stage_csv(con, path, fields)
         con.execute(f"create or replace temp table _validated as {validation_sql(fields)}")
         for column, condition, reason in RULES.get(name, []):
-            con.execute(f"update _validated set _field = ?, _reason = ? where _reason is null and not ({condition})",
-                        [column, reason])
+            con.execute(
+                f"update _validated set _field = ?, _reason = ? where _reason is null and not ({condition})",
+                [column, reason],
+            )
         con.execute(f"insert into {table} select {names}, ?, _line from _validated where _reason is null", [file_id])
-        con.execute("insert into raw.quarantine select ?, ?, _line, _field, _reason, _raw, now() "
-                    "from _validated where _reason is not null", [file_id, str(path)])
+        con.execute(
+            "insert into raw.quarantine select ?, ?, _line, _field, _reason, _raw, now() "
+            "from _validated where _reason is not null",
+            [file_id, str(path)],
+        )
         for line, reason, raw in rejects:
-            con.execute("insert into raw.quarantine values (?, ?, ?, '_row', ?, ?, now())",
-                        [file_id, str(path), line, reason, raw])
+            con.execute(
+                "insert into raw.quarantine values (?, ?, ?, '_row', ?, ?, now())",
+                [file_id, str(path), line, reason, raw],
+            )
         bad = con.execute("select count(*) from _validated where _reason is not null").fetchone()[0] + len(rejects)
         con.execute("drop table _validated")
         con.execute("drop table if exists _staged")
@@ -123,21 +137,30 @@ def _load_one(con: duckdb.DuckDBPyConnection, name: str, fields: tuple[Field, ..
 
 def _record_changed_days(con: duckdb.DuckDBPyConnection, name: str, names: str, table: str, path: Path) -> int:
     """The days of the rows added or removed (module docstring), limited to days that have data."""
-    changed_rows = (f"(select {names} from {table} except all select * from _config_before) "
-                    f"union all (select * from _config_before except all select {names} from {table})")
+    changed_rows = (
+        f"(select {names} from {table} except all select * from _config_before) "
+        f"union all (select * from _config_before except all select {names} from {table})"
+    )
     if not con.execute(f"select count(*) from ({changed_rows})").fetchone()[0]:
         return 0  # the usual run: nothing changed, and the raw tables are not scanned
-    data_days = ("select distinct lower(trim(provider)) as provider, started_at::date as day from raw.calls "
-                 "union select distinct lower(trim(\"ProviderName\")), \"ChargePeriodStart\"::date from raw.bill_lines")
+    data_days = (
+        "select distinct lower(trim(provider)) as provider, started_at::date as day from raw.calls "
+        'union select distinct lower(trim("ProviderName")), "ChargePeriodStart"::date from raw.bill_lines'
+    )
     span = DAY_RANGES[name]
     in_range = f"and d.day >= {span[0]} and d.day < {span[1]}" if span else ""
     provider_match = "(c.provider = '*' or d.provider = lower(trim(c.provider)))"
-    days = [r[0] for r in con.execute(
-        f"select distinct d.day from ({changed_rows}) c join ({data_days}) d on {provider_match} {in_range} order by 1"
-    ).fetchall()]
+    days = [
+        r[0]
+        for r in con.execute(
+            f"select distinct d.day from ({changed_rows}) c join ({data_days}) d "
+            f"on {provider_match} {in_range} order by 1"
+        ).fetchall()
+    ]
     if days:
-        con.executemany("insert into raw.changed_days values (?, 'config', ?, now(), null)",
-                        [[d, str(path)] for d in days])
+        con.executemany(
+            "insert into raw.changed_days values (?, 'config', ?, now(), null)", [[d, str(path)] for d in days]
+        )
     return len(days)
 
 

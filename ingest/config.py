@@ -17,15 +17,18 @@ class Settings:
     config_dir: Path  # the company's configuration (ingest.company_config), outside the repository
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         landing = os.environ.get("FINOPS_LANDING_DIR") or "data/landing"
         warehouse = _absolute(os.environ.get("FINOPS_WAREHOUSE") or "data/warehouse/finops.duckdb")
         serving = os.environ.get("FINOPS_SERVING")
         config = os.environ.get("FINOPS_CONFIG_DIR")
         landing_dir = _absolute(landing)
-        return cls(landing_dir=landing_dir, warehouse=warehouse,
-                   serving=_absolute(serving) if serving else warehouse.with_name("serving.duckdb"),
-                   config_dir=_absolute(config) if config else default_config_dir(landing_dir))
+        return cls(
+            landing_dir=landing_dir,
+            warehouse=warehouse,
+            serving=_absolute(serving) if serving else warehouse.with_name("serving.duckdb"),
+            config_dir=_absolute(config) if config else default_config_dir(landing_dir),
+        )
 
 
 def default_config_dir(landing_dir: Path) -> Path:

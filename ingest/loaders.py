@@ -137,7 +137,10 @@ def _typed(f: Field, v: str) -> str:
     if f.duck_type == "VARCHAR":
         return v
     if f.duck_type == "BIGINT":
-        return f"case when regexp_full_match({v}, '[+-]?[0-9]+(\\.0+)?') then try_cast(try_cast({v} as double) as bigint) end"
+        return (
+            f"case when regexp_full_match({v}, '[+-]?[0-9]+(\\.0+)?') "
+            f"then try_cast(try_cast({v} as double) as bigint) end"
+        )
     if f.duck_type == "TIMESTAMP":
         return f"try_cast(try_cast({v} as timestamptz) as timestamp)"
     if f.duck_type == "DATE":
@@ -157,30 +160,50 @@ def _error(f: Field, v: str, t: str) -> str:
     if f.name.endswith("_tokens"):
         checks.append(f"when {t} > {MAX_TOKENS_PER_CALL} then 'absurd token count: ' || {v}")
     if f.plausible_time:  # now() is the load's transaction start
-        checks.append(f"when {t} < timestamp '{EARLIEST_PLAUSIBLE_TIME}' "
-                      f"then 'implausible time: ' || {v} || ' (before {EARLIEST_PLAUSIBLE_TIME})'")
-        checks.append(f"when {t} > timezone('UTC', now()) + interval '{MAX_TIME_AHEAD_OF_LOAD}' "
-                      f"then 'implausible time: ' || {v} || ' (more than {MAX_TIME_AHEAD_OF_LOAD} after the load)'")
+        checks.append(
+            f"when {t} < timestamp '{EARLIEST_PLAUSIBLE_TIME}' "
+            f"then 'implausible time: ' || {v} || ' (before {EARLIEST_PLAUSIBLE_TIME})'"
+        )
+        checks.append(
+            f"when {t} > timezone('UTC', now()) + interval '{MAX_TIME_AHEAD_OF_LOAD}' "
+            f"then 'implausible time: ' || {v} || ' (more than {MAX_TIME_AHEAD_OF_LOAD} after the load)'"
+        )
     return "case " + " ".join(checks) + " end"
 
 
 def validation_sql(fields: tuple[Field, ...]) -> str:
     """SQL over `_staged` giving typed columns (defaults applied), `_field` and `_reason`."""
-    values = ", ".join(f"nullif(trim(\"{f.name}\"), '') as \"v_{f.name}\"" for f in fields)
-    typed = ", ".join(f"{_typed(f, chr(34) + 'v_' + f.name + chr(34))} as \"t_{f.name}\"" for f in fields)
+    values = ", ".join(f'nullif(trim("{f.name}"), \'\') as "v_{f.name}"' for f in fields)
+    typed = ", ".join(f'{_typed(f, chr(34) + "v_" + f.name + chr(34))} as "t_{f.name}"' for f in fields)
     errors = [(f.name, _error(f, f'"v_{f.name}"', f'"t_{f.name}"')) for f in fields]
     names = {f.name for f in fields}
     if {"reasoning_tokens", "output_tokens"} <= names:
-        errors.append(("reasoning_tokens", "case when \"t_reasoning_tokens\" > \"t_output_tokens\" "
-                       "then 'reasoning_tokens exceeds output_tokens' end"))
+        errors.append(
+            (
+                "reasoning_tokens",
+                (
+                    'case when "t_reasoning_tokens" > "t_output_tokens" '
+                    "then 'reasoning_tokens exceeds output_tokens' end"
+                ),
+            )
+        )
     if {"ChargePeriodStart", "ChargePeriodEnd"} <= names:
-        errors.append(("ChargePeriodEnd", "case when \"t_ChargePeriodEnd\" <= \"t_ChargePeriodStart\" "
-                       "then 'ChargePeriodEnd is not after ChargePeriodStart' end"))
+        errors.append(
+            (
+                "ChargePeriodEnd",
+                (
+                    'case when "t_ChargePeriodEnd" <= "t_ChargePeriodStart" '
+                    "then 'ChargePeriodEnd is not after ChargePeriodStart' end"
+                ),
+            )
+        )
     field_expr = "case " + " ".join(f"when ({e}) is not null then '{n}'" for n, e in errors) + " end"
     reason_expr = "coalesce(" + ", ".join(e for _, e in errors) + ")"
     out = ", ".join(
-        f"coalesce(\"t_{f.name}\", {f.default})::{f.duck_type} as \"{f.name}\"" if f.default
-        else f"\"t_{f.name}\"::{f.duck_type} as \"{f.name}\"" for f in fields
+        f'coalesce("t_{f.name}", {f.default})::{f.duck_type} as "{f.name}"'
+        if f.default
+        else f'"t_{f.name}"::{f.duck_type} as "{f.name}"'
+        for f in fields
     )
     return (
         f"with v as (select _line, _raw, {values} from _staged), "
@@ -201,12 +224,14 @@ def _supersede(con: duckdb.DuckDBPyConnection, lf: LandingFile, path_text: str, 
     name (a 'duplicate' row), that copy takes over the rows instead. Runs inside the caller's transaction."""
     old_rows = con.execute(
         "select file_id, rows_read, rows_loaded, rows_quarantined, min_day, max_day from raw.files "
-        "where file_path = ? and status = 'loaded' and file_id <> ?", [path_text, file_id]
+        "where file_path = ? and status = 'loaded' and file_id <> ?",
+        [path_text, file_id],
     ).fetchall()
     for old_id, read, loaded, quarantined, min_day, max_day in old_rows:
         heir = con.execute(
             "select file_path from raw.files where file_id = ? and status = 'duplicate' and file_path <> ? "
-            "order by loaded_at, file_path limit 1", [old_id, path_text]
+            "order by loaded_at, file_path limit 1",
+            [old_id, path_text],
         ).fetchone()
         if heir:
             con.execute(
@@ -214,17 +239,22 @@ def _supersede(con: duckdb.DuckDBPyConnection, lf: LandingFile, path_text: str, 
                 "rows_quarantined = ?, min_day = ?, max_day = ? where file_id = ? and file_path = ?",
                 [read, loaded, quarantined, min_day, max_day, old_id, heir[0]],
             )
-            con.execute("update raw.files set duplicate_of = ? where file_id = ? and status = 'duplicate'",
-                        [heir[0], old_id])
+            con.execute(
+                "update raw.files set duplicate_of = ? where file_id = ? and status = 'duplicate'", [heir[0], old_id]
+            )
             con.execute("update raw.quarantine set file_path = ? where file_id = ?", [heir[0], old_id])
         else:
             con.execute(f"delete from {RAW}.{lf.table} where _file_id = ?", [old_id])
             con.execute(f"delete from {RAW}.quarantine where file_id = ?", [old_id])
-        con.execute("update raw.files set status = 'superseded' where file_id = ? and file_path = ? "
-                    "and status = 'loaded'", [old_id, path_text])
+        con.execute(
+            "update raw.files set status = 'superseded' where file_id = ? and file_path = ? and status = 'loaded'",
+            [old_id, path_text],
+        )
     # an older content recorded here as a duplicate of another file is no longer here either
-    con.execute("update raw.files set status = 'superseded' where file_path = ? and status = 'duplicate' "
-                "and file_id <> ?", [path_text, file_id])
+    con.execute(
+        "update raw.files set status = 'superseded' where file_path = ? and status = 'duplicate' and file_id <> ?",
+        [path_text, file_id],
+    )
 
 
 def _day_expr(table: str) -> str:
@@ -235,21 +265,31 @@ def _fingerprints(con: duckdb.DuckDBPyConnection, table: str, relation: str, par
     """Per UTC day: the number of rows and a sum of their content hashes (lineage columns left out), so
     a file re-issued with the same lines, in any order or layout, compares equal day by day."""
     cols = ", ".join(f'"{f.name}"' for f in TABLES[table])
-    return {str(day): (n, h) for day, n, h in con.execute(
-        f"select {_day_expr(table)} as day, count(*), sum(hash({cols})::hugeint)::varchar from {relation} group by 1",
-        params).fetchall()}
+    return {
+        str(day): (n, h)
+        for day, n, h in con.execute(
+            f"select {_day_expr(table)} as day, count(*), sum(hash({cols})::hugeint)::varchar "
+            f"from {relation} group by 1",
+            params,
+        ).fetchall()
+    }
 
 
 def _old_rows(con: duckdb.DuckDBPyConnection, lf: LandingFile, path_text: str, file_id: str) -> dict[str, dict]:
     """Per earlier content loaded at this path (about to be superseded): its rows' day fingerprints."""
-    old_ids = [r[0] for r in con.execute(
-        "select file_id from raw.files where file_path = ? and status = 'loaded' and file_id <> ?",
-        [path_text, file_id]).fetchall()]
+    old_ids = [
+        r[0]
+        for r in con.execute(
+            "select file_id from raw.files where file_path = ? and status = 'loaded' and file_id <> ?",
+            [path_text, file_id],
+        ).fetchall()
+    ]
     return {old: _fingerprints(con, lf.table, f"{RAW}.{lf.table} where _file_id = ?", [old]) for old in old_ids}
 
 
-def _changed_days(con: duckdb.DuckDBPyConnection, lf: LandingFile, path_text: str, old: dict[str, dict],
-                  new: dict[str, tuple]) -> list[str]:
+def _changed_days(
+    con: duckdb.DuckDBPyConnection, lf: LandingFile, path_text: str, old: dict[str, dict], new: dict[str, tuple]
+) -> list[str]:
     """The days whose rows differ once this file's content replaced the earlier ones (whose rows are gone
     unless another copy of that content took them over), recorded in raw.changed_days."""
     before: dict[str, list] = {}
@@ -264,8 +304,9 @@ def _changed_days(con: duckdb.DuckDBPyConnection, lf: LandingFile, path_text: st
     after = {day: [n, int(h)] for day, (n, h) in new.items()}
     days = sorted(d for d in set(before) | set(after) if before.get(d) != after.get(d))
     if days:
-        con.executemany("insert into raw.changed_days values (?, ?, ?, now(), null)",
-                        [[d, lf.kind, path_text] for d in days])
+        con.executemany(
+            "insert into raw.changed_days values (?, ?, ?, now(), null)", [[d, lf.kind, path_text] for d in days]
+        )
     return days
 
 
@@ -288,7 +329,8 @@ def _unchanged(con: duckdb.DuckDBPyConnection, path_text: str, size: int, mtime_
         "select f.file_id, l.file_path from raw.files f "
         "join raw.files l on l.file_id = f.file_id and l.status = 'loaded' "
         "where f.file_path = ? and f.status in ('loaded', 'duplicate') and f.size_bytes = ? and f.mtime_ns = ? "
-        "limit 1", [path_text, size, mtime_ns]
+        "limit 1",
+        [path_text, size, mtime_ns],
     ).fetchone()
 
 
@@ -313,27 +355,49 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> FileResult:
     ).fetchone()
     if known:
         changed: list[str] = []
-        seen = con.execute("select 1 from raw.files where file_id = ? and file_path = ? and status <> 'superseded'",
-                           [file_id, path_text]).fetchone()
+        seen = con.execute(
+            "select 1 from raw.files where file_id = ? and file_path = ? and status <> 'superseded'",
+            [file_id, path_text],
+        ).fetchone()
         if not seen:
             con.execute("begin transaction")
             try:
                 old = _old_rows(con, lf, path_text, file_id)
                 _supersede(con, lf, path_text, file_id)
                 changed = _changed_days(con, lf, path_text, old, {})
-                _record_file(con, file_id=file_id, file_path=path_text, kind=lf.kind, format=lf.format,
-                             size_bytes=st.st_size, mtime_ns=mtime_ns, status="duplicate", duplicate_of=known[0],
-                             rows_read=0, rows_loaded=0, rows_quarantined=0, min_day=None, max_day=None)
+                _record_file(
+                    con,
+                    file_id=file_id,
+                    file_path=path_text,
+                    kind=lf.kind,
+                    format=lf.format,
+                    size_bytes=st.st_size,
+                    mtime_ns=mtime_ns,
+                    status="duplicate",
+                    duplicate_of=known[0],
+                    rows_read=0,
+                    rows_loaded=0,
+                    rows_quarantined=0,
+                    min_day=None,
+                    max_day=None,
+                )
                 con.execute("commit")
             except BaseException:
                 con.execute("rollback")
                 raise
         else:  # same content, another mtime (touched, copied back, or a row from before mtime_ns): remember it
-            con.execute("update raw.files set mtime_ns = ? where file_id = ? and file_path = ? and size_bytes = ? "
-                        "and status <> 'superseded' and mtime_ns is distinct from ?",
-                        [mtime_ns, file_id, path_text, st.st_size, mtime_ns])
-        return FileResult(path=path_text, file_id=file_id, status="duplicate" if not seen else "skipped",
-                          duplicate_of=known[0], changed_days=changed if not seen else [])
+            con.execute(
+                "update raw.files set mtime_ns = ? where file_id = ? and file_path = ? and size_bytes = ? "
+                "and status <> 'superseded' and mtime_ns is distinct from ?",
+                [mtime_ns, file_id, path_text, st.st_size, mtime_ns],
+            )
+        return FileResult(
+            path=path_text,
+            file_id=file_id,
+            status="duplicate" if not seen else "skipped",
+            duplicate_of=known[0],
+            changed_days=changed if not seen else [],
+        )
 
     fields = TABLES[lf.table]
     con.execute("begin transaction")
@@ -349,20 +413,28 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> FileResult:
             "from _validated where _reason is null",
             [file_id],
         )
+        packed = ", ".join(f'"{f.name}" := "{f.name}"' for f in fields)
         con.execute(
             f"insert into {RAW}.quarantine select ?, ?, _line, _field, _reason, "
-            f"coalesce(_raw, to_json(struct_pack({', '.join(f'{chr(34)}{f.name}{chr(34)} := {chr(34)}{f.name}{chr(34)}' for f in fields)}))::varchar), now() "
+            f"coalesce(_raw, to_json(struct_pack({packed}))::varchar), now() "
             "from _validated where _reason is not null",
             [file_id, path_text],
         )
         if rejects:  # one vectorized insert: a file of a million bad lines must not take an hour
-            con.register("_rejects", pa.table({
-                "line": pa.array([r[0] for r in rejects], pa.int64()),
-                "reason": pa.array([r[1] for r in rejects], pa.string()),
-                "raw": pa.array([r[2] for r in rejects], pa.string()),
-            }))
-            con.execute(f"insert into {RAW}.quarantine select ?, ?, line, '_row', reason, raw, now() from _rejects",
-                        [file_id, path_text])
+            con.register(
+                "_rejects",
+                pa.table(
+                    {
+                        "line": pa.array([r[0] for r in rejects], pa.int64()),
+                        "reason": pa.array([r[1] for r in rejects], pa.string()),
+                        "raw": pa.array([r[2] for r in rejects], pa.string()),
+                    }
+                ),
+            )
+            con.execute(
+                f"insert into {RAW}.quarantine select ?, ?, line, '_row', reason, raw, now() from _rejects",
+                [file_id, path_text],
+            )
             con.unregister("_rejects")
         staged, loaded, bad = con.execute(
             "select count(*), count(*) filter (where _reason is null), count(*) filter (where _reason is not null) "
@@ -370,30 +442,53 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> FileResult:
         ).fetchone()
         ts = "started_at" if lf.kind == "calls" else "ChargePeriodStart"
         min_day, max_day = con.execute(
-            f"select min(\"{ts}\")::date::varchar, max(\"{ts}\")::date::varchar from _validated where _reason is null"
+            f'select min("{ts}")::date::varchar, max("{ts}")::date::varchar from _validated where _reason is null'
         ).fetchone()
-        changed = _changed_days(con, lf, path_text, old,
-                                _fingerprints(con, lf.table, "_validated where _reason is null", []))
+        changed = _changed_days(
+            con, lf, path_text, old, _fingerprints(con, lf.table, "_validated where _reason is null", [])
+        )
         quarantined = bad + len(rejects)
         rows_read = staged + len(rejects)
         if rows_read != loaded + quarantined:
             raise LoadError(f"{lf.path}: rows read {rows_read} != loaded {loaded} + quarantined {quarantined}")
-        _record_file(con, file_id=file_id, file_path=path_text, kind=lf.kind, format=lf.format,
-                     size_bytes=st.st_size, mtime_ns=mtime_ns, status="loaded", duplicate_of=None,
-                     rows_read=rows_read, rows_loaded=loaded, rows_quarantined=quarantined,
-                     min_day=min_day, max_day=max_day)
+        _record_file(
+            con,
+            file_id=file_id,
+            file_path=path_text,
+            kind=lf.kind,
+            format=lf.format,
+            size_bytes=st.st_size,
+            mtime_ns=mtime_ns,
+            status="loaded",
+            duplicate_of=None,
+            rows_read=rows_read,
+            rows_loaded=loaded,
+            rows_quarantined=quarantined,
+            min_day=min_day,
+            max_day=max_day,
+        )
         con.execute("drop table if exists _validated")
         con.execute("drop table if exists _staged")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    return FileResult(path=path_text, file_id=file_id, status="loaded", rows_read=rows_read, rows_loaded=loaded,
-                      rows_quarantined=quarantined, min_day=min_day, max_day=max_day, changed_days=changed)
+    return FileResult(
+        path=path_text,
+        file_id=file_id,
+        status="loaded",
+        rows_read=rows_read,
+        rows_loaded=loaded,
+        rows_quarantined=quarantined,
+        min_day=min_day,
+        max_day=max_day,
+        changed_days=changed,
+    )
 
 
-def load_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, kind: str | None = None,
-                 progress: Progress | None = None) -> LoadReport:
+def load_landing(
+    con: duckdb.DuckDBPyConnection, landing_dir: Path, kind: str | None = None, progress: Progress | None = None
+) -> LoadReport:
     """Load every new file of the landing dir (or of one kind). Safe to re-run."""
     ensure_raw_schema(con)
     files = discover(landing_dir, kind)
@@ -402,7 +497,10 @@ def load_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, kind: str | 
         result = load_file(con, lf)
         report.files.append(result)
         if progress and result.status != "skipped":
-            detail = (f"{result.rows_loaded} loaded, {result.rows_quarantined} quarantined"
-                      if result.status == "loaded" else f"same content as {result.duplicate_of}, not loaded again")
+            detail = (
+                f"{result.rows_loaded} loaded, {result.rows_quarantined} quarantined"
+                if result.status == "loaded"
+                else f"same content as {result.duplicate_of}, not loaded again"
+            )
             progress(f"[{i}/{len(files)}] {lf.path.relative_to(landing_dir)}: {result.status}, {detail}")
     return report

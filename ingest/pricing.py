@@ -70,9 +70,15 @@ def read_price_overrides(path: Path) -> list[Override]:
         for r in csv.DictReader(handle):
             if r["token_bucket"] not in TOKEN_BUCKETS or r["service_tier"] not in SERVICE_TIERS:
                 raise ValueError(f"{path}: unknown bucket or tier in {r}")
-            rows.append(Override(
-                provider=r["provider"], model=r["model"], bucket=r["token_bucket"], tier=r["service_tier"],
-                price_per_mtok=Decimal(r["price_per_mtok"]), valid_from=date.fromisoformat(r["valid_from"]),
-                valid_to=date.fromisoformat(r["valid_to"]) if r["valid_to"] else None,
-            ))
+            rows.append(
+                Override(
+                    provider=r["provider"],
+                    model=r["model"],
+                    bucket=r["token_bucket"],
+                    tier=r["service_tier"],
+                    price_per_mtok=Decimal(r["price_per_mtok"]),
+                    valid_from=date.fromisoformat(r["valid_from"]),
+                    valid_to=date.fromisoformat(r["valid_to"]) if r["valid_to"] else None,
+                )
+            )
     return rows

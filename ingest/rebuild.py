@@ -67,43 +67,63 @@ class RebuildWindow:
     def describe(self) -> str:
         text = f"UTC days [{self.start}, {self.end})"
         if self.pulled_in:
-            text += (f": partition [{self.partition_start}, {self.partition_end}) plus {len(self.pulled_in)} earlier "
-                     f"day(s) whose calls, bills or config changed ({_days_text(self.pulled_in)})")
+            text += (
+                f": partition [{self.partition_start}, {self.partition_end}) plus {len(self.pulled_in)} earlier "
+                f"day(s) whose calls, bills or config changed ({_days_text(self.pulled_in)})"
+            )
         return text
 
     def warning(self) -> str | None:
         if not self.beyond:
             return None
-        return (f"{len(self.beyond)} day(s) changed beyond the {lookback_days()}-day rebuild lookback "
-                f"({_days_text(self.beyond)}) and were not rebuilt: run "
-                f"`finops materialize --start {self.beyond[0]} --end {self.beyond[-1]}` "
-                f"(or raise {LOOKBACK_ENV})")
+        return (
+            f"{len(self.beyond)} day(s) changed beyond the {lookback_days()}-day rebuild lookback "
+            f"({_days_text(self.beyond)}) and were not rebuilt: run "
+            f"`finops materialize --start {self.beyond[0]} --end {self.beyond[-1]}` "
+            f"(or raise {LOOKBACK_ENV})"
+        )
 
 
 def _days_text(days: list[date]) -> str:
     return ", ".join(str(d) for d in days[:5]) + (f" ... {days[-1]}" if len(days) > 5 else "")
 
 
-def rebuild_window(con: duckdb.DuckDBPyConnection, partition_start: date, partition_end: date,
-                   lookback: int | None = None) -> RebuildWindow:
+def rebuild_window(
+    con: duckdb.DuckDBPyConnection, partition_start: date, partition_end: date, lookback: int | None = None
+) -> RebuildWindow:
     """The window a run over [partition_start, partition_end) builds (module docstring)."""
     ensure_raw_schema(con)
     lookback = lookback_days() if lookback is None else lookback
-    pending = {r[0] for r in con.execute(
-        "select distinct day from raw.changed_days where built_at is null and day < ?", [partition_start]).fetchall()}
-    has_states = con.execute("select count(*) from information_schema.tables where table_schema = 'intermediate' "
-                             "and table_name = 'int_reconciliation_days'").fetchone()[0]
+    pending = {
+        r[0]
+        for r in con.execute(
+            "select distinct day from raw.changed_days where built_at is null and day < ?", [partition_start]
+        ).fetchall()
+    }
+    has_states = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'intermediate' "
+        "and table_name = 'int_reconciliation_days'"
+    ).fetchone()[0]
     if has_states:  # days built while awaiting calls whose grace has run out by this window's last day
-        pending |= {r[0] for r in con.execute(
-            "select distinct period_start from intermediate.int_reconciliation_days "
-            "where reconciliation_status = 'awaiting_calls' and period_start < ? and period_start < ?",
-            [partition_end - timedelta(days=grace_days()), partition_start]).fetchall()}
+        pending |= {
+            r[0]
+            for r in con.execute(
+                "select distinct period_start from intermediate.int_reconciliation_days "
+                "where reconciliation_status = 'awaiting_calls' and period_start < ? and period_start < ?",
+                [partition_end - timedelta(days=grace_days()), partition_start],
+            ).fetchall()
+        }
     pending = sorted(pending)
     floor = partition_start - timedelta(days=lookback)
     pulled_in = [d for d in pending if d >= floor]
     beyond = [d for d in pending if d < floor]
-    return RebuildWindow(partition_start=partition_start, partition_end=partition_end,
-                         start=pulled_in[0] if pulled_in else partition_start, pulled_in=pulled_in, beyond=beyond)
+    return RebuildWindow(
+        partition_start=partition_start,
+        partition_end=partition_end,
+        start=pulled_in[0] if pulled_in else partition_start,
+        pulled_in=pulled_in,
+        beyond=beyond,
+    )
 
 
 def mark_built(con: duckdb.DuckDBPyConnection, window: RebuildWindow) -> int:
@@ -111,4 +131,5 @@ def mark_built(con: duckdb.DuckDBPyConnection, window: RebuildWindow) -> int:
     ensure_raw_schema(con)
     return con.execute(
         "update raw.changed_days set built_at = now() where built_at is null and day >= ? and day < ?",
-        [window.start, window.end]).fetchone()[0]
+        [window.start, window.end],
+    ).fetchone()[0]

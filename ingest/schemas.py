@@ -55,18 +55,25 @@ def _dim(name: str, description: str) -> Field:
 
 
 def _tokens(name: str, description: str, required: bool = False) -> Field:
-    return Field(name, "BIGINT", required=required, default=None if required else "0",
-                 non_negative=True, description=description)
+    return Field(
+        name, "BIGINT", required=required, default=None if required else "0", non_negative=True, description=description
+    )
 
 
 CALL_FIELDS: tuple[Field, ...] = (
     Field("call_id", "VARCHAR", required=True, description="Unique id of the LLM API call."),
     Field("started_at", "TIMESTAMP", required=True, plausible_time=True, description="Request start, UTC."),
     Field("latency_ms", "BIGINT", non_negative=True, description="End-to-end latency in ms, if logged."),
-    Field("provider", "VARCHAR", required=True, description="Vendor that served the call: openai, anthropic, google, ..."),
+    Field(
+        "provider", "VARCHAR", required=True, description="Vendor that served the call: openai, anthropic, google, ..."
+    ),
     _dim("billing_account", "Vendor billing scope the call is billed to (project / workspace / sub-account)."),
     Field("model_requested", "VARCHAR", required=True, description="Model the application asked for."),
-    Field("model_served", "VARCHAR", description="Model that actually served the call (after routing); defaults to the requested one."),
+    Field(
+        "model_served",
+        "VARCHAR",
+        description="Model that actually served the call (after routing); defaults to the requested one.",
+    ),
     _dim("environment", "prod, staging or dev."),
     _dim("region", "Vendor region the call ran in."),
     _dim("tenant_id", "Customer (tenant) the call was made for."),
@@ -75,17 +82,34 @@ CALL_FIELDS: tuple[Field, ...] = (
     _dim("prompt_template", "Prompt template name."),
     _dim("prompt_version", "Prompt template version."),
     Field("service_tier", "VARCHAR", default="'standard'", description="standard, batch or priority."),
-    Field("cache_outcome", "VARCHAR", default="'none'",
-          description="Application cache outcome: app_hit (answered from the app's cache, no provider call), app_miss, none."),
-    Field("routing_decision", "VARCHAR", default="'none'",
-          description="Router decision: none (no router), kept (served as requested), rerouted (served by another model)."),
+    Field(
+        "cache_outcome",
+        "VARCHAR",
+        default="'none'",
+        description=(
+            "Application cache outcome: app_hit (answered from the app's cache, no provider call), app_miss, none."
+        ),
+    ),
+    Field(
+        "routing_decision",
+        "VARCHAR",
+        default="'none'",
+        description=(
+            "Router decision: none (no router), kept (served as requested), rerouted (served by another model)."
+        ),
+    ),
     _tokens("input_uncached_tokens", "Input tokens billed at the normal input price.", required=True),
     _tokens("cache_read_tokens", "Input tokens read from the provider's prompt cache."),
     _tokens("cache_write_tokens", "Input tokens written to the provider's prompt cache."),
     _tokens("output_tokens", "Output tokens, reasoning included.", required=True),
     _tokens("reasoning_tokens", "Reasoning tokens (a subset of output_tokens)."),
     Field("status", "VARCHAR", default="'ok'", description="ok or error."),
-    Field("extra", "VARCHAR", default="'{}'", description="Source fields not mapped to a canonical column, as a JSON object."),
+    Field(
+        "extra",
+        "VARCHAR",
+        default="'{}'",
+        description="Source fields not mapped to a canonical column, as a JSON object.",
+    ),
 )
 
 # FOCUS-aligned bill line. Column names follow FinOps FOCUS; x_ columns are FOCUS-style extensions.
@@ -94,9 +118,19 @@ BILL_FIELDS: tuple[Field, ...] = (
     Field("ChargePeriodEnd", "TIMESTAMP", required=True, description="End of the charge period, UTC (exclusive)."),
     Field("ProviderName", "VARCHAR", required=True, description="Vendor: openai, anthropic, google, ..."),
     Field("BillingAccountId", "VARCHAR", default=f"'{UNKNOWN}'", description="Vendor billing account / organization."),
-    Field("SubAccountId", "VARCHAR", default=f"'{UNKNOWN}'", description="Project / workspace / sub-account; matches calls.billing_account."),
+    Field(
+        "SubAccountId",
+        "VARCHAR",
+        default=f"'{UNKNOWN}'",
+        description="Project / workspace / sub-account; matches calls.billing_account.",
+    ),
     Field("ChargeCategory", "VARCHAR", required=True, description="Usage, Purchase, Tax, Credit or Adjustment."),
-    Field("ChargeClass", "VARCHAR", default="''", description="Empty, or Correction for a line correcting an earlier period."),
+    Field(
+        "ChargeClass",
+        "VARCHAR",
+        default="''",
+        description="Empty, or Correction for a line correcting an earlier period.",
+    ),
     Field("ChargeDescription", "VARCHAR", default="''", description="Free text from the vendor."),
     Field("SkuId", "VARCHAR", default=f"'{UNKNOWN}'", description="Vendor SKU of the line."),
     Field("ConsumedQuantity", QUANTITY, description="Quantity consumed (tokens for token SKUs)."),
@@ -106,12 +140,22 @@ BILL_FIELDS: tuple[Field, ...] = (
     Field("ListCost", MONEY, description="Cost at list price."),
     Field("BillingCurrency", "VARCHAR", default="'USD'", description="ISO currency of the amounts."),
     Field("x_Model", "VARCHAR", default=f"'{UNKNOWN}'", description="Model the line bills."),
-    Field("x_TokenBucket", "VARCHAR", default=f"'{UNKNOWN}'",
-          description="input_uncached, cache_read, cache_write or output; unknown when the line is not per bucket."),
+    Field(
+        "x_TokenBucket",
+        "VARCHAR",
+        default=f"'{UNKNOWN}'",
+        description="input_uncached, cache_read, cache_write or output; unknown when the line is not per bucket.",
+    ),
     Field("x_ServiceTier", "VARCHAR", default="'standard'", description="standard, batch or priority."),
-    Field("x_ChargeSource", "VARCHAR", default="'bill'",
-          description="bill (invoice or cost report, the default) or usage_report (a vendor usage report's token "
-                      "quantities: no cost)."),
+    Field(
+        "x_ChargeSource",
+        "VARCHAR",
+        default="'bill'",
+        description=(
+            "bill (invoice or cost report, the default) or usage_report (a vendor usage report's token "
+            "quantities: no cost)."
+        ),
+    ),
 )
 
 # Columns every raw row carries besides its canonical fields (lineage).
@@ -200,9 +244,21 @@ CONFIG_FILES: dict[str, tuple[Field, ...]] = {
     # negotiated rates and prices the catalog lacks, USD per million tokens, valid_from inclusive,
     # valid_to exclusive (empty = open); on a day where one is valid it wins over the catalog
     "price_overrides": (
-        Field("provider", "VARCHAR", required=True, description="Vendor, lower case (openai, anthropic, aws_bedrock, ...)."),
-        Field("model", "VARCHAR", required=True, description="Catalog model id (marts.dim_models.model_key), or the name as logged."),
-        Field("token_bucket", "VARCHAR", required=True, description="input_uncached, cache_read, cache_write or output."),
+        Field(
+            "provider",
+            "VARCHAR",
+            required=True,
+            description="Vendor, lower case (openai, anthropic, aws_bedrock, ...).",
+        ),
+        Field(
+            "model",
+            "VARCHAR",
+            required=True,
+            description="Catalog model id (marts.dim_models.model_key), or the name as logged.",
+        ),
+        Field(
+            "token_bucket", "VARCHAR", required=True, description="input_uncached, cache_read, cache_write or output."
+        ),
         Field("service_tier", "VARCHAR", default="'standard'", description="standard, batch or priority."),
         Field("price_per_mtok", QUANTITY, required=True, non_negative=True, description="USD per million tokens."),
         Field("valid_from", "DATE", required=True, description="First UTC day the price applies."),
@@ -220,9 +276,15 @@ CONFIG_FILES: dict[str, tuple[Field, ...]] = {
     # billing account its calls are billed to; applied where the log does not say the account
     "account_map": (
         Field("provider", "VARCHAR", default="'*'", description="Vendor, lower case; * = any."),
-        Field("field", "VARCHAR", required=True,
-              description="A call column (model_requested, region, environment, ...) or extra.<key> for a source "
-                          "field kept in extra (e.g. extra.api_base, extra.model_id, extra.team_id)."),
+        Field(
+            "field",
+            "VARCHAR",
+            required=True,
+            description=(
+                "A call column (model_requested, region, environment, ...) or extra.<key> for a source "
+                "field kept in extra (e.g. extra.api_base, extra.model_id, extra.team_id)."
+            ),
+        ),
         Field("value", "VARCHAR", required=True, description="The value of that field."),
         Field("billing_account", "VARCHAR", required=True, description="The vendor project / workspace / account."),
         Field("note", "VARCHAR", default="''", description="Why."),
@@ -231,7 +293,12 @@ CONFIG_FILES: dict[str, tuple[Field, ...]] = {
     # account that are beyond tolerance are 'acknowledged', not 'out_of_tolerance'
     "acknowledged_variances": (
         Field("provider", "VARCHAR", required=True, description="Vendor, lower case."),
-        Field("billing_account", "VARCHAR", default="'*'", description="Billing account; * = every account of the provider."),
+        Field(
+            "billing_account",
+            "VARCHAR",
+            default="'*'",
+            description="Billing account; * = every account of the provider.",
+        ),
         Field("period_start", "DATE", required=True, description="First UTC day acknowledged."),
         Field("period_end", "DATE", required=True, description="Last UTC day acknowledged (inclusive)."),
         Field("reason", "VARCHAR", required=True, description="The explanation (who, why)."),

@@ -42,11 +42,11 @@ def _chunks_of_lines(path: Path) -> Iterator[tuple[int, list[bytes]]]:
             lines = (rest + chunk).split(b"\n")
             rest = lines.pop()  # the line the next chunk completes
             if number == 1 and lines and lines[0].startswith(BOM):
-                lines[0] = lines[0][len(BOM):]
+                lines[0] = lines[0][len(BOM) :]
             yield number, lines
             number += len(lines)
     if rest:
-        yield number, [rest[len(BOM):] if number == 1 and rest.startswith(BOM) else rest]
+        yield number, [rest[len(BOM) :] if number == 1 and rest.startswith(BOM) else rest]
 
 
 def _decode(first: int, lines: list[bytes], rejects: list[Reject]) -> tuple[pa.Array, pa.Array]:
@@ -61,8 +61,13 @@ def _decode(first: int, lines: list[bytes], rejects: list[Reject]) -> tuple[pa.A
                 texts.append(raw.decode("utf-8"))
                 kept.append(number)
             except UnicodeDecodeError as exc:
-                rejects.append((number, f"not valid UTF-8 ({exc.reason} at byte {exc.start})",
-                                raw.rstrip(b"\r").decode("utf-8", errors="replace")))
+                rejects.append(
+                    (
+                        number,
+                        f"not valid UTF-8 ({exc.reason} at byte {exc.start})",
+                        raw.rstrip(b"\r").decode("utf-8", errors="replace"),
+                    )
+                )
         text, numbers = pa.array(texts, pa.string()), kept
     text = pc.utf8_rtrim(text, characters="\r")
     keep = pc.not_equal(pc.ascii_trim_whitespace(text), "")  # blank lines are skipped
@@ -98,14 +103,17 @@ def stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field,
     # one parse per record: every path at once, into a list (DuckDB's multi-path json_extract_string)
     paths = "[" + ", ".join(f"'$.\"{name}\"'" for name in named) + "]"
     extracts = ", ".join(
-        f'case when _object then {_extra_sql(fields)} end as "{EXTRA}"' if f.name == EXTRA
-        else f'_v[{named.index(f.name) + 1}] as "{f.name}"' for f in fields
+        f'case when _object then {_extra_sql(fields)} end as "{EXTRA}"'
+        if f.name == EXTRA
+        else f'_v[{named.index(f.name) + 1}] as "{f.name}"'
+        for f in fields
     )
     # The file's lines stream into one statement (an INSERT per batch of lines was slower: 1M lines
     # 18.3 s -> 8.3 s at the 2GB cap); lines that are not JSON objects are staged too, then moved to the
     # rejects.
     lines = pa.RecordBatchReader.from_batches(
-        _lines([], []).schema, (batch for table in line_batches(path, rejects) for batch in table.to_batches()))
+        _lines([], []).schema, (batch for table in line_batches(path, rejects) for batch in table.to_batches())
+    )
     con.register("_lines", lines)
     try:
         con.execute(
@@ -132,19 +140,27 @@ def _extra_sql(fields: tuple[Field, ...]) -> str:
     merged into the record's own `extra` object. JSON merge-patch with null values removes the known
     keys (RFC 7396), so this stays one vectorized expression."""
     known = json.dumps({f.name: None for f in fields})
-    return (f"nullif(json_merge_patch(coalesce(json_extract(_raw, '$.{EXTRA}'), '{{}}'), "
-            f"json_merge_patch(_raw, '{known}'))::varchar, '{{}}')")
+    return (
+        f"nullif(json_merge_patch(coalesce(json_extract(_raw, '$.{EXTRA}'), '{{}}'), "
+        f"json_merge_patch(_raw, '{known}'))::varchar, '{{}}')"
+    )
 
 
 def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field, ...]) -> list[Reject]:
     try:
         schema = pq.read_schema(path)
-    except Exception as exc:  # noqa: BLE001 - any unreadable parquet is one clear error
+    except Exception as exc:  # broad: any unreadable parquet is one clear error
         raise LoadError(f"{path}: not a readable Parquet file ({exc})") from exc
     present = set(schema.names)
     cols = ", ".join(
-        (_parquet_extra_sql(schema, fields) if f.name == EXTRA
-         else f"cast({_ident(f.name)} as varchar)" if f.name in present else "null::varchar") + f" as {_ident(f.name)}"
+        (
+            _parquet_extra_sql(schema, fields)
+            if f.name == EXTRA
+            else f"cast({_ident(f.name)} as varchar)"
+            if f.name in present
+            else "null::varchar"
+        )
+        + f" as {_ident(f.name)}"
         for f in fields
     )
     con.execute(
@@ -204,8 +220,9 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[Field, .
     return rejects
 
 
-def stage_records(con: duckdb.DuckDBPyConnection, records: Iterable[tuple[int, str, Mapping[str, object]]],
-                  fields: tuple[Field, ...]) -> None:
+def stage_records(
+    con: duckdb.DuckDBPyConnection, records: Iterable[tuple[int, str, Mapping[str, object]]], fields: tuple[Field, ...]
+) -> None:
     """Stage records an adapter mapped in Python: (line, raw text, {canonical field: value})."""
     names = [f.name for f in fields]
     numbers: list[int] = []
@@ -217,8 +234,13 @@ def stage_records(con: duckdb.DuckDBPyConnection, records: Iterable[tuple[int, s
         for n in names:
             value = values.get(n)
             columns[n].append(None if value is None else str(value))
-    table = pa.table({"_line": pa.array(numbers, pa.int64()), "_raw": pa.array(raws, pa.string()),
-                      **{n: pa.array(v, pa.string()) for n, v in columns.items()}})
+    table = pa.table(
+        {
+            "_line": pa.array(numbers, pa.int64()),
+            "_raw": pa.array(raws, pa.string()),
+            **{n: pa.array(v, pa.string()) for n, v in columns.items()},
+        }
+    )
     con.register("_records", table)
     con.execute("create or replace temp table _staged as select * from _records")
     con.unregister("_records")

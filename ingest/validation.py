@@ -35,6 +35,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
+
 from ingest.config import REPO_ROOT
 from ingest.schemas import (
     CACHE_OUTCOMES,
@@ -49,8 +51,6 @@ from ingest.schemas import (
     Field,
 )
 from ingest.warehouse import connect
-
-import pyarrow as pa
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -105,8 +105,9 @@ def _field_checks(fields: tuple[Field, ...]) -> list[Check]:
     for f in fields:
         if f.non_negative:
             high = MAX_TOKENS_PER_CALL if f.name.endswith("_tokens") else None
-            checks.append(Check("expect_column_values_to_be_between",
-                                {"column": f.name, "min_value": 0, "max_value": high}))
+            checks.append(
+                Check("expect_column_values_to_be_between", {"column": f.name, "min_value": 0, "max_value": high})
+            )
     return checks
 
 
@@ -124,18 +125,30 @@ def _table_checks(table: str) -> list[Check]:
             _in_set("service_tier", SERVICE_TIERS),
             _in_set("cache_outcome", CACHE_OUTCOMES),
             _in_set("routing_decision", ROUTING_DECISIONS),
-            Check("expect_column_pair_values_a_to_be_greater_than_b",
-                  {"column_A": "output_tokens", "column_B": "reasoning_tokens", "or_equal": True,
-                   "ignore_row_if": _NULLS_ARE_NOT_THIS_RULES_BUSINESS}),
+            Check(
+                "expect_column_pair_values_a_to_be_greater_than_b",
+                {
+                    "column_A": "output_tokens",
+                    "column_B": "reasoning_tokens",
+                    "or_equal": True,
+                    "ignore_row_if": _NULLS_ARE_NOT_THIS_RULES_BUSINESS,
+                },
+            ),
         ]
     if table == "bill_lines":
         return [
             _in_set("ChargeCategory", CHARGE_CATEGORIES),
             _in_set("x_ChargeSource", CHARGE_SOURCES),
             _in_set("BillingCurrency", BILLING_CURRENCIES),
-            Check("expect_column_pair_values_a_to_be_greater_than_b",
-                  {"column_A": "ChargePeriodEnd", "column_B": "ChargePeriodStart", "or_equal": False,
-                   "ignore_row_if": _NULLS_ARE_NOT_THIS_RULES_BUSINESS}),
+            Check(
+                "expect_column_pair_values_a_to_be_greater_than_b",
+                {
+                    "column_A": "ChargePeriodEnd",
+                    "column_B": "ChargePeriodStart",
+                    "or_equal": False,
+                    "ignore_row_if": _NULLS_ARE_NOT_THIS_RULES_BUSINESS,
+                },
+            ),
         ]
     return []
 
@@ -226,8 +239,9 @@ def _runner(table: str) -> _TableRunner:
         asset = datasource.add_dataframe_asset(name=table)
         batch_definition = asset.add_batch_definition_whole_dataframe(f"{table}_whole_frame")
         checks = suite_checks(table)
-        suite = context.suites.add(gx.ExpectationSuite(name=f"ingest_{table}",
-                                                       expectations=[_expectation(c) for c in checks]))
+        suite = context.suites.add(
+            gx.ExpectationSuite(name=f"ingest_{table}", expectations=[_expectation(c) for c in checks])
+        )
         order = {_key(c.type, c.kwargs): i for i, c in enumerate(checks)}
         runner = _TableRunner(datasource=datasource, batch_definition=batch_definition, suite=suite, order=order)
         _runners[table] = runner
@@ -258,20 +272,27 @@ def _to_pandas(frame: Any, fields: tuple[Field, ...]) -> pd.DataFrame:
         # a column without NULLs is plain int64, which GX checks vectorised (on Int64 its range
         # check calls a Python function per value: ~60% of the suite's time)
         data = frame.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
-        plain = {name: data[name].to_numpy("int64") for name in data.columns
-                 if isinstance(data[name].dtype, pd.Int64Dtype) and not data[name].hasnans}
+        plain = {
+            name: data[name].to_numpy("int64")
+            for name in data.columns
+            if isinstance(data[name].dtype, pd.Int64Dtype) and not data[name].hasnans
+        }
         return data.assign(**plain) if plain else data
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"expected a pandas DataFrame or a pyarrow Table, got {type(frame).__name__}")
     frame = frame[[c for c in frame.columns if c in names]]
-    decimals = [f.name for f in fields if f.duck_type in _DECIMAL_TYPES and f.name in frame.columns
-                and not pd.api.types.is_float_dtype(frame[f.name].dtype)]
+    decimals = [
+        f.name
+        for f in fields
+        if f.duck_type in _DECIMAL_TYPES
+        and f.name in frame.columns
+        and not pd.api.types.is_float_dtype(frame[f.name].dtype)
+    ]
     converted = {}
     for name in decimals:
-        try:
+        # not numbers at all: leave it, the expectations on it report what they find
+        with contextlib.suppress(TypeError, ValueError):
             converted[name] = frame[name].astype("float64")
-        except (TypeError, ValueError):
-            pass  # not numbers at all: leave it, the expectations on it report what they find
     return frame.assign(**converted) if converted else frame
 
 
@@ -314,8 +335,9 @@ def _exception_message(info: Any) -> str | None:
         return None
     if info.get("raised_exception"):
         return str(info.get("exception_message"))
-    messages = [str(v.get("exception_message")) for v in info.values()
-                if isinstance(v, dict) and v.get("exception_message")]
+    messages = [
+        str(v.get("exception_message")) for v in info.values() if isinstance(v, dict) and v.get("exception_message")
+    ]
     return "; ".join(sorted(set(messages))) or None
 
 
@@ -349,8 +371,13 @@ def _failure(result: Any) -> _Failure:
     problem = _exception_message(result.exception_info)
     observed = result.result or {}
     samples = [_plain(v) for v in list(observed.get("partial_unexpected_list") or [])[:SAMPLE_VALUES]]
-    return _Failure(head, problem=problem, observed=observed.get("observed_value"),
-                    count=None if problem else observed.get("unexpected_count"), samples=samples)
+    return _Failure(
+        head,
+        problem=problem,
+        observed=observed.get("observed_value"),
+        count=None if problem else observed.get("unexpected_count"),
+        samples=samples,
+    )
 
 
 def checked_columns(table: str) -> list[str]:
@@ -389,8 +416,9 @@ def validate_batch(frame: pd.DataFrame | pa.Table | pa.RecordBatchReader, table:
     if rows == 0:
         return BatchValidation.of_nothing()
     evaluated, failures = _validate_frame(data, table)
-    return BatchValidation(success=not failures, evaluated=evaluated,
-                           failures=[f.describe(rows) for f in failures], rows=rows)
+    return BatchValidation(
+        success=not failures, evaluated=evaluated, failures=[f.describe(rows) for f in failures], rows=rows
+    )
 
 
 def validate_chunks(reader: pa.RecordBatchReader, table: str, chunk_rows: int = CHUNK_ROWS) -> BatchValidation:
@@ -429,8 +457,9 @@ def validate_chunks(reader: pa.RecordBatchReader, table: str, chunk_rows: int = 
         return BatchValidation.of_nothing()
     order = _runner(table).order
     ordered = sorted(merged.values(), key=lambda f: order.get(f.head, 1 << 30))
-    return BatchValidation(success=not merged, evaluated=evaluated,
-                           failures=[f.describe(rows) for f in ordered], rows=rows)
+    return BatchValidation(
+        success=not merged, evaluated=evaluated, failures=[f.describe(rows) for f in ordered], rows=rows
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -463,8 +492,9 @@ def _validate_loaded_here(warehouse: Path, table: str, file_ids: list[str]) -> B
     try:
         # a relation streams CHUNK_ROWS at a time; an execute() result would first be copied whole
         # (11M rows: 2.9 GB of RSS against 0.9 GB)
-        batches = con.sql(f"select {columns} from raw.{table} where _file_id in (select unnest(?::varchar[]))",
-                          params=[file_ids]).to_arrow_reader(CHUNK_ROWS)
+        batches = con.sql(
+            f"select {columns} from raw.{table} where _file_id in (select unnest(?::varchar[]))", params=[file_ids]
+        ).to_arrow_reader(CHUNK_ROWS)
         return validate_chunks(batches, table)
     finally:
         con.close()
@@ -483,8 +513,13 @@ class ValidationWorker:
 
     def __init__(self) -> None:
         # started in the repository root: `ingest` is importable there whatever the caller's directory
-        self.proc = subprocess.Popen([sys.executable, "-m", "ingest.validation"], cwd=REPO_ROOT,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "ingest.validation"],
+            cwd=REPO_ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
 
     def running(self) -> bool:
         return self.proc.poll() is None

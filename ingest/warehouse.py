@@ -50,8 +50,10 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
 # would be wrong for them. x_ChargeSource replaced a SkuId prefix: lines of vendor usage reports were
 # loaded with SkuId 'usage-api:...' before.
 BACKFILL: dict[tuple[str, str], str] = {
-    ("bill_lines", "x_ChargeSource"):
-        "case when starts_with(\"SkuId\", 'usage-api:') then 'usage_report' else 'bill' end",
+    (
+        "bill_lines",
+        "x_ChargeSource",
+    ): "case when starts_with(\"SkuId\", 'usage-api:') then 'usage_report' else 'bill' end",
 }
 
 
@@ -65,9 +67,14 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     # a warehouse created before a column was added gets it: null in the existing rows of raw.files, the
     # field's default (or its BACKFILL) in the existing rows of a raw data table
     for table, columns in [("files", list(FILE_COLUMNS))] + [(t, raw_table_columns(f)) for t, f in TABLES.items()]:
-        have = {r[0] for r in con.execute(
-            "select column_name from information_schema.columns "
-            "where table_catalog = current_database() and table_schema = ? and table_name = ?", [RAW, table]).fetchall()}
+        have = {
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns "
+                "where table_catalog = current_database() and table_schema = ? and table_name = ?",
+                [RAW, table],
+            ).fetchall()
+        }
         for name, duck_type in columns:
             if name in have:
                 continue

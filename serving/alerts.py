@@ -15,8 +15,17 @@ from pathlib import Path
 
 import duckdb
 
-ALERT_COLUMNS = ("alert_id", "alert_type", "severity", "message", "period_start", "axis", "axis_value",
-                 "actual", "expected")
+ALERT_COLUMNS = (
+    "alert_id",
+    "alert_type",
+    "severity",
+    "message",
+    "period_start",
+    "axis",
+    "axis_value",
+    "actual",
+    "expected",
+)
 
 
 @dataclass
@@ -57,8 +66,7 @@ def post_alerts(url: str, alerts: list[dict[str, object]], timeout_s: float = 10
     delivery = Delivery(sent=[], failed={})
     for alert in alerts:
         body = json.dumps(alert).encode("utf-8")
-        request = urllib.request.Request(url, data=body, method="POST",
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json"})
         try:
             with urllib.request.urlopen(request, timeout=timeout_s) as response:
                 if 200 <= response.status < 300:

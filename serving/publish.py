@@ -32,6 +32,7 @@ writes storage version 67, which only 1.4+ clients read; ``'v1.0.0'`` writes ver
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import time
@@ -106,9 +107,14 @@ def _published_tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) 
 
 
 def _columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str) -> list[tuple[str, str]]:
-    return [tuple(r) for r in con.execute(
-        "select column_name, data_type from duckdb_columns() where database_name = ? and schema_name = ? "
-        "and table_name = ? order by column_index", [catalog, schema, table]).fetchall()]
+    return [
+        tuple(r)
+        for r in con.execute(
+            "select column_name, data_type from duckdb_columns() where database_name = ? and schema_name = ? "
+            "and table_name = ? order by column_index",
+            [catalog, schema, table],
+        ).fetchall()
+    ]
 
 
 def _copy_comments(con: duckdb.DuckDBPyConnection, serving: str, schema: str, table: str) -> None:
@@ -132,12 +138,15 @@ def _sync_days(con: duckdb.DuckDBPyConnection, src: str, dst: str, day: str, win
     how many days were replaced. Rows without a day (none are expected) make it replace the table."""
     col = _quote_ident(day)
     counts = "select {col} as d, count(*) as n from {table} group by 1"
-    changed = [d for (d,) in con.execute(
-        f"with b as ({counts.format(col=col, table=src)}), s as ({counts.format(col=col, table=dst)}) "
-        "select coalesce(b.d, s.d) from b full outer join s on b.d is not distinct from s.d "
-        "where b.n is distinct from s.n or (coalesce(b.d, s.d) >= ? and coalesce(b.d, s.d) < ?)",
-        list(window),
-    ).fetchall()]
+    changed = [
+        d
+        for (d,) in con.execute(
+            f"with b as ({counts.format(col=col, table=src)}), s as ({counts.format(col=col, table=dst)}) "
+            "select coalesce(b.d, s.d) from b full outer join s on b.d is not distinct from s.d "
+            "where b.n is distinct from s.n or (coalesce(b.d, s.d) >= ? and coalesce(b.d, s.d) < ?)",
+            list(window),
+        ).fetchall()
+    ]
     if None in changed:
         con.execute(f"create or replace table {dst} as select * from {src}")
         return -1
@@ -147,8 +156,9 @@ def _sync_days(con: duckdb.DuckDBPyConnection, src: str, dst: str, day: str, win
     return len(changed)
 
 
-def _copy_tables(con: duckdb.DuckDBPyConnection, serving: str, tables: list[tuple[str, str]],
-                 window: tuple[date, date] | None) -> dict[str, int]:
+def _copy_tables(
+    con: duckdb.DuckDBPyConnection, serving: str, tables: list[tuple[str, str]], window: tuple[date, date] | None
+) -> dict[str, int]:
     """Make every published table of the build exist, equal, in the serving catalog: with a window,
     day tables of unchanged shape are synced by day, the rest replaced (CREATE TABLE AS)."""
     synced: dict[str, int] = {}
@@ -175,9 +185,7 @@ def _copy_tables(con: duckdb.DuckDBPyConnection, serving: str, tables: list[tupl
 
 
 def _count(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str) -> int:
-    return con.execute(
-        f"select count(*) from {catalog}.{_quote_ident(schema)}.{_quote_ident(table)}"
-    ).fetchone()[0]
+    return con.execute(f"select count(*) from {catalog}.{_quote_ident(schema)}.{_quote_ident(table)}").fetchone()[0]
 
 
 def _fsync_file(path: Path) -> None:
@@ -335,12 +343,8 @@ def _previous_is_usable(serving_path: Path, storage_version: str) -> bool:
 
 def _cleanup(con: duckdb.DuckDBPyConnection | None, tmp: Path) -> None:
     if con is not None:
-        try:
+        with contextlib.suppress(duckdb.Error):
             con.close()
-        except duckdb.Error:
-            pass
     for path in (tmp, tmp.with_name(tmp.name + ".wal")):
-        try:
+        with contextlib.suppress(FileNotFoundError):
             path.unlink()
-        except FileNotFoundError:
-            pass

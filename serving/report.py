@@ -210,17 +210,37 @@ def _daily_figure(data: ReportData):
         color = qualitative.Plotly[index % len(qualitative.Plotly)]
         rows = [r for r in data.daily if r[1] == provider]
         days = [r[0] for r in rows]
-        fig.add_trace(go.Scatter(
-            x=days, y=[float(cents(r[2])) for r in rows], mode="lines+markers", name=f"{provider}",
-            legendgroup=provider, line={"color": color},
-            hovertemplate="%{x|%Y-%m-%d} %{y:$,.2f}<extra>" + html.escape(provider) + "</extra>"))
-        fig.add_trace(go.Scatter(
-            x=days, y=[float(cents(r[3])) for r in rows], mode="lines", name=f"{provider} 7-day average",
-            legendgroup=provider, line={"dash": "dot", "color": color}, opacity=0.7,
-            hovertemplate="%{x|%Y-%m-%d} 7-day avg %{y:$,.2f}<extra>" + html.escape(provider) + "</extra>"))
-    fig.update_layout(title=f"Daily spend by provider, trailing {TREND_DAYS} days", yaxis_title="USD / day",
-                      yaxis_tickformat="$,.2f", hovermode="x unified", height=420,
-                      margin={"l": 60, "r": 20, "t": 50, "b": 40})
+        fig.add_trace(
+            go.Scatter(
+                x=days,
+                y=[float(cents(r[2])) for r in rows],
+                mode="lines+markers",
+                name=f"{provider}",
+                legendgroup=provider,
+                line={"color": color},
+                hovertemplate="%{x|%Y-%m-%d} %{y:$,.2f}<extra>" + html.escape(provider) + "</extra>",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=days,
+                y=[float(cents(r[3])) for r in rows],
+                mode="lines",
+                name=f"{provider} 7-day average",
+                legendgroup=provider,
+                line={"dash": "dot", "color": color},
+                opacity=0.7,
+                hovertemplate="%{x|%Y-%m-%d} 7-day avg %{y:$,.2f}<extra>" + html.escape(provider) + "</extra>",
+            )
+        )
+    fig.update_layout(
+        title=f"Daily spend by provider, trailing {TREND_DAYS} days",
+        yaxis_title="USD / day",
+        yaxis_tickformat="$,.2f",
+        hovermode="x unified",
+        height=420,
+        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+    )
     return fig
 
 
@@ -228,11 +248,24 @@ def _bar_figure(title: str, labels: list[str], values: list[object], hover: list
     import plotly.graph_objects as go
 
     amounts = [float(cents(v)) for v in values]
-    fig = go.Figure(go.Bar(
-        x=amounts[::-1], y=labels[::-1], orientation="h", text=[money(v) for v in values][::-1],
-        textposition="auto", customdata=hover[::-1], hovertemplate="%{customdata}: %{x:$,.2f}<extra></extra>"))
-    fig.update_layout(title=title, xaxis_title="attributed cost (USD)", xaxis_tickformat="$,.2f",
-                      height=max(260, 40 + 32 * len(labels)), margin={"l": 160, "r": 20, "t": 50, "b": 40})
+    fig = go.Figure(
+        go.Bar(
+            x=amounts[::-1],
+            y=labels[::-1],
+            orientation="h",
+            text=[money(v) for v in values][::-1],
+            textposition="auto",
+            customdata=hover[::-1],
+            hovertemplate="%{customdata}: %{x:$,.2f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=title,
+        xaxis_title="attributed cost (USD)",
+        xaxis_tickformat="$,.2f",
+        height=max(260, 40 + 32 * len(labels)),
+        margin={"l": 160, "r": 20, "t": 50, "b": 40},
+    )
     return fig
 
 
@@ -241,7 +274,7 @@ def _table(headers: list[str], rows: list[list[str]], numeric: set[int], row_cla
     body = []
     for index, row in enumerate(rows):
         cls = f' class="{row_class(index)}"' if row_class and row_class(index) else ""
-        cells = "".join(f'<td{" class=num" if i in numeric else ""}>{html.escape(v)}</td>' for i, v in enumerate(row))
+        cells = "".join(f"<td{' class=num' if i in numeric else ''}>{html.escape(v)}</td>" for i, v in enumerate(row))
         body.append(f"<tr{cls}>{cells}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
@@ -250,41 +283,110 @@ def render(data: ReportData, source: Path) -> str:
     month = data.month.strftime("%Y-%m") if data.month else "–"
     figures = [
         _daily_figure(data),
-        _bar_figure(f"Top features, {month}", [r[0] for r in data.features], [r[2] for r in data.features],
-                    [f"{r[0]} ({r[1]:,} calls)" for r in data.features]),
-        _bar_figure(f"Top tenants, {month}", [r[1] for r in data.tenants], [r[3] for r in data.tenants],
-                    [f"{r[0]} {r[1]} ({r[2]})" for r in data.tenants]),
+        _bar_figure(
+            f"Top features, {month}",
+            [r[0] for r in data.features],
+            [r[2] for r in data.features],
+            [f"{r[0]} ({r[1]:,} calls)" for r in data.features],
+        ),
+        _bar_figure(
+            f"Top tenants, {month}",
+            [r[1] for r in data.tenants],
+            [r[3] for r in data.tenants],
+            [f"{r[0]} {r[1]} ({r[2]})" for r in data.tenants],
+        ),
     ]
     # plotly.js (~5 MB) is inlined once, with the first figure; the others reuse it.
-    divs = [fig.to_html(full_html=False, include_plotlyjs=(i == 0), div_id=f"fig-{i}",
-                        config={"displaylogo": False, "responsive": True})
-            for i, fig in enumerate(figures)]
+    divs = [
+        fig.to_html(
+            full_html=False,
+            include_plotlyjs=(i == 0),
+            div_id=f"fig-{i}",
+            config={"displaylogo": False, "responsive": True},
+        )
+        for i, fig in enumerate(figures)
+    ]
 
-    rec_rows = [[r[0], r[1], r[2], money(r[3]), money(r[4]), money(r[5]), percent(r[6]), money(r[7]), r[8],
-                 str(r[9]), str(r[10]), r[11].replace("_", " "), money(r[12])] for r in data.reconciliation]
-    reconciliation = _table(
-        ["month", "provider", "billing account", "computed", "billed usage", "variance", "variance %",
-         "credits & adjustments", "status", "days out of tolerance", "days awaiting bill or calls",
-         "allocated at (coarsest)", "allocated at a coarser grain"],
-        rec_rows, numeric={3, 4, 5, 6, 7, 9, 10, 12},
-        row_class=lambda i: "bad" if data.reconciliation[i][8] not in ("reconciled", "acknowledged")
-        or data.reconciliation[i][9] else "",
-    ) if rec_rows else "<p>No reconciliation rows yet.</p>"
+    rec_rows = [
+        [
+            r[0],
+            r[1],
+            r[2],
+            money(r[3]),
+            money(r[4]),
+            money(r[5]),
+            percent(r[6]),
+            money(r[7]),
+            r[8],
+            str(r[9]),
+            str(r[10]),
+            r[11].replace("_", " "),
+            money(r[12]),
+        ]
+        for r in data.reconciliation
+    ]
+    reconciliation = (
+        _table(
+            [
+                "month",
+                "provider",
+                "billing account",
+                "computed",
+                "billed usage",
+                "variance",
+                "variance %",
+                "credits & adjustments",
+                "status",
+                "days out of tolerance",
+                "days awaiting bill or calls",
+                "allocated at (coarsest)",
+                "allocated at a coarser grain",
+            ],
+            rec_rows,
+            numeric={3, 4, 5, 6, 7, 9, 10, 12},
+            row_class=lambda i: (
+                "bad"
+                if data.reconciliation[i][8] not in ("reconciled", "acknowledged") or data.reconciliation[i][9]
+                else ""
+            ),
+        )
+        if rec_rows
+        else "<p>No reconciliation rows yet.</p>"
+    )
 
     if data.anomalies:
         shown = data.anomalies[:ANOMALY_ROWS]
-        anomalies = _table(["period", "type", "axis", "value", "severity", "actual", "expected", "ratio"],
-                           [[_period(r[0], r[1]), r[1].replace("_", " "), r[2], r[3], r[4], money(r[5]),
-                             money(r[6]), f"{float(r[7]):.2f}x"] for r in shown],
-                           numeric={5, 6, 7}, row_class=lambda i: "bad" if shown[i][4] == "critical" else "")
+        anomalies = _table(
+            ["period", "type", "axis", "value", "severity", "actual", "expected", "ratio"],
+            [
+                [
+                    _period(r[0], r[1]),
+                    r[1].replace("_", " "),
+                    r[2],
+                    r[3],
+                    r[4],
+                    money(r[5]),
+                    money(r[6]),
+                    f"{float(r[7]):.2f}x",
+                ]
+                for r in shown
+            ],
+            numeric={5, 6, 7},
+            row_class=lambda i: "bad" if shown[i][4] == "critical" else "",
+        )
         if len(data.anomalies) > len(shown):
-            anomalies += (f"<p class=\"meta\">{len(shown)} of {len(data.anomalies)} anomalies shown: the rest are in "
-                          "marts.fct_cost_anomalies.</p>")
+            anomalies += (
+                f'<p class="meta">{len(shown)} of {len(data.anomalies)} anomalies shown: the rest are in '
+                "marts.fct_cost_anomalies.</p>"
+            )
     else:
         anomalies = "<p>No anomaly: no spend crossed the rules of marts.fct_cost_anomalies.</p>"
     tolerance, materiality = data.tolerance
-    rule = (f"tolerance {percent(tolerance)}, or a gap of at most {money(materiality)}" if tolerance is not None
-            else "no period judged yet")
+    rule = (
+        f"tolerance {percent(tolerance)}, or a gap of at most {money(materiality)}"
+        if tolerance is not None
+        else "no period judged yet"
+    )
 
     period = f"{data.first_day} .. {data.last_day}" if data.first_day else "no data"
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")

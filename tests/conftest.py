@@ -38,13 +38,21 @@ class Workspace:
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
-        env.update(FINOPS_LANDING_DIR=str(self.landing), FINOPS_WAREHOUSE=str(self.warehouse),
-                   DAGSTER_HOME=str(self.root / "dagster_home"))
+        env.update(
+            FINOPS_LANDING_DIR=str(self.landing),
+            FINOPS_WAREHOUSE=str(self.warehouse),
+            DAGSTER_HOME=str(self.root / "dagster_home"),
+        )
         return env
 
     def finops(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "dagster_project.cli", *args], env=self.env(),
-                              capture_output=True, text=True, timeout=900)
+        return subprocess.run(
+            [sys.executable, "-m", "dagster_project.cli", *args],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
 
     def materialize(self, start: str = DEMO_START, end: str = DEMO_END) -> subprocess.CompletedProcess:
         return self.finops("materialize", "--start", start, "--end", end)
@@ -56,7 +64,7 @@ class Workspace:
         finally:
             con.close()
 
-    def copy(self, dest: Path) -> "Workspace":
+    def copy(self, dest: Path) -> Workspace:
         shutil.copytree(self.root, dest, ignore=shutil.ignore_patterns("dagster_home"))
         return Workspace(dest)
 

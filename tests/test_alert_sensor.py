@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import ClassVar
 
 import duckdb
 import pytest
@@ -15,10 +16,10 @@ from dagster_project.sensors import alert_webhook_sensor
 
 
 class _Hook(BaseHTTPRequestHandler):
-    received: list[dict] = []
-    fail_ids: set[str] = set()
+    received: ClassVar[list[dict]] = []  # shared by every request's handler instance
+    fail_ids: ClassVar[set[str]] = set()
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server API
+    def do_POST(self) -> None:  # the name is http.server's API
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         failing = body["alert_id"] in self.fail_ids
         if not failing:
@@ -43,9 +44,11 @@ def webhook():
 def _serving(path, rows):
     con = duckdb.connect(str(path))
     con.execute("create schema if not exists marts")
-    con.execute("create or replace table marts.fct_alerts (alert_id varchar, alert_type varchar, severity varchar, "
-                "message varchar, period_start date, axis varchar, axis_value varchar, actual decimal(38,12), "
-                "expected decimal(38,12))")
+    con.execute(
+        "create or replace table marts.fct_alerts (alert_id varchar, alert_type varchar, severity varchar, "
+        "message varchar, period_start date, axis varchar, axis_value varchar, actual decimal(38,12), "
+        "expected decimal(38,12))"
+    )
     con.executemany("insert into marts.fct_alerts values (?, 'daily_spend', ?, ?, ?, 'tenant', ?, ?, ?)", rows)
     con.close()
 
@@ -53,8 +56,10 @@ def _serving(path, rows):
 def test_each_alert_is_posted_once_and_failures_are_retried(tmp_path, webhook, monkeypatch):
     url, hook = webhook
     serving = tmp_path / "serving.duckdb"
-    rows = [("a1", "critical", "t005 spend $12.34 vs $2.10 expected", "2026-10-20", "t005", "12.34", "2.10"),
-            ("a2", "warning", "t001 spend $3.00 vs $1.90 expected", "2026-10-21", "t001", "3.00", "1.90")]
+    rows = [
+        ("a1", "critical", "t005 spend $12.34 vs $2.10 expected", "2026-10-20", "t005", "12.34", "2.10"),
+        ("a2", "warning", "t001 spend $3.00 vs $1.90 expected", "2026-10-21", "t001", "3.00", "1.90"),
+    ]
     _serving(serving, rows)
     monkeypatch.setenv("FINOPS_SERVING", str(serving))
     instance = DagsterInstance.ephemeral()
@@ -68,10 +73,17 @@ def test_each_alert_is_posted_once_and_failures_are_retried(tmp_path, webhook, m
     context = build_sensor_context(instance=instance)
     alert_webhook_sensor(context)
     assert [a["alert_id"] for a in hook.received] == ["a1"]
-    assert hook.received[0] == {"alert_id": "a1", "alert_type": "daily_spend", "severity": "critical",
-                                "message": "t005 spend $12.34 vs $2.10 expected", "period_start": "2026-10-20",
-                                "axis": "tenant", "axis_value": "t005", "actual": "12.340000000000",
-                                "expected": "2.100000000000"}
+    assert hook.received[0] == {
+        "alert_id": "a1",
+        "alert_type": "daily_spend",
+        "severity": "critical",
+        "message": "t005 spend $12.34 vs $2.10 expected",
+        "period_start": "2026-10-20",
+        "axis": "tenant",
+        "axis_value": "t005",
+        "actual": "12.340000000000",
+        "expected": "2.100000000000",
+    }
     assert json.loads(context.cursor) == ["a1"]
 
     hook.fail_ids = set()

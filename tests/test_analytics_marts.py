@@ -53,8 +53,19 @@ def trailing(series: dict[date, Decimal], day: date) -> Decimal:
 @pytest.fixture(scope="module")
 def calls(built) -> list[dict]:
     """Every logged call of the default demo (fct_llm_calls is the call-level source of truth)."""
-    cols = ["call_day", "tenant_id", "feature", "prompt_template", "environment", "provider", "model_key",
-            "user_id", "cache_outcome", "routing_decision", "attributed_cost"]
+    cols = [
+        "call_day",
+        "tenant_id",
+        "feature",
+        "prompt_template",
+        "environment",
+        "provider",
+        "model_key",
+        "user_id",
+        "cache_outcome",
+        "routing_decision",
+        "attributed_cost",
+    ]
     rows = built.query(f"select {', '.join(cols)} from marts.fct_llm_calls")
     return [dict(zip(cols, row)) for row in rows]
 
@@ -85,16 +96,24 @@ def tenants_revenue() -> dict[str, Decimal]:
 # 5. anomalies
 
 
-@pytest.mark.parametrize(("axis", "axis_value", "match", "severity"), [
-    ("tenant", SPIKE_TENANT, {"tenant_id": SPIKE_TENANT}, "warning"),
-    ("tenant_feature", f"{SPIKE_TENANT}/{SPIKE_FEATURE}", {"tenant_id": SPIKE_TENANT, "feature": SPIKE_FEATURE},
-     "critical"),
-])
+@pytest.mark.parametrize(
+    ("axis", "axis_value", "match", "severity"),
+    [
+        ("tenant", SPIKE_TENANT, {"tenant_id": SPIKE_TENANT}, "warning"),
+        (
+            "tenant_feature",
+            f"{SPIKE_TENANT}/{SPIKE_FEATURE}",
+            {"tenant_id": SPIKE_TENANT, "feature": SPIKE_FEATURE},
+            "critical",
+        ),
+    ],
+)
 def test_injected_spike_is_detected_with_the_independent_ratio(built, calls, axis, axis_value, match, severity):
     rows = built.query(
         "select actual, expected, ratio, severity, excess_cost from marts.fct_cost_anomalies "
         "where anomaly_type = 'daily_spend' and axis = ? and axis_value = ? and period_day = ?",
-        [axis, axis_value, SPIKE_DAY])
+        [axis, axis_value, SPIKE_DAY],
+    )
     assert len(rows) == 1, f"spike not flagged on {axis} {axis_value}"
     actual, expected, ratio, sev, excess = rows[0]
 
@@ -122,7 +141,8 @@ def test_spike_on_the_feature_axis_stays_below_the_threshold(built, calls):
     assert built.query("select count(*) from marts.fct_cost_anomalies where axis = 'feature'")[0][0] == 0
     spike = built.query(
         "select ratio from marts.fct_cost_anomalies where anomaly_type = 'daily_spend' and axis = 'tenant_feature' "
-        "and severity = 'critical'")
+        "and severity = 'critical'"
+    )
     assert len(spike) == 1 and spike[0][0] > SPIKE_FACTOR
 
 
@@ -130,9 +150,13 @@ def test_no_false_anomalies_on_normal_days(built, calls):
     """The demo has one injected anomaly. On the provider and model axes (hundreds of calls a day) no day
     reaches 1.5x its trailing average: the largest ratio after the first week is google on Monday
     2026-10-19, 1.34x (Monday traffic is 1.1x the weekly mean, doc_summarizer calls are large)."""
-    assert built.query(
-        "select count(*) from marts.fct_cost_anomalies where anomaly_type = 'daily_spend' "
-        "and axis in ('provider', 'model')")[0][0] == 0
+    assert (
+        built.query(
+            "select count(*) from marts.fct_cost_anomalies where anomaly_type = 'daily_spend' "
+            "and axis in ('provider', 'model')"
+        )[0][0]
+        == 0
+    )
     first = min(c["call_day"] for c in calls)
     worst = Decimal(0)
     for provider in {c["provider"] for c in calls}:
@@ -143,21 +167,34 @@ def test_no_false_anomalies_on_normal_days(built, calls):
     assert Decimal("1.3") < worst < Decimal("1.4")
     # no unit-cost jump in the demo, and the only critical anomaly is the spike
     assert built.query("select count(*) from marts.fct_cost_anomalies where anomaly_type = 'unit_cost'")[0][0] == 0
-    criticals = built.query("select anomaly_type, axis, axis_value, period_day from marts.fct_cost_anomalies "
-                            "where severity = 'critical' order by all")
-    assert criticals == [("daily_spend", "tenant_feature", f"{SPIKE_TENANT}/{SPIKE_FEATURE}", SPIKE_DAY),
-                         ("hourly_spend", "tenant_feature", f"{SPIKE_TENANT}/{SPIKE_FEATURE}", SPIKE_DAY)]
+    criticals = built.query(
+        "select anomaly_type, axis, axis_value, period_day from marts.fct_cost_anomalies "
+        "where severity = 'critical' order by all"
+    )
+    assert criticals == [
+        ("daily_spend", "tenant_feature", f"{SPIKE_TENANT}/{SPIKE_FEATURE}", SPIKE_DAY),
+        ("hourly_spend", "tenant_feature", f"{SPIKE_TENANT}/{SPIKE_FEATURE}", SPIKE_DAY),
+    ]
     # every flagged row respects its thresholds and materiality floors
-    for anomaly_type, severity, actual, expected, ratio, volume in built.query(
-            "select anomaly_type, severity, actual, expected, ratio, volume_ratio from marts.fct_cost_anomalies"):
+    for anomaly_type, severity, actual, expected, ratio, _volume in built.query(
+        "select anomaly_type, severity, actual, expected, ratio, volume_ratio from marts.fct_cost_anomalies"
+    ):
         if anomaly_type == "hourly_spend":
             assert actual >= (6 if severity == "critical" else 4) * expected and expected >= Decimal("0.01")
         else:
-            assert ratio >= Decimal("1.5") and expected >= (Decimal("1.00") if severity == "warning" else Decimal("0.10"))
+            assert ratio >= Decimal("1.5") and expected >= (
+                Decimal("1.00") if severity == "warning" else Decimal("0.10")
+            )
 
 
-HOURLY_COLUMN = {"provider": "provider", "feature": "feature", "tenant": "tenant_id", "model": "model_key",
-                 "prompt_template": "prompt_template", "tenant_feature": "tenant_id || '/' || feature"}
+HOURLY_COLUMN = {
+    "provider": "provider",
+    "feature": "feature",
+    "tenant": "tenant_id",
+    "model": "model_key",
+    "prompt_template": "prompt_template",
+    "tenant_feature": "tenant_id || '/' || feature",
+}
 
 
 def expected_hour(built, axis: str, value: str, start: datetime) -> Decimal:
@@ -166,7 +203,8 @@ def expected_hour(built, axis: str, value: str, start: datetime) -> Decimal:
     rows = built.query(
         f"select call_day, hour(started_at), count(*), sum(list_cost) from marts.fct_llm_calls "
         f"where {HOURLY_COLUMN[axis]} = ? and call_day between ? and ? group by all",
-        [value, start.date() - timedelta(days=7), start.date() - timedelta(days=1)])
+        [value, start.date() - timedelta(days=7), start.date() - timedelta(days=1)],
+    )
     same_hour = sum((cost for _, hour, _, cost in rows if hour == start.hour), Decimal(0))
     week_cost, week_calls = sum((r[3] for r in rows), Decimal(0)), sum(r[2] for r in rows)
     return max(pico_div(same_hour, 7), pico_div(week_cost, 168), pico_div(week_cost, week_calls), Decimal("0.01"))
@@ -175,12 +213,15 @@ def expected_hour(built, axis: str, value: str, start: datetime) -> Decimal:
 def test_hourly_anomalies_match_an_independent_baseline(built):
     rows = built.query(
         "select axis, axis_value, period_start, actual, expected, severity from marts.fct_cost_anomalies "
-        "where anomaly_type = 'hourly_spend'")
+        "where anomaly_type = 'hourly_spend'"
+    )
     assert len(rows) == 87  # 76 in the demo's ordinary noise (measured), 11 hours of the injected spike
     for axis, value, start, actual, expected, severity in rows:
         hour_cost = built.query(
             f"select sum(list_cost) from marts.fct_llm_calls where {HOURLY_COLUMN[axis]} = ? "
-            "and date_trunc('hour', started_at) = ?", [value, start])[0][0]
+            "and date_trunc('hour', started_at) = ?",
+            [value, start],
+        )[0][0]
         assert actual == hour_cost
         assert expected == expected_hour(built, axis, value, start)
         assert actual >= (6 if severity == "critical" else 4) * expected
@@ -191,20 +232,30 @@ def test_the_injected_spike_fires_the_hourly_rule(built):
     before: far below a 20-calls-an-hour floor, caught by the money floor ($0.01) at 5.5x. The worst hour,
     12:00, is critical at 8.6x; one expensive call on a quiet axis (the legacy reviewer prompt, ~$0.13 a
     call) never is: its expected spend is at least its average call."""
-    spike = {start.hour: (severity, actual, expected, calls) for start, severity, actual, expected, calls in built.query(
-        "select period_start, severity, actual, expected, actual_calls from marts.fct_cost_anomalies "
-        "where anomaly_type = 'hourly_spend' and axis = 'tenant_feature' and axis_value = ? and period_day = ?",
-        [f"{SPIKE_TENANT}/{SPIKE_FEATURE}", SPIKE_DAY])}
+    spike = {
+        start.hour: (severity, actual, expected, calls)
+        for start, severity, actual, expected, calls in built.query(
+            "select period_start, severity, actual, expected, actual_calls from marts.fct_cost_anomalies "
+            "where anomaly_type = 'hourly_spend' and axis = 'tenant_feature' and axis_value = ? and period_day = ?",
+            [f"{SPIKE_TENANT}/{SPIKE_FEATURE}", SPIKE_DAY],
+        )
+    }
     assert sorted(spike) == [1, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16]
     assert spike[16] == ("warning", Decimal("0.0550256"), Decimal("0.01"), 12)
     assert spike[12][:3] == ("critical", Decimal("0.12134"), Decimal("0.014066857142"))
     same_hour = built.query(
         "select sum(list_cost) from marts.fct_llm_calls where tenant_id = ? and feature = ? "
         "and hour(started_at) = 16 and call_day between ? and ?",
-        [SPIKE_TENANT, SPIKE_FEATURE, SPIKE_DAY - timedelta(days=7), SPIKE_DAY - timedelta(days=1)])[0][0]
+        [SPIKE_TENANT, SPIKE_FEATURE, SPIKE_DAY - timedelta(days=7), SPIKE_DAY - timedelta(days=1)],
+    )[0][0]
     assert int(Decimal("0.0550256") * 7 / same_hour) == 54
-    assert built.query("select count(*) from marts.fct_cost_anomalies where anomaly_type = 'hourly_spend' "
-                       "and axis_value = 'review_diff_legacy'")[0][0] == 0
+    assert (
+        built.query(
+            "select count(*) from marts.fct_cost_anomalies where anomaly_type = 'hourly_spend' "
+            "and axis_value = 'review_diff_legacy'"
+        )[0][0]
+        == 0
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -233,11 +284,17 @@ def two_months(tmp_path_factory) -> StartedWorkspace:
 def test_mom_decomposition_parts_sum_exactly_to_the_change(two_months):
     rows = two_months.query(
         "select provider, model, prev_cost, cost, cost_change, volume_effect, price_effect, mix_effect "
-        "from marts.fct_cost_change_mom where month_start = date '2026-10-01'")
+        "from marts.fct_cost_change_mom where month_start = date '2026-10-01'"
+    )
     assert len(rows) == 8
-    monthly = {(p, m, month): cost for p, m, month, cost in two_months.query(
-        "select provider, model, date_trunc('month', cost_day)::date, sum(attributed_cost) from marts.fct_cost_daily "
-        "where cost_kind = 'usage' group by all")}
+    monthly = {
+        (p, m, month): cost
+        for p, m, month, cost in two_months.query(
+            "select provider, model, date_trunc('month', cost_day)::date, sum(attributed_cost) "
+            "from marts.fct_cost_daily "
+            "where cost_kind = 'usage' group by all"
+        )
+    }
     for provider, model, prev, cost, change, volume, price, mix in rows:
         assert volume + price + mix == change == cost - prev
         assert prev == monthly[(provider, model, date(2026, 9, 1))]
@@ -247,11 +304,16 @@ def test_mom_decomposition_parts_sum_exactly_to_the_change(two_months):
 def test_mom_price_effect_is_the_negotiated_discount(two_months):
     """claude-sonnet-4-0 is 20% cheaper from 2026-10-15 (price_overrides): the price effect is what those
     days would have cost more at the old rate, -0.25 x their cost; other models keep their rates."""
-    effects = {model: (cost, price) for model, cost, price in two_months.query(
-        "select model, cost, price_effect from marts.fct_cost_change_mom where month_start = date '2026-10-01'")}
+    effects = {
+        model: (cost, price)
+        for model, cost, price in two_months.query(
+            "select model, cost, price_effect from marts.fct_cost_change_mom where month_start = date '2026-10-01'"
+        )
+    }
     discounted = two_months.query(
         "select sum(attributed_cost) from marts.fct_llm_calls "
-        "where model_key = 'claude-sonnet-4-0' and call_day >= date '2026-10-15'")[0][0]
+        "where model_key = 'claude-sonnet-4-0' and call_day >= date '2026-10-15'"
+    )[0][0]
     expected = -discounted / 4
     cost, price = effects.pop("claude-sonnet-4-0")
     assert abs(price / expected - 1) < Decimal("0.05"), (price, expected)
@@ -267,10 +329,11 @@ def test_mom_needs_a_base_month(built):
 def test_model_mix_impact_recomputed(two_months):
     rows = two_months.query(
         "select model, calls, cost_usd, prev_calls, cost_at_prev_mix_usd, model_mix_impact_usd "
-        "from marts.fct_model_usage where month_start = date '2026-10-01' and feature = 'email_drafter'")
+        "from marts.fct_model_usage where month_start = date '2026-10-01' and feature = 'email_drafter'"
+    )
     n_now = sum(r[1] for r in rows)
     n_before = sum(r[3] for r in rows)
-    for model, n, cost, n0, at_prev_mix, impact in rows:
+    for _model, n, cost, n0, at_prev_mix, impact in rows:
         assert at_prev_mix == pico_div(cost * n_now * n0, n_before * n)
         assert impact == cost - at_prev_mix
     assert sum(r[5] for r in rows) == sum(r[2] for r in rows) - sum(r[4] for r in rows)
@@ -284,7 +347,8 @@ def test_budget_burn_recomputed_for_code_review(built, calls):
     row = built.query(
         "select as_of_day, amount_usd, spent_usd, burn_rate_usd_per_day, days_remaining, forecast_usd, "
         "days_until_exhausted, projected_exhaustion_day, status from marts.fct_budget_burn "
-        "where budget_id = 'q4_2026_feature_code_review'")[0]
+        "where budget_id = 'q4_2026_feature_code_review'"
+    )[0]
     as_of, amount, spent, burn, remaining, forecast, days_left, exhaustion, status = row
     series = daily_cost(calls, feature="code_review", environment="prod")  # the budget covers production
     assert as_of == max(c["call_day"] for c in calls) == date(2026, 10, 30)
@@ -307,9 +371,13 @@ def team_features(team: str) -> set[str]:
 def test_team_budgets_count_the_environments_they_cover(built, calls):
     """customer-success covers production: $140.85 of $150, not the $175.22 its staging and dev traffic
     would add; devtools covers all environments (the team pays for its own testing)."""
-    rows = {b: (envs, counted, spent, status) for b, envs, counted, spent, status in built.query(
-        "select budget_id, environments, spend_counted, spent_usd, status from marts.fct_budget_burn "
-        "where scope = 'team'")}
+    rows = {
+        b: (envs, counted, spent, status)
+        for b, envs, counted, spent, status in built.query(
+            "select budget_id, environments, spend_counted, spent_usd, status from marts.fct_budget_burn "
+            "where scope = 'team'"
+        )
+    }
     features = team_features("customer-success")
     prod = sum(c["attributed_cost"] for c in calls if c["feature"] in features and c["environment"] == "prod")
     every = sum(c["attributed_cost"] for c in calls if c["feature"] in features)
@@ -322,15 +390,24 @@ def test_team_budgets_count_the_environments_they_cover(built, calls):
 def test_caps_do_not_fire_on_the_companys_own_testing(built, calls):
     """On the spike day t005 spends $2.10 in production ($2.69 with staging and dev) under its $2.50
     contractual cap, and support_triage $2.79 ($3.53) under its $3.25 kill-switch: no cap fires."""
-    caps = {b: (spent, status, counted) for b, spent, status, counted in built.query(
-        "select budget_id, spent_usd, status, spend_counted from marts.fct_budget_burn "
-        "where period_grain = 'day' and period_start = ?", [SPIKE_DAY])}
+    caps = {
+        b: (spent, status, counted)
+        for b, spent, status, counted in built.query(
+            "select budget_id, spent_usd, status, spend_counted from marts.fct_budget_burn "
+            "where period_grain = 'day' and period_start = ?",
+            [SPIKE_DAY],
+        )
+    }
     tenant_prod = daily_cost(calls, tenant_id=SPIKE_TENANT, environment="prod")[SPIKE_DAY]
     tenant_all = daily_cost(calls, tenant_id=SPIKE_TENANT)[SPIKE_DAY]
     feature_prod = daily_cost(calls, feature=SPIKE_FEATURE, environment="prod")[SPIKE_DAY]
     feature_all = daily_cost(calls, feature=SPIKE_FEATURE)[SPIKE_DAY]
     assert [round(v, 2) for v in (tenant_prod, tenant_all, feature_prod, feature_all)] == [
-        Decimal("2.10"), Decimal("2.69"), Decimal("2.79"), Decimal("3.53")]
+        Decimal("2.10"),
+        Decimal("2.69"),
+        Decimal("2.79"),
+        Decimal("3.53"),
+    ]
     assert caps["q4_2026_tenant_cap_t005"] == (tenant_prod, "within_cap", "production spend")
     assert caps["q4_2026_feature_cap_support_triage"] == (feature_prod, "within_cap", "production spend")
     assert built.query("select count(*) from marts.fct_budget_burn where status = 'breached'")[0][0] == 0
@@ -348,8 +425,10 @@ def test_tenant_margin_recomputed_for_one_tenant_month(built, calls):
     cogs = sum(c["attributed_cost"] for c in calls if c["tenant_id"] == "t005" and c["environment"] == "prod")
     rnd = sum(c["attributed_cost"] for c in calls if c["tenant_id"] == "t005" and c["environment"] != "prod")
     row = built.query(
-        "select revenue_usd, cogs_usd, rnd_usd, inference_margin_usd, inference_margin_pct, is_below_target, is_complete_month "
-        "from marts.fct_tenant_margin where tenant_id = 't005' and month_start = date '2026-10-01'")[0]
+        "select revenue_usd, cogs_usd, rnd_usd, inference_margin_usd, inference_margin_pct, is_below_target, "
+        "is_complete_month "
+        "from marts.fct_tenant_margin where tenant_id = 't005' and month_start = date '2026-10-01'"
+    )[0]
     assert row[:4] == (revenue, cogs, rnd, revenue - cogs)
     assert abs(row[4] - (revenue - cogs) / revenue) < Decimal("1e-8")
     assert row[5] is False and row[6] is False  # 99.9% margin; October has 31 days, the demo 30
@@ -361,7 +440,8 @@ def test_staging_and_dev_are_rnd_never_cogs(built, calls):
         by_env[c["environment"]] += c["attributed_cost"]
     assert set(by_env) == {"prod", "staging", "dev"}
     cogs, rnd, usage = built.query(
-        "select sum(cogs_usd), sum(rnd_usd), sum(usage_cost_usd) from marts.fct_tenant_margin")[0]
+        "select sum(cogs_usd), sum(rnd_usd), sum(usage_cost_usd) from marts.fct_tenant_margin"
+    )[0]
     assert cogs == by_env["prod"]
     assert rnd == by_env["staging"] + by_env["dev"]
     total_usage = built.query("select sum(attributed_cost) from marts.fct_cost_daily where cost_kind = 'usage'")[0][0]
@@ -372,8 +452,13 @@ def test_staging_and_dev_are_rnd_never_cogs(built, calls):
 
 def test_feature_margin_allocates_revenue_by_production_calls(built, calls):
     revenue = tenants_revenue()
-    rows = {f: (rev, cogs) for f, rev, cogs in built.query(
-        "select feature, allocated_revenue_usd, cogs_usd from marts.fct_feature_margin where month_start = date '2026-10-01'")}
+    rows = {
+        f: (rev, cogs)
+        for f, rev, cogs in built.query(
+            "select feature, allocated_revenue_usd, cogs_usd from marts.fct_feature_margin "
+            "where month_start = date '2026-10-01'"
+        )
+    }
     assert sum(r for r, _ in rows.values()) == sum(revenue.values())  # exactly, to the pico-dollar
     prod = [c for c in calls if c["environment"] == "prod"]
     tenant_calls: dict[str, int] = defaultdict(int)
@@ -393,15 +478,18 @@ def test_feature_margin_allocates_revenue_by_production_calls(built, calls):
 
 def test_unapproved_model_usage_equals_the_calls_of_that_model(built, calls):
     served = [c for c in calls if c["cache_outcome"] != "app_hit"]
-    usage = {model: (n, cost) for model, n, cost in built.query(
-        "select model, sum(unapproved_calls), sum(unapproved_cost_usd) from marts.fct_model_usage group by 1")}
+    usage = {
+        model: (n, cost)
+        for model, n, cost in built.query(
+            "select model, sum(unapproved_calls), sum(unapproved_cost_usd) from marts.fct_model_usage group by 1"
+        )
+    }
     opus = [c for c in served if c["model_key"] == "claude-opus-4-0"]
     assert usage["claude-opus-4-0"] == (len(opus), sum(c["attributed_cost"] for c in opus))
     early_o3 = [c for c in served if c["model_key"] == "o3-mini" and c["call_day"] < date(2026, 10, 15)]
     assert usage["o3-mini"] == (len(early_o3), sum(c["attributed_cost"] for c in early_o3))
     assert {m for m, (n, _) in usage.items() if n} == {"claude-opus-4-0", "o3-mini"}
-    shares = built.query(
-        "select feature, sum(call_share), sum(calls) from marts.fct_model_usage group by 1")
+    shares = built.query("select feature, sum(call_share), sum(calls) from marts.fct_model_usage group by 1")
     for feature, share, n in shares:
         assert abs(share - 1) < Decimal("1e-6")
         assert n == sum(1 for c in served if c["feature"] == feature)
@@ -427,9 +515,13 @@ def test_retirement_candidates_are_declining_items_not_the_least_used(built, cal
                 usage[entity][2] += c["attributed_cost"]
             else:
                 usage[entity][1] += 1
-    mart = {e: (reason, saving, n_recent, n_history) for e, reason, saving, n_recent, n_history in built.query(
-        "select entity, retirement_reason, estimated_monthly_saving_usd, calls_recent, calls_history "
-        "from marts.fct_retirement_candidates")}
+    mart = {
+        e: (reason, saving, n_recent, n_history)
+        for e, reason, saving, n_recent, n_history in built.query(
+            "select entity, retirement_reason, estimated_monthly_saving_usd, calls_recent, calls_history "
+            "from marts.fct_retirement_candidates"
+        )
+    }
     assert set(mart) == set(usage)
     for entity, (n_recent, n_history, cost_recent) in usage.items():
         declining = n_recent * days_history <= Decimal("0.25") * n_history * days_recent
@@ -447,17 +539,41 @@ def test_retirement_candidates_are_declining_items_not_the_least_used(built, cal
 
 
 def test_quarterly_kpis_tie_to_the_daily_cube(built, calls):
-    kpi = dict(zip(
-        ["quarter_start", "total", "usage", "unallocated", "calls", "features", "per_feature", "users", "per_user",
-         "hits", "lookups", "hit_rate", "rerouted", "routed", "retired", "revenue", "cogs", "margin", "margin_pct"],
-        built.query(
-            "select quarter_start, total_spend_usd, usage_cost_usd, unallocated_bill_usd, calls, active_features, "
-            "cost_per_feature_usd, active_users, cost_per_active_user_usd, app_cache_hits, app_cache_lookups, "
-            "app_cache_hit_rate, rerouted_calls, routed_calls, retired_features, revenue_usd, inference_cogs_usd, "
-            "inference_margin_usd, inference_margin_pct from marts.fct_quarterly_kpis")[0]))
+    kpi = dict(
+        zip(
+            [
+                "quarter_start",
+                "total",
+                "usage",
+                "unallocated",
+                "calls",
+                "features",
+                "per_feature",
+                "users",
+                "per_user",
+                "hits",
+                "lookups",
+                "hit_rate",
+                "rerouted",
+                "routed",
+                "retired",
+                "revenue",
+                "cogs",
+                "margin",
+                "margin_pct",
+            ],
+            built.query(
+                "select quarter_start, total_spend_usd, usage_cost_usd, unallocated_bill_usd, calls, active_features, "
+                "cost_per_feature_usd, active_users, cost_per_active_user_usd, app_cache_hits, app_cache_lookups, "
+                "app_cache_hit_rate, rerouted_calls, routed_calls, retired_features, revenue_usd, inference_cogs_usd, "
+                "inference_margin_usd, inference_margin_pct from marts.fct_quarterly_kpis"
+            )[0],
+        )
+    )
     total, usage, n = built.query(
         "select sum(attributed_cost), sum(attributed_cost) filter (where cost_kind = 'usage'), sum(calls) "
-        "from marts.fct_cost_daily")[0]
+        "from marts.fct_cost_daily"
+    )[0]
     assert kpi["quarter_start"] == date(2026, 10, 1)
     assert (kpi["total"], kpi["usage"], kpi["calls"]) == (total, usage, n)
     assert n == len(calls)
@@ -470,8 +586,10 @@ def test_quarterly_kpis_tie_to_the_daily_cube(built, calls):
     users = {(c["tenant_id"], c["user_id"]) for c in calls if c["environment"] == "prod" and c["user_id"] != "unknown"}
     assert kpi["users"] == len(users) == 1660 and kpi["per_user"] == pico_div(cogs, len(users))
     assert round(kpi["per_user"], 3) == Decimal("0.638")  # $0.783 if all environments' cost were counted
-    unit = built.query("select trailing_30d_cost_per_active_user from marts.fct_unit_cost_daily "
-                       "where cost_day = date '2026-10-30' and environment = 'prod' and axis = 'total'")[0][0]
+    unit = built.query(
+        "select trailing_30d_cost_per_active_user from marts.fct_unit_cost_daily "
+        "where cost_day = date '2026-10-30' and environment = 'prod' and axis = 'total'"
+    )[0][0]
     assert abs(unit - kpi["per_user"]) <= Decimal("1e-12")  # the same figure, rounded vs truncated
     hits = sum(c["cache_outcome"] == "app_hit" for c in calls)
     lookups = sum(c["cache_outcome"] in ("app_hit", "app_miss") for c in calls)
@@ -491,7 +609,8 @@ def test_quarterly_kpis_tie_to_the_daily_cube(built, calls):
 def test_alerts_are_unique_deterministic_and_complete(built):
     rows = built.query(
         "select alert_id, alert_type, severity, message, period_start, axis, axis_value, actual, expected "
-        "from marts.fct_alerts")
+        "from marts.fct_alerts"
+    )
     ids = [r[0] for r in rows]
     assert len(ids) == len(set(ids))
     for alert_id, alert_type, _, _, start, axis, value, *_ in rows:
@@ -503,9 +622,11 @@ def test_alerts_are_unique_deterministic_and_complete(built):
         by_type[r[1]] += 1
     assert sum(n for t, n in by_type.items() if t.endswith("_anomaly")) == anomalies
     assert by_type["cap_breach"] == 0 and by_type["budget_exceeded"] == 0 and by_type["budget_forecast_exceeded"] == 1
-    budget = [r for r in rows if r[1] == "budget_forecast_exceeded"][0]
-    assert budget[3] == ("Quarterly budget q4_2026_team_customer_success (team customer-success, $150.00, production "
-                         "spend): spent $140.85 by 2026-10-30, forecast $415.98 at $4.44/day.")
+    budget = next(r for r in rows if r[1] == "budget_forecast_exceeded")
+    assert budget[3] == (
+        "Quarterly budget q4_2026_team_customer_success (team customer-success, $150.00, production "
+        "spend): spent $140.85 by 2026-10-30, forecast $415.98 at $4.44/day."
+    )
     critical = [r for r in rows if r[1] == "daily_spend_anomaly" and r[2] == "critical"]
     assert len(critical) == 1 and "t005/support_triage on 2026-10-20" in critical[0][3]
 
@@ -515,14 +636,27 @@ def test_alerts_are_unique_deterministic_and_complete(built):
 
 
 def test_rerun_of_a_day_leaves_the_analytics_marts_unchanged(two_months):
-    marts = ["fct_cost_anomalies", "fct_cost_change_mom", "fct_budget_burn", "fct_tenant_margin", "fct_feature_margin",
-             "fct_model_usage", "fct_retirement_candidates", "fct_quarterly_kpis", "fct_alerts"]
+    marts = [
+        "fct_cost_anomalies",
+        "fct_cost_change_mom",
+        "fct_budget_burn",
+        "fct_tenant_margin",
+        "fct_feature_margin",
+        "fct_model_usage",
+        "fct_retirement_candidates",
+        "fct_quarterly_kpis",
+        "fct_alerts",
+    ]
     intermediates = ["int_cost_hourly", "int_cost_daily_buckets", "int_active_user_days", "int_routing_cache_daily"]
 
     def snapshot() -> dict[str, list[tuple]]:
         out = {f"marts.{m}": two_months.query(f"select * from marts.{m} order by all") for m in marts}
-        out.update({f"intermediate.{m}": two_months.query(f"select * from intermediate.{m} order by all")
-                    for m in intermediates})
+        out.update(
+            {
+                f"intermediate.{m}": two_months.query(f"select * from intermediate.{m} order by all")
+                for m in intermediates
+            }
+        )
         return out
 
     before = snapshot()
@@ -541,25 +675,46 @@ def _run_anomaly_model(tmp_path: Path, daily: list[tuple], hourly: list[tuple]) 
     warehouse = tmp_path / "synthetic.duckdb"
     con = duckdb.connect(str(warehouse))
     con.execute("create schema intermediate")
-    con.execute("create table intermediate.int_axis_spend_daily (cost_day date, axis varchar, axis_value varchar, "
-                "calls hugeint, list_cost decimal(38,12), attributed_cost decimal(38,12))")
-    con.execute("create table intermediate.int_cost_hourly (call_day date, hour_start timestamp, axis varchar, "
-                "axis_value varchar, calls bigint, unpriced_calls bigint, list_cost decimal(38,12))")
+    con.execute(
+        "create table intermediate.int_axis_spend_daily (cost_day date, axis varchar, axis_value varchar, "
+        "calls hugeint, list_cost decimal(38,12), attributed_cost decimal(38,12))"
+    )
+    con.execute(
+        "create table intermediate.int_cost_hourly (call_day date, hour_start timestamp, axis varchar, "
+        "axis_value varchar, calls bigint, unpriced_calls bigint, list_cost decimal(38,12))"
+    )
     con.executemany("insert into intermediate.int_axis_spend_daily values (?, ?, ?, ?, ?, ?)", daily)
     con.executemany("insert into intermediate.int_cost_hourly values (?, ?, ?, ?, ?, 0, ?)", hourly)
     con.close()
     project = Path(__file__).resolve().parent.parent / "dbt_project"
     env = dict(os.environ, FINOPS_WAREHOUSE=str(warehouse))
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "run", "--select", "fct_cost_anomalies",
-         "--project-dir", str(project), "--profiles-dir", str(project),
-         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
-        env=env, capture_output=True, text=True, timeout=300)
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "run",
+            "--select",
+            "fct_cost_anomalies",
+            "--project-dir",
+            str(project),
+            "--profiles-dir",
+            str(project),
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout[-3000:]
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        return con.execute("select anomaly_type, axis_value, period_start, severity, actual, expected, ratio "
-                           "from marts.fct_cost_anomalies order by all").fetchall()
+        return con.execute(
+            "select anomaly_type, axis_value, period_start, severity, actual, expected, ratio "
+            "from marts.fct_cost_anomalies order by all"
+        ).fetchall()
     finally:
         con.close()
 
@@ -574,15 +729,15 @@ def test_anomaly_rules_on_synthetic_series(tmp_path):
             cost = Decimal(unit) * n
             daily.append((start + timedelta(days=i), "feature", value, n, cost, cost))
 
-    series("unit_jump", 100, "0.02", 100, "0.04")      # $2/day -> cost per call 2x at flat volume
-    series("volume_jump", 100, "0.02", 310, "0.02")    # $2/day -> 3.1x spend, all volume: not a unit-cost anomaly
-    series("small_wobble", 50, "0.01", 100, "0.01")    # $0.50/day -> 2x: under the $1 warning floor
-    series("small_jump", 50, "0.01", 200, "0.01")      # $0.50/day -> 4x: over the $0.10 critical floor
-    series("tiny_jump", 5, "0.01", 50, "0.01")         # $0.05/day -> 10x: under every floor
+    series("unit_jump", 100, "0.02", 100, "0.04")  # $2/day -> cost per call 2x at flat volume
+    series("volume_jump", 100, "0.02", 310, "0.02")  # $2/day -> 3.1x spend, all volume: not a unit-cost anomaly
+    series("small_wobble", 50, "0.01", 100, "0.01")  # $0.50/day -> 2x: under the $1 warning floor
+    series("small_jump", 50, "0.01", 200, "0.01")  # $0.50/day -> 4x: over the $0.10 critical floor
+    series("tiny_jump", 5, "0.01", 50, "0.01")  # $0.05/day -> 10x: under every floor
     for i in range(15):
         day = start + timedelta(days=i)
-        busy = Decimal("0.70") if i == 14 else Decimal("0.20")   # 30 calls an hour, 3.5x: under the 4x warning
-        few = Decimal("0.90") if i == 14 else Decimal("0.20")    # 10 calls an hour, 4.5x: a warning (no call floor)
+        busy = Decimal("0.70") if i == 14 else Decimal("0.20")  # 30 calls an hour, 3.5x: under the 4x warning
+        few = Decimal("0.90") if i == 14 else Decimal("0.20")  # 10 calls an hour, 4.5x: a warning (no call floor)
         hourly.append((day, datetime(day.year, day.month, day.day, 10), "feature", "busy_hour", 30, busy))
         hourly.append((day, datetime(day.year, day.month, day.day, 11), "feature", "few_calls_hour", 10, few))
         # one $0.12 call a day at 03:00; on the last day one $0.13 call at 15:00, an hour silent all along:
@@ -592,8 +747,13 @@ def test_anomaly_rules_on_synthetic_series(tmp_path):
 
     rows = _run_anomaly_model(tmp_path, daily, hourly)
     found = {(t, v): (sev, actual, expected, ratio) for t, v, _, sev, actual, expected, ratio in rows}
-    assert set(found) == {("daily_spend", "unit_jump"), ("unit_cost", "unit_jump"), ("daily_spend", "volume_jump"),
-                          ("daily_spend", "small_jump"), ("hourly_spend", "few_calls_hour")}
+    assert set(found) == {
+        ("daily_spend", "unit_jump"),
+        ("unit_cost", "unit_jump"),
+        ("daily_spend", "volume_jump"),
+        ("daily_spend", "small_jump"),
+        ("hourly_spend", "few_calls_hour"),
+    }
     assert found[("unit_cost", "unit_jump")] == ("warning", Decimal("0.04"), Decimal("0.02"), Decimal("2"))
     assert found[("daily_spend", "unit_jump")] == ("warning", Decimal("4"), Decimal("2"), Decimal("2"))
     assert found[("daily_spend", "volume_jump")][0] == "critical"
@@ -608,13 +768,18 @@ def test_a_warehouse_built_before_the_active_user_model_gets_its_whole_history(t
     are the same as on a warehouse built with it from the start."""
     shutil.copytree(two_months.root, tmp_path / "ws", ignore=shutil.ignore_patterns("dagster_home"))
     ws = StartedWorkspace(tmp_path / "ws")
+
     def marts() -> tuple[list[tuple], list[tuple]]:
-        return (ws.query("select * from marts.fct_unit_cost_daily order by all"),
-                ws.query("select * from marts.fct_quarterly_kpis order by all"))
+        return (
+            ws.query("select * from marts.fct_unit_cost_daily order by all"),
+            ws.query("select * from marts.fct_quarterly_kpis order by all"),
+        )
 
     before = marts()
     con = duckdb.connect(str(ws.warehouse))
-    users_days = con.execute("select count(distinct call_day), count(*) from intermediate.int_active_user_days").fetchone()
+    users_days = con.execute(
+        "select count(distinct call_day), count(*) from intermediate.int_active_user_days"
+    ).fetchone()
     con.execute("drop table intermediate.int_active_user_days")
     con.close()
     assert users_days[0] == 30
@@ -636,18 +801,35 @@ def test_dbt_unit_tests_of_the_rules(built, tmp_path):
     shutil.copy2(built.warehouse, warehouse)
     project = Path(__file__).resolve().parent.parent / "dbt_project"
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "test", "--select", "test_type:unit",
-         "--project-dir", str(project), "--profiles-dir", str(project),
-         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
-        env=dict(os.environ, FINOPS_WAREHOUSE=str(warehouse)), capture_output=True, text=True, timeout=300)
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "test",
+            "--select",
+            "test_type:unit",
+            "--project-dir",
+            str(project),
+            "--profiles-dir",
+            str(project),
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+        ],
+        env=dict(os.environ, FINOPS_WAREHOUSE=str(warehouse)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout[-4000:]
     assert "PASS=8 WARN=0 ERROR=0" in result.stdout
-    for name in ("fct_quarterly_kpis::board_unit_costs_are_production_cogs_over_production_units",
-                 "fct_budget_burn::caps_and_budgets_count_only_the_environments_they_cover",
-                 "fct_retirement_candidates::retirement_candidates_are_declining_or_unused_never_merely_small",
-                 "fct_cost_anomalies::hourly_spikes_are_judged_against_money_floors_not_call_counts",
-                 "fct_cost_anomalies::daily_severity_needs_the_ratio_and_a_material_baseline",
-                 "fct_reconciliation::a_month_reconciles_within_two_percent_or_one_dollar",
-                 "int_bill_allocation_grains::bill_amounts_fall_back_to_the_first_grain_they_share_with_calls",
-                 "int_call_buckets_allocated::a_pool_is_split_by_list_cost_to_the_pico_dollar"):
+    for name in (
+        "fct_quarterly_kpis::board_unit_costs_are_production_cogs_over_production_units",
+        "fct_budget_burn::caps_and_budgets_count_only_the_environments_they_cover",
+        "fct_retirement_candidates::retirement_candidates_are_declining_or_unused_never_merely_small",
+        "fct_cost_anomalies::hourly_spikes_are_judged_against_money_floors_not_call_counts",
+        "fct_cost_anomalies::daily_severity_needs_the_ratio_and_a_material_baseline",
+        "fct_reconciliation::a_month_reconciles_within_two_percent_or_one_dollar",
+        "int_bill_allocation_grains::bill_amounts_fall_back_to_the_first_grain_they_share_with_calls",
+        "int_call_buckets_allocated::a_pool_is_split_by_list_cost_to_the_pico_dollar",
+    ):
         assert f"PASS {name}" in result.stdout, name

@@ -26,8 +26,9 @@ CALLS = 3000
 @pytest.fixture(scope="module")
 def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("bulk")
-    written = bulk.generate(root, start=DAYS[0], days=2, calls_per_day=CALLS, fmt="mixed", first_day_index=13,
-                            progress=lambda m: None)
+    written = bulk.generate(
+        root, start=DAYS[0], days=2, calls_per_day=CALLS, fmt="mixed", first_day_index=13, progress=lambda m: None
+    )
     assert sorted(p.suffix for p in written if "calls" in p.parts) == [".jsonl", ".parquet"]
     return root
 
@@ -40,7 +41,8 @@ def _calls(landing: Path) -> list[dict]:
         rows = con.execute(
             "select cast(started_at as date) as day, * exclude (started_at) from read_parquet(?) union all by name "
             "select cast(cast(started_at as timestamptz) as date) as day, * exclude (started_at) from read_json(?)",
-            [parquet, jsonl]).fetchall()
+            [parquet, jsonl],
+        ).fetchall()
         names = [d[0] for d in con.description]
     return [dict(zip(names, r)) for r in rows]
 
@@ -49,21 +51,31 @@ def test_bulk_days_load_without_loss_and_bills_match_the_calls(landing: Path, tm
     con = connect(tmp_path / "w.duckdb")
     calls = load_landing(con, landing, kind="calls")
     bills = load_landing(con, landing, kind="billing")
-    assert (calls.total("rows_read"), calls.total("rows_loaded"), calls.total("rows_quarantined")) == (2 * CALLS,
-                                                                                                      2 * CALLS, 0)
+    assert (calls.total("rows_read"), calls.total("rows_loaded"), calls.total("rows_quarantined")) == (
+        2 * CALLS,
+        2 * CALLS,
+        0,
+    )
     assert bills.total("rows_quarantined") == 0 and bills.total("rows_loaded") > 0
     assert con.execute("select count(distinct call_id) from raw.calls").fetchone() == (2 * CALLS,)
     # the bill: per provider-day usage line = tokens x the price book, to the cent; so the day's bill is
     # the day's list cost within half a cent per line
-    billed = dict(((d, p), (v, n)) for d, p, v, n in con.execute(
-        "select \"ChargePeriodStart\"::date, \"ProviderName\", sum(\"BilledCost\"), count(*) "
-        "from raw.bill_lines group by all").fetchall())
+    billed = {
+        (d, p): (v, n)
+        for d, p, v, n in con.execute(
+            'select "ChargePeriodStart"::date, "ProviderName", sum("BilledCost"), count(*) '
+            "from raw.bill_lines group by all"
+        ).fetchall()
+    }
     prices = load_prices()
     cost: dict[tuple[date, str], Decimal] = defaultdict(Decimal)
     for c in _calls(landing):
         for b in TOKEN_BUCKETS:
-            cost[(c["day"], c["provider"])] += (Decimal(c[TOKEN_COLUMN[b]]) * prices.price(
-                c["provider"], c["model_served"], b, c["service_tier"], c["day"]) / Decimal(1_000_000))
+            cost[(c["day"], c["provider"])] += (
+                Decimal(c[TOKEN_COLUMN[b]])
+                * prices.price(c["provider"], c["model_served"], b, c["service_tier"], c["day"])
+                / Decimal(1_000_000)
+            )
     assert set(billed) == {k for k, v in cost.items() if v}
     for key, (amount, lines) in billed.items():
         assert abs(amount - cost[key]) <= Decimal("0.005") * lines, key
@@ -75,9 +87,15 @@ def test_bare_script_equals_python_recomputation(landing: Path) -> None:
     per_day: dict[date, list] = defaultdict(lambda: [0, Decimal(0)])
     for c in _calls(landing):
         per_day[c["day"]][0] += 1
-        per_day[c["day"]][1] += sum((Decimal(c[TOKEN_COLUMN[b]]) * prices.price(
-            c["provider"], c["model_served"], b, c["service_tier"], c["day"]) / Decimal(1_000_000)
-            for b in TOKEN_BUCKETS), Decimal(0))
+        per_day[c["day"]][1] += sum(
+            (
+                Decimal(c[TOKEN_COLUMN[b]])
+                * prices.price(c["provider"], c["model_served"], b, c["service_tier"], c["day"])
+                / Decimal(1_000_000)
+                for b in TOKEN_BUCKETS
+            ),
+            Decimal(0),
+        )
     result = bare_script(landing)
     got = {date.fromisoformat(d): (n, Decimal(v)) for d, n, v in result["per_day"]}
     assert got == {d: (n, v) for d, (n, v) in per_day.items()}
@@ -91,22 +109,42 @@ def test_phases_are_read_from_the_run_log() -> None:
     def line(second: int, text: str) -> str:
         return f"{stamp.replace(second=second):%Y-%m-%d %H:%M:%S} +0000 - dagster - INFO - job - id - {text}"
 
-    log = "\n".join([
-        "noise before the run",
-        line(5, "raw__bill_lines - [1/1] billing/x.csv: loaded"),
-        line(9, "finops_dbt_assets - dbt build for UTC days [2026-10-01, 2026-10-02)"),
-        line(12, "finops_dbt_assets - Running dbt command: `dbt build`"),
-        line(40, "finops_dbt_assets - Finished dbt command: `dbt build`"),
-        line(42, "serving__finops_serving - published 25 tables"),
-    ])
-    assert phases(log, total=50.0) == {"start": 12.0, "ingest + GX": 4.0, "dbt start": 3.0, "dbt build": 28.0,
-                                       "publish": 3.0}
+    log = "\n".join(
+        [
+            "noise before the run",
+            line(5, "raw__bill_lines - [1/1] billing/x.csv: loaded"),
+            line(9, "finops_dbt_assets - dbt build for UTC days [2026-10-01, 2026-10-02)"),
+            line(12, "finops_dbt_assets - Running dbt command: `dbt build`"),
+            line(40, "finops_dbt_assets - Finished dbt command: `dbt build`"),
+            line(42, "serving__finops_serving - published 25 tables"),
+        ]
+    )
+    assert phases(log, total=50.0) == {
+        "start": 12.0,
+        "ingest + GX": 4.0,
+        "dbt start": 3.0,
+        "dbt build": 28.0,
+        "publish": 3.0,
+    }
     assert phases("no dagster lines", total=3.0) == {}
     # the peak RSS of each phase, split by process, from the samples taken during the run
-    samples = [(stamp.replace(second=s).timestamp(), {"cli": cli, "dbt": dbt})
-               for s, cli, dbt in ((1, 300, 0), (6, 900, 0), (7, 800, 0), (13, 400, 1500), (20, 400, 1700),
-                                   (41, 600, 0), (59, 100, 0))]
+    samples = [
+        (stamp.replace(second=s).timestamp(), {"cli": cli, "dbt": dbt})
+        for s, cli, dbt in (
+            (1, 300, 0),
+            (6, 900, 0),
+            (7, 800, 0),
+            (13, 400, 1500),
+            (20, 400, 1700),
+            (41, 600, 0),
+            (59, 100, 0),
+        )
+    ]
     assert peak_by_phase(log, samples) == {
-        "start": {"cli": 300, "dbt": 0}, "ingest + GX": {"cli": 900, "dbt": 0},
-        "dbt build": {"cli": 400, "dbt": 1700}, "publish": {"cli": 600, "dbt": 0}, "end": {"cli": 100, "dbt": 0}}
+        "start": {"cli": 300, "dbt": 0},
+        "ingest + GX": {"cli": 900, "dbt": 0},
+        "dbt build": {"cli": 400, "dbt": 1700},
+        "publish": {"cli": 600, "dbt": 0},
+        "end": {"cli": 100, "dbt": 0},
+    }
     assert peak_by_phase("no dagster lines", samples) == {}

@@ -60,8 +60,10 @@ def _quarantine(con) -> list[tuple]:
     return con.execute("select line, field, reason from raw.quarantine order by file_path, line").fetchall()
 
 
-COST_COLUMNS = ('_line, "ChargePeriodStart"::varchar, "ChargePeriodEnd"::varchar, "BillingAccountId", '
-                '"SubAccountId", "BilledCost"::varchar, "BillingCurrency", "x_Model", "x_TokenBucket", "x_ServiceTier"')
+COST_COLUMNS = (
+    '_line, "ChargePeriodStart"::varchar, "ChargePeriodEnd"::varchar, "BillingAccountId", '
+    '"SubAccountId", "BilledCost"::varchar, "BillingCurrency", "x_Model", "x_TokenBucket", "x_ServiceTier"'
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -78,33 +80,63 @@ def test_openai_costs_page_maps_line_items_exact_amounts_and_utc_days(landing, c
         (2, d1, d2, "org-123", "proj_abc", "0.100000000000", "USD", "gpt-4o-2024-08-06", "cache_read", "standard"),
         (3, d1, d2, "org-123", "proj_abc", "0.200000000000", "USD", "gpt-4o-2024-08-06", "output", "standard"),
         (4, d1, d2, "org-123", "proj_abc", "1.234567890123", "USD", "gpt-5.6-sol", "output", "priority"),
-        (5, d1, d2, "org-123", "proj_xyz", "0.500000000000", "USD", "gpt-4o-mini-2024-07-18", "input_uncached",
-         "batch"),
+        (
+            5,
+            d1,
+            d2,
+            "org-123",
+            "proj_xyz",
+            "0.500000000000",
+            "USD",
+            "gpt-4o-mini-2024-07-18",
+            "input_uncached",
+            "batch",
+        ),
         (6, d1, d2, "org-123", "proj_abc", "0.025000000000", "USD", "unknown", "unknown", "standard"),
         (7, d2, d3, "org-123", "unknown", "0.000000100000", "USD", "gpt-audio-mini-2025-12-15", "unknown", "standard"),
         (8, d2, d3, "org-123", "proj_abc", "2.000000000000", "USD", "gpt-4o-2024-08-06", "input_uncached", "standard"),
     ]
     # line_item is the SKU and the description; quantity (newer API versions) becomes ConsumedQuantity
-    assert _lines(con, '"SkuId", "ChargeDescription", "ChargeCategory", "ProviderName", '
-                       '"ConsumedQuantity"::varchar, "ConsumedUnit"', "_line")[5:] == [
+    assert _lines(
+        con,
+        '"SkuId", "ChargeDescription", "ChargeCategory", "ProviderName", "ConsumedQuantity"::varchar, "ConsumedUnit"',
+        "_line",
+    )[5:] == [
         ("web search tool calls", "web search tool calls", "Usage", "openai", "3.000000", ""),
-        ("gpt-audio-mini-2025-12-15 audio, input", "gpt-audio-mini-2025-12-15 audio, input", "Usage", "openai", None,
-         ""),
+        (
+            "gpt-audio-mini-2025-12-15 audio, input",
+            "gpt-audio-mini-2025-12-15 audio, input",
+            "Usage",
+            "openai",
+            None,
+            "",
+        ),
         ("gpt-4o-2024-08-06, input", "gpt-4o-2024-08-06, input", "Usage", "openai", "800000.000000", "Tokens"),
     ]
     # 0.1 + 0.2 parsed as decimals, never floats: the sum is exactly 0.3
     assert con.execute('select sum("BilledCost")::varchar from raw.bill_lines where _line in (2, 3)').fetchone() == (
-        "0.300000000000",)
+        "0.300000000000",
+    )
 
 
 def _cost_page(*results: dict, start: int = D1, end: int = D2) -> dict:
-    return {"object": "page", "data": [{"object": "bucket", "start_time": start, "end_time": end,
-                                        "results": list(results)}], "has_more": False, "next_page": None}
+    return {
+        "object": "page",
+        "data": [{"object": "bucket", "start_time": start, "end_time": end, "results": list(results)}],
+        "has_more": False,
+        "next_page": None,
+    }
 
 
 def _cost(value, line_item: str = "gpt-4o, input", **extra) -> dict:
-    return {"object": "organization.costs.result", "amount": {"value": value, "currency": "usd"},
-            "line_item": line_item, "project_id": "proj_a", "organization_id": "org-1", **extra}
+    return {
+        "object": "organization.costs.result",
+        "amount": {"value": value, "currency": "usd"},
+        "line_item": line_item,
+        "project_id": "proj_a",
+        "organization_id": "org-1",
+        **extra,
+    }
 
 
 def test_openai_costs_array_of_pages_and_jsonl_pages_load_alike(landing, con):
@@ -113,13 +145,16 @@ def test_openai_costs_array_of_pages_and_jsonl_pages_load_alike(landing, con):
     _write(landing, "openai_costs", "array.json", json.dumps([page1, page2]))
     _write(landing, "openai_costs", "pages.jsonl", json.dumps(page1) + "\n" + json.dumps(page2) + "\n")
     load_landing(con, landing)
-    rows = con.execute('select _file_id, _line, "ChargePeriodStart"::date::varchar, "BilledCost"::varchar, '
-                       '"x_TokenBucket" from raw.bill_lines').fetchall()
+    rows = con.execute(
+        'select _file_id, _line, "ChargePeriodStart"::date::varchar, "BilledCost"::varchar, '
+        '"x_TokenBucket" from raw.bill_lines'
+    ).fetchall()
     per_file: dict[str, list[tuple]] = {}
     for file_id, *rest in rows:
         per_file.setdefault(file_id, []).append(tuple(rest))
     assert [sorted(v) for v in per_file.values()] == [
-        [(1, "2025-08-01", "1.500000000000", "input_uncached"), (2, "2025-08-02", "2.250000000000", "output")]] * 2
+        [(1, "2025-08-01", "1.500000000000", "input_uncached"), (2, "2025-08-02", "2.250000000000", "output")]
+    ] * 2
 
 
 def test_openai_costs_schema_drift_and_garbage_are_quarantined_by_field(landing, con):
@@ -130,13 +165,19 @@ def test_openai_costs_schema_drift_and_garbage_are_quarantined_by_field(landing,
         "not an object",
         {"object": "organization.costs.result", "line_item": "gpt-4o, output"},  # no amount at all
     )
-    bad_bucket = {"object": "page", "data": [{"object": "bucket", "start_time": "yesterday", "end_time": D2,
-                                             "results": [_cost(1)]}, {"object": "bucket"}]}
+    bad_bucket = {
+        "object": "page",
+        "data": [
+            {"object": "bucket", "start_time": "yesterday", "end_time": D2, "results": [_cost(1)]},
+            {"object": "bucket"},
+        ],
+    }
     _write(landing, "openai_costs", "drift.json", json.dumps([page, bad_bucket, {"error": "rate limited"}]))
     (result,) = load_landing(con, landing).files
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (7, 1, 6)
     assert _lines(con, '"BilledCost"::varchar, "x_Model", "x_TokenBucket"') == [
-        ("0.100000000000", "gpt-4o", "cache_read")]
+        ("0.100000000000", "gpt-4o", "cache_read")
+    ]
     assert _quarantine(con) == [
         (2, "BilledCost", "not a valid decimal(38,12): abc"),
         (3, "_row", "result is not a JSON object"),
@@ -147,9 +188,11 @@ def test_openai_costs_schema_drift_and_garbage_are_quarantined_by_field(landing,
     ]
     # the quarantined record is the result with its bucket's period, numbers exactly as written
     raw = con.execute("select raw from raw.quarantine where line = 2").fetchone()[0]
-    assert raw == ('{"start_time":1754006400,"end_time":1754092800,"object":"organization.costs.result",'
-                   '"amount":{"value":"abc","currency":"usd"},"line_item":"gpt-4o, input","project_id":"proj_a",'
-                   '"organization_id":"org-1"}')
+    assert raw == (
+        '{"start_time":1754006400,"end_time":1754092800,"object":"organization.costs.result",'
+        '"amount":{"value":"abc","currency":"usd"},"line_item":"gpt-4o, input","project_id":"proj_a",'
+        '"organization_id":"org-1"}'
+    )
 
 
 def test_openai_costs_truncated_file_is_one_quarantined_row(landing, con):
@@ -160,24 +203,27 @@ def test_openai_costs_truncated_file_is_one_quarantined_row(landing, con):
     assert (line, field) == (2, "_row") and reason.startswith("invalid JSON (Expecting ")
 
 
-@pytest.mark.parametrize("line_item, expected", [
-    ("gpt-4o-2024-08-06, input", LineItem("gpt-4o-2024-08-06", "input_uncached", "standard")),
-    ("gpt-4o-2024-08-06, cached input", LineItem("gpt-4o-2024-08-06", "cache_read", "standard")),
-    ("gpt-4o-2024-08-06, output", LineItem("gpt-4o-2024-08-06", "output", "standard")),
-    ("gpt-5.5-2026-04-23, cache writes", LineItem("gpt-5.5-2026-04-23", "cache_write", "standard")),
-    ("priority | gpt-5.6-sol, output, long context", LineItem("gpt-5.6-sol", "output", "priority")),
-    ("batch | gpt-4o-mini, input", LineItem("gpt-4o-mini", "input_uncached", "batch")),
-    ("gpt-4o-mini, batch input", LineItem("gpt-4o-mini", "input_uncached", "batch")),
-    ("gpt-4o-mini, output, batch", LineItem("gpt-4o-mini", "output", "batch")),
-    ("gpt-image-2.5-sunburst text, cached input", LineItem("gpt-image-2.5-sunburst", "cache_read", "standard")),
-    ("gpt-audio-mini-2025-12-15 audio, input", LineItem("gpt-audio-mini-2025-12-15", "unknown", "standard")),
-    ("ft:gpt-4o-2024-08-06:acme::abc, output", LineItem("ft:gpt-4o-2024-08-06:acme::abc", "output", "standard")),
-    ("gpt-4o, fine-tuning training", LineItem("gpt-4o", "unknown", "standard")),
-    ("web search tool calls", LineItem()),
-    ("assistants api | file search", LineItem()),
-    ("Vector storage", LineItem()),
-    (None, LineItem()),
-])
+@pytest.mark.parametrize(
+    "line_item, expected",
+    [
+        ("gpt-4o-2024-08-06, input", LineItem("gpt-4o-2024-08-06", "input_uncached", "standard")),
+        ("gpt-4o-2024-08-06, cached input", LineItem("gpt-4o-2024-08-06", "cache_read", "standard")),
+        ("gpt-4o-2024-08-06, output", LineItem("gpt-4o-2024-08-06", "output", "standard")),
+        ("gpt-5.5-2026-04-23, cache writes", LineItem("gpt-5.5-2026-04-23", "cache_write", "standard")),
+        ("priority | gpt-5.6-sol, output, long context", LineItem("gpt-5.6-sol", "output", "priority")),
+        ("batch | gpt-4o-mini, input", LineItem("gpt-4o-mini", "input_uncached", "batch")),
+        ("gpt-4o-mini, batch input", LineItem("gpt-4o-mini", "input_uncached", "batch")),
+        ("gpt-4o-mini, output, batch", LineItem("gpt-4o-mini", "output", "batch")),
+        ("gpt-image-2.5-sunburst text, cached input", LineItem("gpt-image-2.5-sunburst", "cache_read", "standard")),
+        ("gpt-audio-mini-2025-12-15 audio, input", LineItem("gpt-audio-mini-2025-12-15", "unknown", "standard")),
+        ("ft:gpt-4o-2024-08-06:acme::abc, output", LineItem("ft:gpt-4o-2024-08-06:acme::abc", "output", "standard")),
+        ("gpt-4o, fine-tuning training", LineItem("gpt-4o", "unknown", "standard")),
+        ("web search tool calls", LineItem()),
+        ("assistants api | file search", LineItem()),
+        ("Vector storage", LineItem()),
+        (None, LineItem()),
+    ],
+)
 def test_openai_line_item_parsing(line_item, expected):
     assert parse_line_item(line_item) == expected
 
@@ -186,8 +232,10 @@ def test_openai_line_item_parsing(line_item, expected):
 # OpenAI Usage API (quantities only)
 
 
-USAGE_COLUMNS = ('_line, "SubAccountId", "x_Model", "x_TokenBucket", "x_ServiceTier", "ConsumedQuantity"::varchar, '
-                 '"ConsumedUnit", "BilledCost"::varchar, "SkuId", "ChargeDescription", "ChargeCategory", "ChargeClass"')
+USAGE_COLUMNS = (
+    '_line, "SubAccountId", "x_Model", "x_TokenBucket", "x_ServiceTier", "ConsumedQuantity"::varchar, '
+    '"ConsumedUnit", "BilledCost"::varchar, "SkuId", "ChargeDescription", "ChargeCategory", "ChargeClass"'
+)
 NO_COST = "usage report (no cost)"
 
 
@@ -196,38 +244,131 @@ def test_openai_usage_gives_exclusive_bucket_quantities_marked_as_no_cost(landin
     (result,) = load_landing(con, landing).files
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (7, 6, 1)
     m1, m2 = "gpt-4o-mini-2024-07-18", "gpt-4o-2024-08-06"
-    assert _lines(con, USAGE_COLUMNS, "_line, \"SkuId\"") == [
-        (1, "proj_abc", m1, "cache_read", "standard", "4000.000000", "Tokens", "0.000000000000",
-         f"{m1}:cache_read:standard", NO_COST, "Usage", ""),
-        (1, "proj_abc", m1, "input_uncached", "standard", "1000.000000", "Tokens", "0.000000000000",
-         f"{m1}:input_uncached:standard", NO_COST, "Usage", ""),
-        (1, "proj_abc", m1, "output", "standard", "1000.000000", "Tokens", "0.000000000000",
-         f"{m1}:output:standard", NO_COST, "Usage", ""),
-        (2, "proj_abc", m2, "cache_read", "batch", "0.000000", "Tokens", "0.000000000000",
-         f"{m2}:cache_read:batch", NO_COST, "Usage", ""),
-        (2, "proj_abc", m2, "input_uncached", "batch", "1200.000000", "Tokens", "0.000000000000",
-         f"{m2}:input_uncached:batch", NO_COST, "Usage", ""),
-        (2, "proj_abc", m2, "output", "batch", "80.000000", "Tokens", "0.000000000000",
-         f"{m2}:output:batch", NO_COST, "Usage", ""),
+    assert _lines(con, USAGE_COLUMNS, '_line, "SkuId"') == [
+        (
+            1,
+            "proj_abc",
+            m1,
+            "cache_read",
+            "standard",
+            "4000.000000",
+            "Tokens",
+            "0.000000000000",
+            f"{m1}:cache_read:standard",
+            NO_COST,
+            "Usage",
+            "",
+        ),
+        (
+            1,
+            "proj_abc",
+            m1,
+            "input_uncached",
+            "standard",
+            "1000.000000",
+            "Tokens",
+            "0.000000000000",
+            f"{m1}:input_uncached:standard",
+            NO_COST,
+            "Usage",
+            "",
+        ),
+        (
+            1,
+            "proj_abc",
+            m1,
+            "output",
+            "standard",
+            "1000.000000",
+            "Tokens",
+            "0.000000000000",
+            f"{m1}:output:standard",
+            NO_COST,
+            "Usage",
+            "",
+        ),
+        (
+            2,
+            "proj_abc",
+            m2,
+            "cache_read",
+            "batch",
+            "0.000000",
+            "Tokens",
+            "0.000000000000",
+            f"{m2}:cache_read:batch",
+            NO_COST,
+            "Usage",
+            "",
+        ),
+        (
+            2,
+            "proj_abc",
+            m2,
+            "input_uncached",
+            "batch",
+            "1200.000000",
+            "Tokens",
+            "0.000000000000",
+            f"{m2}:input_uncached:batch",
+            NO_COST,
+            "Usage",
+            "",
+        ),
+        (
+            2,
+            "proj_abc",
+            m2,
+            "output",
+            "batch",
+            "80.000000",
+            "Tokens",
+            "0.000000000000",
+            f"{m2}:output:batch",
+            NO_COST,
+            "Usage",
+            "",
+        ),
     ]
     assert _quarantine(con) == [(3, "_row", "input_cached_tokens + cache-write tokens (200) exceed input_tokens (100)")]
 
 
 def test_openai_usage_cache_writes_tiers_and_garbage(landing, con):
     results = [
-        {"object": "organization.usage.completions.result", "input_tokens": 1000, "input_cached_tokens": 300,
-         "input_cache_write_tokens": 100, "input_cache_write_12h_tokens": 50, "output_tokens": 10,
-         "num_model_requests": 1, "project_id": "proj_a", "model": "gpt-5", "batch": False, "service_tier": "priority"},
-        {"object": "organization.usage.completions.result", "input_tokens": "lots", "input_cached_tokens": 0,
-         "output_tokens": 5, "num_model_requests": 1, "project_id": "proj_a", "model": "gpt-5", "service_tier": "flex"},
+        {
+            "object": "organization.usage.completions.result",
+            "input_tokens": 1000,
+            "input_cached_tokens": 300,
+            "input_cache_write_tokens": 100,
+            "input_cache_write_12h_tokens": 50,
+            "output_tokens": 10,
+            "num_model_requests": 1,
+            "project_id": "proj_a",
+            "model": "gpt-5",
+            "batch": False,
+            "service_tier": "priority",
+        },
+        {
+            "object": "organization.usage.completions.result",
+            "input_tokens": "lots",
+            "input_cached_tokens": 0,
+            "output_tokens": 5,
+            "num_model_requests": 1,
+            "project_id": "proj_a",
+            "model": "gpt-5",
+            "service_tier": "flex",
+        },
     ]
     page = {"object": "page", "data": [{"object": "bucket", "start_time": D1, "end_time": D2, "results": results}]}
     _write(landing, "openai_usage", "u.jsonl", json.dumps(page) + "\n")
     load_landing(con, landing)
     assert _lines(con, '_line, "x_TokenBucket", "x_ServiceTier", "ConsumedQuantity"::varchar') == [
-        (1, "cache_read", "priority", "300.000000"), (1, "cache_write", "priority", "150.000000"),
-        (1, "input_uncached", "priority", "550.000000"), (1, "output", "priority", "10.000000"),
-        (2, "cache_read", "flex", "0.000000"), (2, "output", "flex", "5.000000"),
+        (1, "cache_read", "priority", "300.000000"),
+        (1, "cache_write", "priority", "150.000000"),
+        (1, "input_uncached", "priority", "550.000000"),
+        (1, "output", "priority", "10.000000"),
+        (2, "cache_read", "flex", "0.000000"),
+        (2, "output", "flex", "5.000000"),
     ]
     assert _quarantine(con) == [(2, "ConsumedQuantity", "not a valid decimal(38,6): lots")]
 
@@ -257,17 +398,46 @@ def test_anthropic_cost_report_amounts_are_cents_converted_exactly(landing, con)
 
 def test_anthropic_cost_garbage_and_drift(landing, con):
     results = [
-        {"currency": "USD", "amount": "abc", "workspace_id": "w", "description": "d", "cost_type": "tokens",
-         "model": "claude-x", "service_tier": "standard", "token_type": "output_tokens"},
-        {"currency": "USD", "amount": 12.5, "workspace_id": "w", "description": "Session", "cost_type": "session_usage",
-         "model": None, "service_tier": None, "token_type": None, "speed": "fast", "list_amount": "20"},
-        {"currency": "USD", "amount": "0.000000000001", "description": "not grouped by workspace",
-         "cost_type": "tokens", "model": "claude-x", "service_tier": "standard",
-         "token_type": "cache_creation.ephemeral_5m_input_tokens"},
+        {
+            "currency": "USD",
+            "amount": "abc",
+            "workspace_id": "w",
+            "description": "d",
+            "cost_type": "tokens",
+            "model": "claude-x",
+            "service_tier": "standard",
+            "token_type": "output_tokens",
+        },
+        {
+            "currency": "USD",
+            "amount": 12.5,
+            "workspace_id": "w",
+            "description": "Session",
+            "cost_type": "session_usage",
+            "model": None,
+            "service_tier": None,
+            "token_type": None,
+            "speed": "fast",
+            "list_amount": "20",
+        },
+        {
+            "currency": "USD",
+            "amount": "0.000000000001",
+            "description": "not grouped by workspace",
+            "cost_type": "tokens",
+            "model": "claude-x",
+            "service_tier": "standard",
+            "token_type": "cache_creation.ephemeral_5m_input_tokens",
+        },
     ]
-    page = {"data": [{"starting_at": "2025-08-01T00:00:00Z", "ending_at": "2025-08-02T00:00:00Z", "results": results},
-                     {"starting_at": "yesterday", "ending_at": "2025-08-02T00:00:00Z", "results": [results[1]]}],
-            "has_more": False, "next_page": None}
+    page = {
+        "data": [
+            {"starting_at": "2025-08-01T00:00:00Z", "ending_at": "2025-08-02T00:00:00Z", "results": results},
+            {"starting_at": "yesterday", "ending_at": "2025-08-02T00:00:00Z", "results": [results[1]]},
+        ],
+        "has_more": False,
+        "next_page": None,
+    }
     _write(landing, "anthropic_cost", "c.json", json.dumps(page))
     load_landing(con, landing)
     columns = '_line, "SubAccountId", "BilledCost"::varchar, "ListCost"::varchar, "x_Model", "x_TokenBucket"'
@@ -275,8 +445,10 @@ def test_anthropic_cost_garbage_and_drift(landing, con):
         (2, "w", "0.125000000000", "0.200000000000", "unknown", "unknown"),
         (3, "unknown", "0.000000000000", None, "claude-x", "cache_write"),
     ]
-    assert _quarantine(con) == [(1, "BilledCost", "not a valid decimal(38,12): abc"),
-                                (4, "ChargePeriodStart", "not a valid timestamp: yesterday")]
+    assert _quarantine(con) == [
+        (1, "BilledCost", "not a valid decimal(38,12): abc"),
+        (4, "ChargePeriodStart", "not a valid timestamp: yesterday"),
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -289,44 +461,185 @@ def test_anthropic_usage_report_quantities(landing, con):
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (9, 9, 0)
     sonnet, haiku = "claude-sonnet-4-20250514", "claude-3-5-haiku-20241022"
     ws = "wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ"
-    assert _lines(con, USAGE_COLUMNS, "_line, \"SkuId\"") == [
-        (1, ws, sonnet, "cache_read", "standard", "200.000000", "Tokens", "0.000000000000",
-         f"{sonnet}:cache_read:standard", NO_COST, "Usage", ""),
-        (1, ws, sonnet, "cache_write", "standard", "1500.000000", "Tokens", "0.000000000000",
-         f"{sonnet}:cache_write:standard", NO_COST, "Usage", ""),
-        (1, ws, sonnet, "input_uncached", "standard", "1500.000000", "Tokens", "0.000000000000",
-         f"{sonnet}:input_uncached:standard", NO_COST, "Usage", ""),
-        (1, ws, sonnet, "output", "standard", "500.000000", "Tokens", "0.000000000000",
-         f"{sonnet}:output:standard", NO_COST, "Usage", ""),
-        (1, ws, sonnet, "unknown", "standard", "10.000000", "Requests", "0.000000000000",
-         f"{sonnet}:web_search_requests:standard", NO_COST, "Usage", ""),
-        (2, "default", haiku, "cache_read", "priority", "0.000000", "Tokens", "0.000000000000",
-         f"{haiku}:cache_read:priority", NO_COST, "Usage", ""),
-        (2, "default", haiku, "cache_write", "priority", "0.000000", "Tokens", "0.000000000000",
-         f"{haiku}:cache_write:priority", NO_COST, "Usage", ""),
-        (2, "default", haiku, "input_uncached", "priority", "70.000000", "Tokens", "0.000000000000",
-         f"{haiku}:input_uncached:priority", NO_COST, "Usage", ""),
-        (2, "default", haiku, "output", "priority", "7.000000", "Tokens", "0.000000000000",
-         f"{haiku}:output:priority", NO_COST, "Usage", ""),
+    assert _lines(con, USAGE_COLUMNS, '_line, "SkuId"') == [
+        (
+            1,
+            ws,
+            sonnet,
+            "cache_read",
+            "standard",
+            "200.000000",
+            "Tokens",
+            "0.000000000000",
+            f"{sonnet}:cache_read:standard",
+            NO_COST,
+            "Usage",
+            "",
+        ),
+        (
+            1,
+            ws,
+            sonnet,
+            "cache_write",
+            "standard",
+            "1500.000000",
+            "Tokens",
+            "0.000000000000",
+            f"{sonnet}:cache_write:standard",
+            NO_COST,
+            "Usage",
+            "",
+        ),
+        (
+            1,
+            ws,
+            sonnet,
+            "input_uncached",
+            "standard",
+            "1500.000000",
+            "Tokens",
+            "0.000000000000",
+            f"{sonnet}:input_uncached:standard",
+            NO_COST,
+            "Usage",
+            "",
+        ),
+        (
+            1,
+            ws,
+            sonnet,
+            "output",
+            "standard",
+            "500.000000",
+            "Tokens",
+            "0.000000000000",
+            f"{sonnet}:output:standard",
+            NO_COST,
+            "Usage",
+            "",
+        ),
+        (
+            1,
+            ws,
+            sonnet,
+            "unknown",
+            "standard",
+            "10.000000",
+            "Requests",
+            "0.000000000000",
+            f"{sonnet}:web_search_requests:standard",
+            NO_COST,
+            "Usage",
+            "",
+        ),
+        (
+            2,
+            "default",
+            haiku,
+            "cache_read",
+            "priority",
+            "0.000000",
+            "Tokens",
+            "0.000000000000",
+            f"{haiku}:cache_read:priority",
+            NO_COST,
+            "Usage",
+            "",
+        ),
+        (
+            2,
+            "default",
+            haiku,
+            "cache_write",
+            "priority",
+            "0.000000",
+            "Tokens",
+            "0.000000000000",
+            f"{haiku}:cache_write:priority",
+            NO_COST,
+            "Usage",
+            "",
+        ),
+        (
+            2,
+            "default",
+            haiku,
+            "input_uncached",
+            "priority",
+            "70.000000",
+            "Tokens",
+            "0.000000000000",
+            f"{haiku}:input_uncached:priority",
+            NO_COST,
+            "Usage",
+            "",
+        ),
+        (
+            2,
+            "default",
+            haiku,
+            "output",
+            "priority",
+            "7.000000",
+            "Tokens",
+            "0.000000000000",
+            f"{haiku}:output:priority",
+            NO_COST,
+            "Usage",
+            "",
+        ),
     ]
 
 
 def test_usage_reports_missing_counts_and_garbage(landing, con):
-    anthropic = {"data": [{"starting_at": "2025-08-01T00:00:00Z", "ending_at": "2025-08-02T00:00:00Z", "results": [
-        {"uncached_input_tokens": 5, "output_tokens": "many", "model": "claude-x", "workspace_id": "w",
-         "service_tier": "flex", "unexpected": True},
-        {"cache_read_input_tokens": 5, "model": "claude-x", "workspace_id": "w", "service_tier": "standard"},
-    ]}], "has_more": False, "next_page": None}
-    openai = {"object": "page", "data": [{"object": "bucket", "start_time": D1, "end_time": D2, "results": [
-        {"object": "organization.usage.completions.result", "input_tokens": 5, "model": "gpt-5"}]}]}
+    anthropic = {
+        "data": [
+            {
+                "starting_at": "2025-08-01T00:00:00Z",
+                "ending_at": "2025-08-02T00:00:00Z",
+                "results": [
+                    {
+                        "uncached_input_tokens": 5,
+                        "output_tokens": "many",
+                        "model": "claude-x",
+                        "workspace_id": "w",
+                        "service_tier": "flex",
+                        "unexpected": True,
+                    },
+                    {
+                        "cache_read_input_tokens": 5,
+                        "model": "claude-x",
+                        "workspace_id": "w",
+                        "service_tier": "standard",
+                    },
+                ],
+            }
+        ],
+        "has_more": False,
+        "next_page": None,
+    }
+    openai = {
+        "object": "page",
+        "data": [
+            {
+                "object": "bucket",
+                "start_time": D1,
+                "end_time": D2,
+                "results": [{"object": "organization.usage.completions.result", "input_tokens": 5, "model": "gpt-5"}],
+            }
+        ],
+    }
     _write(landing, "anthropic_usage", "a.json", json.dumps(anthropic))
     _write(landing, "openai_usage", "o.json", json.dumps(openai))
     load_landing(con, landing)
     assert _lines(con, '_line, "x_TokenBucket", "x_ServiceTier", "ConsumedQuantity"::varchar') == [
-        (1, "cache_read", "flex", "0.000000"), (1, "cache_write", "flex", "0.000000"),
-        (1, "input_uncached", "flex", "5.000000")]
-    assert con.execute("select split_part(file_path, '/', -2), line, field, reason from raw.quarantine "
-                       "order by all").fetchall() == [
+        (1, "cache_read", "flex", "0.000000"),
+        (1, "cache_write", "flex", "0.000000"),
+        (1, "input_uncached", "flex", "5.000000"),
+    ]
+    assert con.execute(
+        "select split_part(file_path, '/', -2), line, field, reason from raw.quarantine order by all"
+    ).fetchall() == [
         ("anthropic_usage", 1, "ConsumedQuantity", "not a valid decimal(38,6): many"),
         ("anthropic_usage", 2, "_row", "usage result without uncached_input_tokens and output_tokens"),
         ("openai_usage", 1, "_row", "usage result without output_tokens"),
@@ -336,9 +649,11 @@ def test_usage_reports_missing_counts_and_garbage(landing, con):
 # ---------------------------------------------------------------------------------------------
 # FOCUS exports: AWS (Bedrock) and Azure (OpenAI)
 
-FOCUS_COLUMNS = ('_line, "ChargePeriodStart"::varchar, "SubAccountId", "ChargeCategory", "ChargeClass", "SkuId", '
-                 '"ConsumedQuantity"::varchar, "ConsumedUnit", "BilledCost"::varchar, "x_Model", "x_TokenBucket", '
-                 '"x_ServiceTier"')
+FOCUS_COLUMNS = (
+    '_line, "ChargePeriodStart"::varchar, "SubAccountId", "ChargeCategory", "ChargeClass", "SkuId", '
+    '"ConsumedQuantity"::varchar, "ConsumedUnit", "BilledCost"::varchar, "x_Model", "x_TokenBucket", '
+    '"x_ServiceTier"'
+)
 
 
 def test_focus_aws_keeps_only_bedrock_lines_and_reads_usage_types(landing, con, caplog):
@@ -347,28 +662,104 @@ def test_focus_aws_keeps_only_bedrock_lines_and_reads_usage_types(landing, con, 
         (result,) = load_landing(con, landing).files
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (9, 8, 1)
     assert caplog.messages == [
-        f"{path}: 9 aws_bedrock line(s) staged, 2 line(s) of other services skipped "
-        "(Amazon Elastic Compute Cloud: 1, Amazon Simple Storage Service: 1)"]
+        (
+            f"{path}: 9 aws_bedrock line(s) staged, 2 line(s) of other services skipped "
+            "(Amazon Elastic Compute Cloud: 1, Amazon Simple Storage Service: 1)"
+        )
+    ]
     d1 = "2025-08-01 00:00:00"
     prod = "444455556666"
     assert _lines(con, FOCUS_COLUMNS, "_line") == [
-        (2, d1, prod, "Usage", "", "SKU1234ABCD", "150000.000000", "Tokens", "0.450000000000",
-         "Claude3.5Sonnet", "input_uncached", "standard"),
-        (3, d1, prod, "Usage", "", "SKU5678EFGH", "100000.000000", "Tokens", "1.500000000000",
-         "Claude3.5Sonnet", "output", "standard"),
-        (4, d1, prod, "Usage", "", "SKU9999", "100000.000000", "Tokens", "0.030000000000",
-         "Claude3.5Sonnet", "cache_read", "standard"),
-        (5, d1, prod, "Usage", "", "USE1-MP:USE1_InputTokenCount_Batch-Units", "4.000000", "Units", "12.345678901200",
-         "Claude Sonnet 4.5", "input_uncached", "batch"),
-        (6, d1, "777788889999", "Usage", "", "SKUNOVA", "25000.000000", "Tokens", "0.080000000000",
-         "NovaPro", "output", "priority"),
+        (
+            2,
+            d1,
+            prod,
+            "Usage",
+            "",
+            "SKU1234ABCD",
+            "150000.000000",
+            "Tokens",
+            "0.450000000000",
+            "Claude3.5Sonnet",
+            "input_uncached",
+            "standard",
+        ),
+        (
+            3,
+            d1,
+            prod,
+            "Usage",
+            "",
+            "SKU5678EFGH",
+            "100000.000000",
+            "Tokens",
+            "1.500000000000",
+            "Claude3.5Sonnet",
+            "output",
+            "standard",
+        ),
+        (
+            4,
+            d1,
+            prod,
+            "Usage",
+            "",
+            "SKU9999",
+            "100000.000000",
+            "Tokens",
+            "0.030000000000",
+            "Claude3.5Sonnet",
+            "cache_read",
+            "standard",
+        ),
+        (
+            5,
+            d1,
+            prod,
+            "Usage",
+            "",
+            "USE1-MP:USE1_InputTokenCount_Batch-Units",
+            "4.000000",
+            "Units",
+            "12.345678901200",
+            "Claude Sonnet 4.5",
+            "input_uncached",
+            "batch",
+        ),
+        (
+            6,
+            d1,
+            "777788889999",
+            "Usage",
+            "",
+            "SKUNOVA",
+            "25000.000000",
+            "Tokens",
+            "0.080000000000",
+            "NovaPro",
+            "output",
+            "priority",
+        ),
         (9, d1, prod, "Credit", "", "unknown", None, "", "-5.000000000000", "unknown", "unknown", "standard"),
-        (10, "2025-07-30 00:00:00", prod, "Usage", "Correction", "SKU1234ABCD", "-10000.000000", "Tokens",
-         "-0.100000000000", "Claude3.5Sonnet", "input_uncached", "standard"),
+        (
+            10,
+            "2025-07-30 00:00:00",
+            prod,
+            "Usage",
+            "Correction",
+            "SKU1234ABCD",
+            "-10000.000000",
+            "Tokens",
+            "-0.100000000000",
+            "Claude3.5Sonnet",
+            "input_uncached",
+            "standard",
+        ),
         (11, d1, prod, "Tax", "", "unknown", None, "", "0.010000000000", "unknown", "unknown", "standard"),
     ]
     assert con.execute('select distinct "ProviderName", "BillingAccountId" from raw.bill_lines').fetchall() == [
-        ("aws_bedrock", "111122223333")]
+        ("aws_bedrock", "111122223333")
+    ]
     assert _quarantine(con) == [(12, "BilledCost", "not a valid decimal(38,12): abc")]
     raw = json.loads(con.execute("select raw from raw.quarantine").fetchone()[0])
     assert (raw["x_UsageType"], raw["ServiceName"], raw["Tags"]) == ("USE1-NovaPro-input-tokens", "Amazon Bedrock", "")
@@ -380,20 +771,83 @@ def test_focus_azure_keeps_only_openai_lines_and_reads_meter_names(landing, con,
         (result,) = load_landing(con, landing).files
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (6, 5, 1)
     assert caplog.messages == [
-        f"{path}: 6 azure_openai line(s) staged, 2 line(s) of other services skipped "
-        "(Azure AI Services / Speech: 1, Virtual Machines / Dsv5 Series: 1)"]
+        (
+            f"{path}: 6 azure_openai line(s) staged, 2 line(s) of other services skipped "
+            "(Azure AI Services / Speech: 1, Virtual Machines / Dsv5 Series: 1)"
+        )
+    ]
     d1, prod, dev = "2025-08-01 00:00:00", "/subscriptions/aaaa-bbbb", "/subscriptions/cccc-dddd"
     assert _lines(con, FOCUS_COLUMNS, "_line") == [
-        (2, d1, prod, "Usage", "", "DZH318Z0BQPS/003B", "100000.000000", "Tokens", "0.250000000000",
-         "gpt-4o-2024-08-06", "input_uncached", "standard"),
-        (3, d1, prod, "Usage", "", "DZH318Z0BQPS/003C", "100000.000000", "Tokens", "1.000000000000",
-         "gpt-4o-2024-08-06", "output", "standard"),
-        (4, d1, prod, "Usage", "", "GPT 5 Mini cchd Inpt Glbl 1M Tokens", "50000.000000", "Tokens", "0.062500000000",
-         "gpt-5-mini", "cache_read", "standard"),
-        (5, d1, dev, "Usage", "", "GPT 5 Batch Inpt Glbl 1M Tokens", "200000.000000", "Tokens", "0.125000000000",
-         "gpt-5", "input_uncached", "batch"),
-        (8, d1, prod, "Adjustment", "Correction", "unknown", None, "", "-2.000000000000", "unknown", "unknown",
-         "standard"),
+        (
+            2,
+            d1,
+            prod,
+            "Usage",
+            "",
+            "DZH318Z0BQPS/003B",
+            "100000.000000",
+            "Tokens",
+            "0.250000000000",
+            "gpt-4o-2024-08-06",
+            "input_uncached",
+            "standard",
+        ),
+        (
+            3,
+            d1,
+            prod,
+            "Usage",
+            "",
+            "DZH318Z0BQPS/003C",
+            "100000.000000",
+            "Tokens",
+            "1.000000000000",
+            "gpt-4o-2024-08-06",
+            "output",
+            "standard",
+        ),
+        (
+            4,
+            d1,
+            prod,
+            "Usage",
+            "",
+            "GPT 5 Mini cchd Inpt Glbl 1M Tokens",
+            "50000.000000",
+            "Tokens",
+            "0.062500000000",
+            "gpt-5-mini",
+            "cache_read",
+            "standard",
+        ),
+        (
+            5,
+            d1,
+            dev,
+            "Usage",
+            "",
+            "GPT 5 Batch Inpt Glbl 1M Tokens",
+            "200000.000000",
+            "Tokens",
+            "0.125000000000",
+            "gpt-5",
+            "input_uncached",
+            "batch",
+        ),
+        (
+            8,
+            d1,
+            prod,
+            "Adjustment",
+            "Correction",
+            "unknown",
+            None,
+            "",
+            "-2.000000000000",
+            "unknown",
+            "unknown",
+            "standard",
+        ),
     ]
     assert con.execute('select distinct "ProviderName" from raw.bill_lines').fetchall() == [("azure_openai",)]
     assert _quarantine(con) == [(9, "ChargePeriodStart", "not a valid timestamp: yesterday")]
@@ -401,67 +855,103 @@ def test_focus_azure_keeps_only_openai_lines_and_reads_meter_names(landing, con,
 
 def test_focus_aws_typed_parquet_as_aws_exports_it(landing, con, caplog):
     t0, t1 = datetime(2025, 8, 1, tzinfo=UTC), datetime(2025, 8, 2, tzinfo=UTC)
-    table = pa.table({
-        "BilledCost": pa.array([0.45, 96.0, 1e-7], pa.float64()),
-        "ChargePeriodStart": pa.array([t0, t0, t0], pa.timestamp("ms", tz="UTC")),
-        "ChargePeriodEnd": pa.array([t1, t1, t1], pa.timestamp("ms", tz="UTC")),
-        "ChargeCategory": ["Usage", "Usage", "Usage"],
-        "ServiceName": ["Amazon Bedrock", "Amazon Elastic Compute Cloud", "Amazon Bedrock"],
-        "SubAccountId": ["444455556666"] * 3,
-        "Tags": pa.array([[("team", "search")], [], None], pa.map_(pa.string(), pa.string())),
-        "x_UsageType": ["USE1-NovaPro-input-tokens-batch", "USE1-BoxUsage:t3.large", "USE1-NovaPro-output-tokens"],
-    })
+    table = pa.table(
+        {
+            "BilledCost": pa.array([0.45, 96.0, 1e-7], pa.float64()),
+            "ChargePeriodStart": pa.array([t0, t0, t0], pa.timestamp("ms", tz="UTC")),
+            "ChargePeriodEnd": pa.array([t1, t1, t1], pa.timestamp("ms", tz="UTC")),
+            "ChargeCategory": ["Usage", "Usage", "Usage"],
+            "ServiceName": ["Amazon Bedrock", "Amazon Elastic Compute Cloud", "Amazon Bedrock"],
+            "SubAccountId": ["444455556666"] * 3,
+            "Tags": pa.array([[("team", "search")], [], None], pa.map_(pa.string(), pa.string())),
+            "x_UsageType": ["USE1-NovaPro-input-tokens-batch", "USE1-BoxUsage:t3.large", "USE1-NovaPro-output-tokens"],
+        }
+    )
     path = landing / "billing" / "focus_aws" / "export.parquet"
     path.parent.mkdir(parents=True)
     pq.write_table(table, path)
     with caplog.at_level(logging.INFO, logger="ingest.adapters.focus_skus"):
         (result,) = load_landing(con, landing).files
     assert (result.rows_read, result.rows_loaded) == (2, 2)
-    assert caplog.messages[-1].endswith("2 aws_bedrock line(s) staged, 1 line(s) of other services skipped "
-                                        "(Amazon Elastic Compute Cloud: 1)")
-    assert _lines(con, '_line, "ChargePeriodStart"::varchar, "BilledCost"::varchar, "x_Model", "x_TokenBucket", '
-                       '"x_ServiceTier"') == [
+    assert caplog.messages[-1].endswith(
+        "2 aws_bedrock line(s) staged, 1 line(s) of other services skipped (Amazon Elastic Compute Cloud: 1)"
+    )
+    assert _lines(
+        con, '_line, "ChargePeriodStart"::varchar, "BilledCost"::varchar, "x_Model", "x_TokenBucket", "x_ServiceTier"'
+    ) == [
         (1, "2025-08-01 00:00:00", "0.450000000000", "NovaPro", "input_uncached", "batch"),
-        (3, "2025-08-01 00:00:00", "0.000000100000", "NovaPro", "output", "standard")]
+        (3, "2025-08-01 00:00:00", "0.000000100000", "NovaPro", "output", "standard"),
+    ]
 
 
-@pytest.mark.parametrize("usage_type, service, expected", [
-    ("USE1-Claude3.5Sonnet-input-tokens", "Amazon Bedrock", Sku("Claude3.5Sonnet", "input_uncached")),
-    ("USE1-Claude3.5Sonnet-output-tokens", "Amazon Bedrock", Sku("Claude3.5Sonnet", "output")),
-    ("USE1-Claude3.5Sonnet-cache-read-input-token-count", "Amazon Bedrock", Sku("Claude3.5Sonnet", "cache_read")),
-    ("USE1-Claude4Sonnet-cache-write-input-token-count-cross-region-global", "Amazon Bedrock",
-     Sku("Claude4Sonnet", "cache_write")),
-    ("USE1-Llama4-Maverick-17B-input-tokens-batch", "Amazon Bedrock",
-     Sku("Llama4-Maverick-17B", "input_uncached", "batch")),
-    ("USW2-Nova2.0Lite-input-tokens-priority-cross-region-global", "Amazon Bedrock",
-     Sku("Nova2.0Lite", "input_uncached", "priority")),
-    ("USE1-Nova2.0Lite-input-tokens-flex", "Amazon Bedrock", Sku("Nova2.0Lite", "input_uncached", "flex")),
-    ("USE1-openai.gpt-oss-120b-mantle-output-tokens-standard", "Amazon Bedrock", Sku("openai.gpt-oss-120b", "output")),
-    ("USE1-MP:USE1_OutputTokenCount-Units", "Claude Haiku 4.5 (Amazon Bedrock Edition)",
-     Sku("Claude Haiku 4.5", "output")),
-    ("USE1-MP:USE1_CacheWrite1hInputTokenCount_Global-Units", "Claude Sonnet 4.6 (Amazon Bedrock Edition)",
-     Sku("Claude Sonnet 4.6", "cache_write")),
-    ("USE1-MP:USE1_CacheReadInputTokenCount-Units", "Claude Opus 4.6 (Amazon Bedrock Edition)",
-     Sku("Claude Opus 4.6", "cache_read")),
-    ("USE1_input_tokens_global_standard-Units", "Claude Opus 5 (Amazon Bedrock Edition)",
-     Sku("Claude Opus 5", "input_uncached")),
-    ("USE1-Guardrail-ContextualGroundingPolicyUnitsConsumed", "Amazon Bedrock", Sku()),
-])
+@pytest.mark.parametrize(
+    "usage_type, service, expected",
+    [
+        ("USE1-Claude3.5Sonnet-input-tokens", "Amazon Bedrock", Sku("Claude3.5Sonnet", "input_uncached")),
+        ("USE1-Claude3.5Sonnet-output-tokens", "Amazon Bedrock", Sku("Claude3.5Sonnet", "output")),
+        ("USE1-Claude3.5Sonnet-cache-read-input-token-count", "Amazon Bedrock", Sku("Claude3.5Sonnet", "cache_read")),
+        (
+            "USE1-Claude4Sonnet-cache-write-input-token-count-cross-region-global",
+            "Amazon Bedrock",
+            Sku("Claude4Sonnet", "cache_write"),
+        ),
+        (
+            "USE1-Llama4-Maverick-17B-input-tokens-batch",
+            "Amazon Bedrock",
+            Sku("Llama4-Maverick-17B", "input_uncached", "batch"),
+        ),
+        (
+            "USW2-Nova2.0Lite-input-tokens-priority-cross-region-global",
+            "Amazon Bedrock",
+            Sku("Nova2.0Lite", "input_uncached", "priority"),
+        ),
+        ("USE1-Nova2.0Lite-input-tokens-flex", "Amazon Bedrock", Sku("Nova2.0Lite", "input_uncached", "flex")),
+        (
+            "USE1-openai.gpt-oss-120b-mantle-output-tokens-standard",
+            "Amazon Bedrock",
+            Sku("openai.gpt-oss-120b", "output"),
+        ),
+        (
+            "USE1-MP:USE1_OutputTokenCount-Units",
+            "Claude Haiku 4.5 (Amazon Bedrock Edition)",
+            Sku("Claude Haiku 4.5", "output"),
+        ),
+        (
+            "USE1-MP:USE1_CacheWrite1hInputTokenCount_Global-Units",
+            "Claude Sonnet 4.6 (Amazon Bedrock Edition)",
+            Sku("Claude Sonnet 4.6", "cache_write"),
+        ),
+        (
+            "USE1-MP:USE1_CacheReadInputTokenCount-Units",
+            "Claude Opus 4.6 (Amazon Bedrock Edition)",
+            Sku("Claude Opus 4.6", "cache_read"),
+        ),
+        (
+            "USE1_input_tokens_global_standard-Units",
+            "Claude Opus 5 (Amazon Bedrock Edition)",
+            Sku("Claude Opus 5", "input_uncached"),
+        ),
+        ("USE1-Guardrail-ContextualGroundingPolicyUnitsConsumed", "Amazon Bedrock", Sku()),
+    ],
+)
 def test_bedrock_usage_type_parsing(usage_type, service, expected):
     assert parse_bedrock_usage_type(usage_type, service) == expected
 
 
-@pytest.mark.parametrize("meter, expected", [
-    ("gpt-4o-0806 Inp regional Tokens", Sku("gpt-4o-2024-08-06", "input_uncached")),
-    ("gpt-4o-0806 Outp regional Tokens", Sku("gpt-4o-2024-08-06", "output")),
-    ("gpt 4o 1120 cached Inp glbl Tokens", Sku("gpt-4o-2024-11-20", "cache_read")),
-    ("gpt-4o-mini-0718-Outp-glbl Tokens", Sku("gpt-4o-mini-2024-07-18", "output")),
-    ("GPT 5 Mini cchd Inpt Glbl 1M Tokens", Sku("gpt-5-mini", "cache_read")),
-    ("GPT 5.1 cd inp Gl 1M Tokens", Sku("gpt-5.1", "cache_read")),
-    ("GPT 5 Batch outpt Glbl", Sku("gpt-5", "output", "batch")),
-    ("gpt-4o-rt-txt-1217 Inp DZone", Sku("gpt-4o-realtime-preview-2024-12-17", "input_uncached")),
-    ("Provisioned Managed Global Unit", Sku()),
-])
+@pytest.mark.parametrize(
+    "meter, expected",
+    [
+        ("gpt-4o-0806 Inp regional Tokens", Sku("gpt-4o-2024-08-06", "input_uncached")),
+        ("gpt-4o-0806 Outp regional Tokens", Sku("gpt-4o-2024-08-06", "output")),
+        ("gpt 4o 1120 cached Inp glbl Tokens", Sku("gpt-4o-2024-11-20", "cache_read")),
+        ("gpt-4o-mini-0718-Outp-glbl Tokens", Sku("gpt-4o-mini-2024-07-18", "output")),
+        ("GPT 5 Mini cchd Inpt Glbl 1M Tokens", Sku("gpt-5-mini", "cache_read")),
+        ("GPT 5.1 cd inp Gl 1M Tokens", Sku("gpt-5.1", "cache_read")),
+        ("GPT 5 Batch outpt Glbl", Sku("gpt-5", "output", "batch")),
+        ("gpt-4o-rt-txt-1217 Inp DZone", Sku("gpt-4o-realtime-preview-2024-12-17", "input_uncached")),
+        ("Provisioned Managed Global Unit", Sku()),
+    ],
+)
 def test_azure_meter_parsing(meter, expected):
     assert parse_azure_meter(meter) == expected
 
@@ -470,16 +960,38 @@ def test_azure_meter_parsing(meter, expected):
 # writers: canonical bill lines -> vendor format -> loaded back unchanged
 
 
-def _line(provider: str, account: str, day: str, model: str, bucket: str, tier: str, cost: str,
-          category: str = "Usage", tokens: str = "1000") -> dict[str, str]:
+def _line(
+    provider: str,
+    account: str,
+    day: str,
+    model: str,
+    bucket: str,
+    tier: str,
+    cost: str,
+    category: str = "Usage",
+    tokens: str = "1000",
+) -> dict[str, str]:
     """A canonical bill line as the demo writes it into FOCUS CSV (keys = BILL_FIELDS names)."""
     nxt = f"2025-08-{int(day[-2:]) + 1:02d}"
     values = {
-        "ChargePeriodStart": f"{day}T00:00:00Z", "ChargePeriodEnd": f"{nxt}T00:00:00Z", "ProviderName": provider,
-        "BillingAccountId": "org-7Hq2LxA9", "SubAccountId": account, "ChargeCategory": category, "ChargeClass": "",
-        "ChargeDescription": f"{model} {bucket}", "SkuId": f"{model}:{bucket}:{tier}", "ConsumedQuantity": tokens,
-        "ConsumedUnit": "Tokens", "BilledCost": cost, "EffectiveCost": cost, "ListCost": cost,
-        "BillingCurrency": "USD", "x_Model": model, "x_TokenBucket": bucket, "x_ServiceTier": tier,
+        "ChargePeriodStart": f"{day}T00:00:00Z",
+        "ChargePeriodEnd": f"{nxt}T00:00:00Z",
+        "ProviderName": provider,
+        "BillingAccountId": "org-7Hq2LxA9",
+        "SubAccountId": account,
+        "ChargeCategory": category,
+        "ChargeClass": "",
+        "ChargeDescription": f"{model} {bucket}",
+        "SkuId": f"{model}:{bucket}:{tier}",
+        "ConsumedQuantity": tokens,
+        "ConsumedUnit": "Tokens",
+        "BilledCost": cost,
+        "EffectiveCost": cost,
+        "ListCost": cost,
+        "BillingCurrency": "USD",
+        "x_Model": model,
+        "x_TokenBucket": bucket,
+        "x_ServiceTier": tier,
         "x_ChargeSource": "bill",
     }
     assert set(values) == {f.name for f in BILL_FIELDS}
@@ -499,15 +1011,26 @@ ANTHROPIC_LINES = [
     _line("anthropic", "wrk_prod", "2025-08-01", "claude-sonnet-4", "cache_read", "batch", "0.05"),
     _line("anthropic", "default", "2025-08-02", "claude-haiku-3-5", "output", "standard", "0.40"),
 ]
-CREDIT = _line("anthropic", "wrk_prod", "2025-08-02", "unknown", "unknown", "standard", "-25.00", category="Credit",
-               tokens="")
-ROUND_TRIP = ('"ChargePeriodStart"::date::varchar, "SubAccountId", "x_Model", "x_TokenBucket", "x_ServiceTier", '
-              '"BilledCost"')
+CREDIT = _line(
+    "anthropic", "wrk_prod", "2025-08-02", "unknown", "unknown", "standard", "-25.00", category="Credit", tokens=""
+)
+ROUND_TRIP = (
+    '"ChargePeriodStart"::date::varchar, "SubAccountId", "x_Model", "x_TokenBucket", "x_ServiceTier", "BilledCost"'
+)
 
 
 def _expected(lines) -> list[tuple]:
-    return sorted((ln["ChargePeriodStart"][:10], ln["SubAccountId"], ln["x_Model"], ln["x_TokenBucket"],
-                   ln["x_ServiceTier"], Decimal(ln["BilledCost"])) for ln in lines)
+    return sorted(
+        (
+            ln["ChargePeriodStart"][:10],
+            ln["SubAccountId"],
+            ln["x_Model"],
+            ln["x_TokenBucket"],
+            ln["x_ServiceTier"],
+            Decimal(ln["BilledCost"]),
+        )
+        for ln in lines
+    )
 
 
 def _loaded(con) -> list[tuple]:
@@ -534,8 +1057,11 @@ def test_anthropic_cost_writer_round_trip_in_cents(landing, con):
     anthropic_billing.write(ANTHROPIC_LINES, path)
     results = [r for b in json.loads(path.read_text())["data"] for r in b["results"]]
     assert [(r["amount"], r["workspace_id"], r["token_type"]) for r in results] == [
-        ("999", "wrk_prod", "uncached_input_tokens"), ("123", "wrk_prod", "cache_creation.ephemeral_5m_input_tokens"),
-        ("5", "wrk_prod", "cache_read_input_tokens"), ("40", None, "output_tokens")]
+        ("999", "wrk_prod", "uncached_input_tokens"),
+        ("123", "wrk_prod", "cache_creation.ephemeral_5m_input_tokens"),
+        ("5", "wrk_prod", "cache_read_input_tokens"),
+        ("40", None, "output_tokens"),
+    ]
     load_landing(con, landing)
     assert _loaded(con) == _expected(ANTHROPIC_LINES)
 
@@ -561,8 +1087,9 @@ def test_focus_aws_writer_round_trip(landing, con, name):
     (result,) = load_landing(con, landing).files
     assert (result.rows_read, result.rows_quarantined) == (len(lines), 0)
     assert _loaded(con) == _expected(lines)
-    assert con.execute('select "ChargeCategory", "BilledCost"::varchar from raw.bill_lines '
-                       'where "ChargeCategory" <> \'Usage\'').fetchall() == [("Credit", "-25.000000000000")]
+    assert con.execute(
+        'select "ChargeCategory", "BilledCost"::varchar from raw.bill_lines where "ChargeCategory" <> \'Usage\''
+    ).fetchall() == [("Credit", "-25.000000000000")]
 
 
 def test_focus_azure_writer_round_trip_csv(landing, con):
@@ -582,10 +1109,23 @@ def test_usage_writers_round_trip_quantities(landing, con):
     openai_billing.write_usage(OPENAI_LINES, landing / "billing" / "openai_usage" / "u.json")
     anthropic_billing.write_usage([*ANTHROPIC_LINES, CREDIT], landing / "billing" / "anthropic_usage" / "u.json")
     load_landing(con, landing)
-    got = con.execute('select "ProviderName", "ChargePeriodStart"::date::varchar, "SubAccountId", "x_Model", '
-                      '"x_TokenBucket", "x_ServiceTier", "ConsumedQuantity"::int from raw.bill_lines '
-                      'where "ConsumedQuantity" > 0 order by all').fetchall()
-    assert got == sorted((ln["ProviderName"], ln["ChargePeriodStart"][:10], ln["SubAccountId"], ln["x_Model"],
-                          ln["x_TokenBucket"], ln["x_ServiceTier"], 1000) for ln in [*OPENAI_LINES, *ANTHROPIC_LINES])
-    assert con.execute('select count(*) from raw.bill_lines where "BilledCost" <> 0 '
-                       'or "x_ChargeSource" <> \'usage_report\'').fetchone() == (0,)
+    got = con.execute(
+        'select "ProviderName", "ChargePeriodStart"::date::varchar, "SubAccountId", "x_Model", '
+        '"x_TokenBucket", "x_ServiceTier", "ConsumedQuantity"::int from raw.bill_lines '
+        'where "ConsumedQuantity" > 0 order by all'
+    ).fetchall()
+    assert got == sorted(
+        (
+            ln["ProviderName"],
+            ln["ChargePeriodStart"][:10],
+            ln["SubAccountId"],
+            ln["x_Model"],
+            ln["x_TokenBucket"],
+            ln["x_ServiceTier"],
+            1000,
+        )
+        for ln in [*OPENAI_LINES, *ANTHROPIC_LINES]
+    )
+    assert con.execute(
+        'select count(*) from raw.bill_lines where "BilledCost" <> 0 or "x_ChargeSource" <> \'usage_report\''
+    ).fetchone() == (0,)

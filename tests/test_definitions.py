@@ -17,22 +17,43 @@ from dagster_project.resources import DBT_PROJECT
 def test_definitions_asset_graph_checks_job_and_schedule():
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
-    assert {"raw/calls", "raw/bill_lines", "staging/stg_raw__calls", "staging/stg_raw__bill_lines",
-            "intermediate/int_call_buckets_priced", "intermediate/int_call_buckets_allocated",
-            "marts/fct_llm_calls", "marts/fct_cost_daily", "marts/fct_reconciliation", "marts/dim_tenants",
-            "reference/tenants", "raw/price_catalog", "raw/model_aliases", "marts/dim_models",
-            "raw/config_price_overrides", "raw/config_model_aliases", "raw/config_account_map",
-            "raw/config_acknowledged_variances", "intermediate/int_bill_allocation_grains",
-            "intermediate/int_reconciliation_days", "marts/fct_bill_reconciliation", "serving/finops_serving"} <= keys
+    assert {
+        "raw/calls",
+        "raw/bill_lines",
+        "staging/stg_raw__calls",
+        "staging/stg_raw__bill_lines",
+        "intermediate/int_call_buckets_priced",
+        "intermediate/int_call_buckets_allocated",
+        "marts/fct_llm_calls",
+        "marts/fct_cost_daily",
+        "marts/fct_reconciliation",
+        "marts/dim_tenants",
+        "reference/tenants",
+        "raw/price_catalog",
+        "raw/model_aliases",
+        "marts/dim_models",
+        "raw/config_price_overrides",
+        "raw/config_model_aliases",
+        "raw/config_account_map",
+        "raw/config_acknowledged_variances",
+        "intermediate/int_bill_allocation_grains",
+        "intermediate/int_reconciliation_days",
+        "marts/fct_bill_reconciliation",
+        "serving/finops_serving",
+    } <= keys
     assert "reference/price_overrides" not in keys  # company prices live in the config dir, not the repository
     # the company config feeds pricing: the dbt staging model reads the config asset's table
-    assert AssetKey(["raw", "config_price_overrides"]) in graph.get(
-        AssetKey(["staging", "stg_config__price_overrides"])).parent_keys
+    assert (
+        AssetKey(["raw", "config_price_overrides"])
+        in graph.get(AssetKey(["staging", "stg_config__price_overrides"])).parent_keys
+    )
     # publishing waits for every dbt asset (write-audit-publish)
     serving = graph.get(AssetKey(["serving", "finops_serving"]))
     assert AssetKey(["marts", "fct_reconciliation"]) in serving.parent_keys
-    groups = {graph.get(AssetKey(k.split("/"))).group_name for k in ("raw/calls", "staging/stg_raw__calls",
-                                                                       "marts/fct_llm_calls", "serving/finops_serving")}
+    groups = {
+        graph.get(AssetKey(k.split("/"))).group_name
+        for k in ("raw/calls", "staging/stg_raw__calls", "marts/fct_llm_calls", "serving/finops_serving")
+    }
     assert groups == {"ingest", "staging", "marts", "serving"}
     assert graph.get(AssetKey(["marts", "fct_llm_calls"])).owners == ["team:data-platform"]
     # dbt models depend on the ingest assets through the raw sources
@@ -62,8 +83,13 @@ def test_dagster_cli_loads_the_code_location(tmp_path):
     """What `make dev` loads: the real dagster CLI validates the module's definitions."""
     (tmp_path / "dagster.yaml").touch()
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
-    result = subprocess.run([sys.executable, "-m", "dagster", "definitions", "validate", "-m",
-                             "dagster_project.definitions"], capture_output=True, text=True, timeout=300, env=env)
+    result = subprocess.run(
+        [sys.executable, "-m", "dagster", "definitions", "validate", "-m", "dagster_project.definitions"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "Validation successful" in result.stdout + result.stderr
 
@@ -106,10 +132,18 @@ def test_dbt_resource_runs_this_environment_s_dbt_without_the_venv_on_path():
     bare_path = "/usr/bin:/bin"
     assert shutil.which("dbt", path=bare_path) is None  # else this test proves nothing
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"} | {"PATH": bare_path}
-    code = ("import subprocess; from dagster_project.resources import dbt_resource; exe = dbt_resource().dbt_executable; "
-            "print(exe); print(subprocess.run([exe, '--version'], capture_output=True, text=True, check=True).stdout)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env,
-                          cwd=Path(__file__).resolve().parent.parent)
+    code = (
+        "import subprocess; from dagster_project.resources import dbt_resource; exe = dbt_resource().dbt_executable; "
+        "print(exe); print(subprocess.run([exe, '--version'], capture_output=True, text=True, check=True).stdout)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     exe, reported = done.stdout.split("\n", 1)
     assert exe == str(Path(sys.executable).parent / "dbt") and Path(exe).is_file()
@@ -123,8 +157,10 @@ def test_the_dbt_manifest_is_parsed_again_when_the_project_changed(tmp_path):
     shutil.copytree(DBT_PROJECT.project_dir, tmp_path / "dbt_project", ignore=shutil.ignore_patterns("target", "logs"))
     shutil.copytree(Path(DBT_PROJECT.project_dir).parent / "data" / "reference", tmp_path / "data" / "reference")
     env = {**os.environ, "FINOPS_DBT_PROJECT_DIR": str(tmp_path / "dbt_project")}
-    keys = ("from dagster_project.definitions import defs; "
-            "print(sorted(k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()))")
+    keys = (
+        "from dagster_project.definitions import defs; "
+        "print(sorted(k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()))"
+    )
 
     def load() -> subprocess.CompletedProcess:
         done = subprocess.run([sys.executable, "-c", keys], env=env, capture_output=True, text=True)

@@ -19,19 +19,26 @@ import pytest
 
 from demo.generate import generate
 from demo.prices import load_prices, price_calls
-from ingest.pricing import PriceBook
 from demo.product import BILL_MODEL_IDS, DEFAULT_REFERENCE_DIR, build_streams, load_tenants
 from demo.simulator import Call, missing_count, parquet_days, simulate_calls
+from ingest.pricing import PriceBook
 from ingest.schemas import BILL_FIELDS, CALL_FIELDS, CALL_SCHEMA
 
 START = date(2026, 10, 1)
 DAYS = 30
-BUCKET_COLUMN = {"input_uncached": "input_uncached_tokens", "cache_read": "cache_read_tokens",
-                 "cache_write": "cache_write_tokens", "output": "output_tokens"}
-TOKEN_COLUMNS = tuple(BUCKET_COLUMN.values()) + ("reasoning_tokens",)
+BUCKET_COLUMN = {
+    "input_uncached": "input_uncached_tokens",
+    "cache_read": "cache_read_tokens",
+    "cache_write": "cache_write_tokens",
+    "output": "output_tokens",
+}
+TOKEN_COLUMNS = (*BUCKET_COLUMN.values(), "reasoning_tokens")
 REQUIRED_CALL_KEYS = {f.name for f in CALL_FIELDS if f.required}
-SUB_ACCOUNTS = {"openai": ("proj_prod", "proj_nonprod"), "anthropic": ("wrk_prod", "wrk_dev"),
-                "google": ("gcp_prod", "gcp_dev")}
+SUB_ACCOUNTS = {
+    "openai": ("proj_prod", "proj_nonprod"),
+    "anthropic": ("wrk_prod", "wrk_dev"),
+    "google": ("gcp_prod", "gcp_dev"),
+}
 
 
 # --------------------------------------------------------------------------------------------
@@ -98,9 +105,11 @@ def calls(raw_records: dict[str, list[dict]]) -> list[dict]:
         for record in records:
             call = normalize(record)
             call["costs"] = {
-                bucket: call[col] * price(prices, call["provider"], call["model_served"], bucket,
-                                          call["service_tier"], call["day"]) / Decimal(1_000_000)
-                for bucket, col in BUCKET_COLUMN.items() if call[col]
+                bucket: call[col]
+                * price(prices, call["provider"], call["model_served"], bucket, call["service_tier"], call["day"])
+                / Decimal(1_000_000)
+                for bucket, col in BUCKET_COLUMN.items()
+                if call[col]
             }
             call["cost"] = sum(call["costs"].values(), Decimal(0))
             out.append(call)
@@ -139,8 +148,14 @@ LOGGED_MODEL = {billed: logged for logged, billed in BILL_MODEL_IDS.items()}
 
 def usage_grain(row: dict) -> tuple[str, str, date, str, str, str]:
     """A bill line's grain in the logs' model names (bills carry dated snapshot ids)."""
-    return (row["ProviderName"], row["SubAccountId"], datetime.fromisoformat(row["ChargePeriodStart"]).date(),
-            LOGGED_MODEL.get(row["x_Model"], row["x_Model"]), row["x_TokenBucket"], row["x_ServiceTier"])
+    return (
+        row["ProviderName"],
+        row["SubAccountId"],
+        datetime.fromisoformat(row["ChargePeriodStart"]).date(),
+        LOGGED_MODEL.get(row["x_Model"], row["x_Model"]),
+        row["x_TokenBucket"],
+        row["x_ServiceTier"],
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -154,8 +169,11 @@ def test_vendor_prices_are_the_catalog_with_the_negotiated_override() -> None:
     assert price(prices, "anthropic", sonnet, "cache_read", "standard", START) == Decimal("0.30")
     assert price(prices, "anthropic", sonnet, "output", "standard", date(2026, 10, 14)) == Decimal("15")
     assert price(prices, "anthropic", sonnet, "output", "standard", date(2026, 10, 15)) == Decimal("12")
-    assert price(prices, "openai", "gpt-4o", "cache_write", "standard", START) == \
-        price(prices, "openai", "gpt-4o", "input_uncached", "standard", START) == Decimal("2.5")
+    assert (
+        price(prices, "openai", "gpt-4o", "cache_write", "standard", START)
+        == price(prices, "openai", "gpt-4o", "input_uncached", "standard", START)
+        == Decimal("2.5")
+    )
     assert price(prices, "openai", "gpt-4o", "input_uncached", "batch", START) == Decimal("1.25")
     assert prices.changes() == [("anthropic", "claude-sonnet-4-0", date(2026, 10, 15))]
 
@@ -216,8 +234,9 @@ def test_small_run_differs_by_seed_and_respects_layout(tmp_path: Path) -> None:
 # bills and ground truth
 
 
-def test_bill_lines_are_rounded_true_costs(bill_rows: list[dict], true_calls: list[Call],
-                                           manifest: dict, truth: list[dict]) -> None:
+def test_bill_lines_are_rounded_true_costs(
+    bill_rows: list[dict], true_calls: list[Call], manifest: dict, truth: list[dict]
+) -> None:
     usage = [r for r in bill_rows if r["ChargeCategory"] == "Usage"]
     credits = [r for r in bill_rows if r["ChargeCategory"] != "Usage"]
     # the true cost of every grain, from the TRUE calls (logged or not)
@@ -237,16 +256,18 @@ def test_bill_lines_are_rounded_true_costs(bill_rows: list[dict], true_calls: li
         assert row["SkuId"] == f"{row['x_Model']}:{key[4]}:{key[5]}" and row["ConsumedUnit"] == "Tokens"
         assert row["BillingCurrency"] == "USD"
         assert row["ChargePeriodStart"].endswith("T00:00:00Z")
-        assert datetime.fromisoformat(row["ChargePeriodEnd"]) - datetime.fromisoformat(row["ChargePeriodStart"]) \
-            == timedelta(days=1)
+        assert datetime.fromisoformat(row["ChargePeriodEnd"]) - datetime.fromisoformat(
+            row["ChargePeriodStart"]
+        ) == timedelta(days=1)
     billed = sum(Decimal(r["BilledCost"]) for r in usage)
     true_total = sum((Decimal(r["true_cost_usd"]) for r in truth), Decimal(0))
     assert billed == Decimal(manifest["billed_usage_total"])
     assert true_total == Decimal(manifest["true_cost_total"]) == sum((c.cost for c in true_calls), Decimal(0))
     assert abs(billed - true_total) < Decimal("0.005") * len(usage)
     for provider, totals in manifest["by_provider"].items():
-        assert Decimal(totals["billed_usage"]) == sum(Decimal(r["BilledCost"]) for r in usage
-                                                      if r["ProviderName"] == provider)
+        assert Decimal(totals["billed_usage"]) == sum(
+            Decimal(r["BilledCost"]) for r in usage if r["ProviderName"] == provider
+        )
     # exactly one credit, not per bucket, negative
     assert len(credits) == 1
     credit = credits[0]
@@ -255,8 +276,9 @@ def test_bill_lines_are_rounded_true_costs(bill_rows: list[dict], true_calls: li
     assert Decimal(manifest["credit_total"]) == Decimal("-25.00")
 
 
-def test_ground_truth_is_exact_and_covers_every_true_call(truth: list[dict], true_calls: list[Call],
-                                                          manifest: dict) -> None:
+def test_ground_truth_is_exact_and_covers_every_true_call(
+    truth: list[dict], true_calls: list[Call], manifest: dict
+) -> None:
     assert list(truth[0]) == ["day", "tenant_id", "feature", "calls", "true_cost_usd"]
     assert sum(int(r["calls"]) for r in truth) == manifest["calls_true"] == len(true_calls)
     days = {r["day"] for r in truth}
@@ -275,15 +297,16 @@ def test_ground_truth_is_exact_and_covers_every_true_call(truth: list[dict], tru
 # missing calls
 
 
-def test_missing_calls_follow_the_systematic_rule(calls: list[dict], true_calls: list[Call],
-                                                  truth: list[dict], manifest: dict) -> None:
+def test_missing_calls_follow_the_systematic_rule(
+    calls: list[dict], true_calls: list[Call], truth: list[dict], manifest: dict
+) -> None:
     phases = {tuple(k.split("/")): v for k, v in manifest["missing_phases"].items()}
     # re-derive the lost calls from the true calls: every 100th non-app-hit call per stream
     streams: dict[tuple[str, str], list[Call]] = defaultdict(list)
     for call in sorted(true_calls, key=lambda c: (c.started_at, c.call_id)):
         if call.cache_outcome != "app_hit":
             streams[(call.tenant_id, call.feature)].append(call)
-    expected_lost = {c.call_id for key, stream in streams.items() for c in stream[phases[key] - 1::100]}
+    expected_lost = {c.call_id for key, stream in streams.items() for c in stream[phases[key] - 1 :: 100]}
     logged_ids = {c["call_id"] for c in calls}
     assert len(logged_ids) == len(calls)
     assert {c.call_id for c in true_calls} - logged_ids == expected_lost
@@ -308,13 +331,20 @@ def test_missing_calls_follow_the_systematic_rule(calls: list[dict], true_calls:
 # accuracy: allocate the bill onto the logged calls, as the warehouse will
 
 
-def test_allocation_recovers_true_cost_per_tenant_feature(calls: list[dict], bill_rows: list[dict],
-                                                          truth: list[dict]) -> None:
+def test_allocation_recovers_true_cost_per_tenant_feature(
+    calls: list[dict], bill_rows: list[dict], truth: list[dict]
+) -> None:
     grain_calls: dict[tuple, list[tuple[tuple[str, str], Decimal]]] = defaultdict(list)
     for call in calls:
         for bucket, cost in call["costs"].items():
-            key = (call["provider"], call["billing_account"], call["day"], call["model_served"], bucket,
-                   call["service_tier"])
+            key = (
+                call["provider"],
+                call["billing_account"],
+                call["day"],
+                call["model_served"],
+                bucket,
+                call["service_tier"],
+            )
             grain_calls[key].append(((call["tenant_id"], call["feature"]), cost))
     attributed: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     unallocated = Decimal(0)
@@ -376,10 +406,10 @@ def test_bill_matches_logged_cost_per_account_day(calls: list[dict], bill_rows: 
 def test_call_records_are_well_formed(raw_records: dict[str, list[dict]], calls: list[dict]) -> None:
     omitted = 0
     for name, records in raw_records.items():
-        file_day = date.fromisoformat(name[len("calls-"):len("calls-") + 10])
+        file_day = date.fromisoformat(name[len("calls-") : len("calls-") + 10])
         for record in records:
             if name.endswith(".jsonl"):
-                assert REQUIRED_CALL_KEYS <= record.keys()
+                assert record.keys() >= REQUIRED_CALL_KEYS
                 assert set(record) <= {f.name for f in CALL_FIELDS}
                 assert None not in record.values()
                 omitted += len(CALL_FIELDS) - len(record)
@@ -415,8 +445,9 @@ def test_call_records_are_well_formed(raw_records: dict[str, list[dict]], calls:
         assert (routing[feature]["none"] == 0) == (feature in routed)
     hits = sum(cache[f]["app_hit"] for f in cached) / sum(cache[f]["app_hit"] + cache[f]["app_miss"] for f in cached)
     assert 0.06 < hits < 0.10
-    rerouted = sum(routing[f]["rerouted"] for f in routed) / sum(routing[f]["rerouted"] + routing[f]["kept"]
-                                                               for f in routed)
+    rerouted = sum(routing[f]["rerouted"] for f in routed) / sum(
+        routing[f]["rerouted"] + routing[f]["kept"] for f in routed
+    )
     assert 0.25 < rerouted < 0.35
     envs = Counter(c["environment"] for c in calls)
     assert 0.75 < envs["prod"] / len(calls) < 0.85 and envs["dev"] < envs["staging"]
@@ -426,8 +457,9 @@ def test_call_records_are_well_formed(raw_records: dict[str, list[dict]], calls:
     assert sum(c["status"] == "error" and c["output_tokens"] > 0 for c in calls) > 100
 
 
-def test_timestamps_mix_styles_and_offsets_move_calls_across_midnight(raw_records: dict[str, list[dict]],
-                                                                      manifest: dict) -> None:
+def test_timestamps_mix_styles_and_offsets_move_calls_across_midnight(
+    raw_records: dict[str, list[dict]], manifest: dict
+) -> None:
     styles: Counter = Counter()
     crosses = 0
     for name, records in raw_records.items():
@@ -451,10 +483,18 @@ def test_timestamps_mix_styles_and_offsets_move_calls_across_midnight(raw_record
 
 def test_spike_day_has_five_times_the_usual_traffic(truth: list[dict], manifest: dict) -> None:
     spike = manifest["spike"]
-    assert spike == {"day": "2026-10-20", "tenant": "t005", "tenant_id": "t005", "feature": "support_triage",
-                     "factor": 5}
-    per_day = {r["day"]: int(r["calls"]) for r in truth
-               if (r["tenant_id"], r["feature"]) == (spike["tenant_id"], spike["feature"])}
+    assert spike == {
+        "day": "2026-10-20",
+        "tenant": "t005",
+        "tenant_id": "t005",
+        "feature": "support_triage",
+        "factor": 5,
+    }
+    per_day = {
+        r["day"]: int(r["calls"])
+        for r in truth
+        if (r["tenant_id"], r["feature"]) == (spike["tenant_id"], spike["feature"])
+    }
     others = [n for day, n in per_day.items() if day != spike["day"]]
     ratio = per_day[spike["day"]] / statistics.median(others)
     assert 4.0 < ratio < 6.5, ratio
@@ -468,7 +508,9 @@ def test_manifest_totals(manifest: dict, calls: list[dict]) -> None:
     assert logged_rerouted <= manifest["rerouted_calls"] < logged_rerouted * 1.02
     assert manifest["batch_calls"] >= sum(c["service_tier"] == "batch" for c in calls) > 0
     assert set(manifest["by_provider"]) == {"openai", "anthropic", "google"}
-    assert sum(Decimal(v["true_cost"]) for v in manifest["by_provider"].values()) == Decimal(manifest["true_cost_total"])
+    assert sum(Decimal(v["true_cost"]) for v in manifest["by_provider"].values()) == Decimal(
+        manifest["true_cost_total"]
+    )
     assert 80_000 < manifest["calls_true"] < 100_000
 
 

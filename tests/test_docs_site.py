@@ -32,9 +32,26 @@ def docs_target(built, tmp_path_factory) -> Path:
     dbt = Path(sys.executable).parent / "dbt"
     env = dict(os.environ, FINOPS_WAREHOUSE=str(warehouse))
     done = subprocess.run(
-        [str(dbt), "docs", "generate", "--project-dir", "dbt_project", "--profiles-dir", "dbt_project",
-         "--target-path", str(target), "--log-path", str(root / "logs")],
-        cwd=REPO_ROOT, env=env, check=False, capture_output=True, text=True, timeout=300)
+        [
+            str(dbt),
+            "docs",
+            "generate",
+            "--project-dir",
+            "dbt_project",
+            "--profiles-dir",
+            "dbt_project",
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(root / "logs"),
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     for name in ("index.html", "manifest.json", "catalog.json"):
         assert (target / name).is_file(), name
@@ -81,8 +98,14 @@ def test_docs_site_renders_model_page(site, tmp_path):
     assert any(p.startswith("/catalog.json") for p in requested)
 
     shot = tmp_path / "fct_reconciliation.png"
-    run_chromium(base + MODEL_URL, tmp_path / "profile-shot", "--virtual-time-budget=10000",
-                 "--window-size=1400,1000", "--hide-scrollbars", f"--screenshot={shot}")
+    run_chromium(
+        base + MODEL_URL,
+        tmp_path / "profile-shot",
+        "--virtual-time-budget=10000",
+        "--window-size=1400,1000",
+        "--hide-scrollbars",
+        f"--screenshot={shot}",
+    )
     assert png_size(shot) == (1400, 1000)
     # a blank or error page compresses to a few kB; the rendered model page is well over 50 kB
     assert shot.stat().st_size > 50_000, shot.stat().st_size

@@ -16,8 +16,14 @@ from ingest.loaders import FileResult, LoadError, load_landing
 from ingest.schemas import BILL_FIELDS, FILE_COLUMNS
 from ingest.warehouse import connect
 
-GOOD = {"call_id": "c1", "started_at": "2026-10-01T12:00:00Z", "provider": "OpenAI", "model_requested": "gpt-4o",
-        "input_uncached_tokens": 100, "output_tokens": 20}
+GOOD = {
+    "call_id": "c1",
+    "started_at": "2026-10-01T12:00:00Z",
+    "provider": "OpenAI",
+    "model_requested": "gpt-4o",
+    "input_uncached_tokens": 100,
+    "output_tokens": 20,
+}
 
 
 def _write_jsonl(path: Path, lines: list[str]) -> Path:
@@ -47,17 +53,20 @@ def _quarantine(con) -> list[tuple]:
 
 
 def test_bad_rows_are_quarantined_with_reason_and_the_rest_loads(landing, con):
-    path = _write_jsonl(landing / "calls/canonical/2026/10/01/a.jsonl", [
-        _row(call_id="ok1"),
-        _row(call_id="bad-type", input_uncached_tokens="12x"),
-        '{"call_id": "trunc", "started_at": "2026-10',
-        _row(call_id="neg", output_tokens=-5),
-        _row(call_id="no-ts", started_at=None),
-        _row(call_id="absurd", output_tokens=10**12),
-        _row(call_id="reason", output_tokens=5, reasoning_tokens=9),
-        "[1, 2]",
-        _row(call_id="ok2"),
-    ])
+    path = _write_jsonl(
+        landing / "calls/canonical/2026/10/01/a.jsonl",
+        [
+            _row(call_id="ok1"),
+            _row(call_id="bad-type", input_uncached_tokens="12x"),
+            '{"call_id": "trunc", "started_at": "2026-10',
+            _row(call_id="neg", output_tokens=-5),
+            _row(call_id="no-ts", started_at=None),
+            _row(call_id="absurd", output_tokens=10**12),
+            _row(call_id="reason", output_tokens=5, reasoning_tokens=9),
+            "[1, 2]",
+            _row(call_id="ok2"),
+        ],
+    )
     report = load_landing(con, landing)
     (result,) = report.files
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (9, 2, 7)
@@ -82,14 +91,17 @@ def test_implausible_call_times_are_quarantined_and_the_rest_loads(landing, con)
 
     soon = (datetime.now(UTC) + timedelta(hours=20)).strftime("%Y-%m-%dT%H:%M:%SZ")  # clock skew: fine
     later = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    _write_jsonl(landing / "calls/canonical/a.jsonl", [
-        _row(call_id="ok1"),
-        _row(call_id="epoch", started_at="1970-01-01T00:00:01.76Z"),
-        _row(call_id="y2k-eve", started_at="1999-12-31T23:59:59Z"),
-        _row(call_id="y2k", started_at="2000-01-01T00:00:00Z"),
-        _row(call_id="soon", started_at=soon),
-        _row(call_id="later", started_at=later),
-    ])
+    _write_jsonl(
+        landing / "calls/canonical/a.jsonl",
+        [
+            _row(call_id="ok1"),
+            _row(call_id="epoch", started_at="1970-01-01T00:00:01.76Z"),
+            _row(call_id="y2k-eve", started_at="1999-12-31T23:59:59Z"),
+            _row(call_id="y2k", started_at="2000-01-01T00:00:00Z"),
+            _row(call_id="soon", started_at=soon),
+            _row(call_id="later", started_at=later),
+        ],
+    )
     report = load_landing(con, landing)
     (result,) = report.files
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (6, 3, 3)
@@ -102,15 +114,19 @@ def test_implausible_call_times_are_quarantined_and_the_rest_loads(landing, con)
 
 
 def test_defaults_types_and_utc(landing, con):
-    _write_jsonl(landing / "calls/canonical/a.jsonl", [
-        _row(call_id="offset", started_at="2026-10-01T01:30:00+02:00"),
-        _row(call_id="naive", started_at="2026-10-01 23:59:59"),
-        _row(call_id="midnight", started_at="2026-10-02T00:00:00.000Z", cache_read_tokens=7),
-    ])
+    _write_jsonl(
+        landing / "calls/canonical/a.jsonl",
+        [
+            _row(call_id="offset", started_at="2026-10-01T01:30:00+02:00"),
+            _row(call_id="naive", started_at="2026-10-01 23:59:59"),
+            _row(call_id="midnight", started_at="2026-10-02T00:00:00.000Z", cache_read_tokens=7),
+        ],
+    )
     load_landing(con, landing)
     rows = con.execute(
         "select call_id, started_at::varchar, started_at::date::varchar, tenant_id, service_tier, cache_read_tokens, "
-        "model_served from raw.calls order by started_at").fetchall()
+        "model_served from raw.calls order by started_at"
+    ).fetchall()
     assert rows == [
         ("offset", "2026-09-30 23:30:00", "2026-09-30", "unknown", "standard", 0, None),
         ("naive", "2026-10-01 23:59:59", "2026-10-01", "unknown", "standard", 0, None),
@@ -127,17 +143,27 @@ def test_same_content_under_another_name_and_rerun_change_nothing(landing, con):
     load_landing(con, landing)
     assert con.execute("select count(*) from raw.calls").fetchone() == (2,)
     assert con.execute("select status, count(*) from raw.files group by 1 order by 1").fetchall() == [
-        ("duplicate", 1), ("loaded", 1)]
+        ("duplicate", 1),
+        ("loaded", 1),
+    ]
 
 
 def test_parquet_with_missing_optional_column_and_a_bad_row(landing, con):
     path = landing / "calls/canonical/p.parquet"
     path.parent.mkdir(parents=True)
-    pq.write_table(pa.table({
-        "call_id": ["p1", "p2"], "started_at": ["2026-10-01T00:00:00Z", "2026-10-01T00:00:01Z"],
-        "provider": ["anthropic", "anthropic"], "model_requested": ["claude-sonnet-4", None],
-        "input_uncached_tokens": [10, 10], "output_tokens": [1, 1],
-    }), path)
+    pq.write_table(
+        pa.table(
+            {
+                "call_id": ["p1", "p2"],
+                "started_at": ["2026-10-01T00:00:00Z", "2026-10-01T00:00:01Z"],
+                "provider": ["anthropic", "anthropic"],
+                "model_requested": ["claude-sonnet-4", None],
+                "input_uncached_tokens": [10, 10],
+                "output_tokens": [1, 1],
+            }
+        ),
+        path,
+    )
     load_landing(con, landing)
     assert con.execute("select call_id, cache_write_tokens from raw.calls").fetchall() == [("p1", 0)]
     assert _quarantine(con) == [(2, "model_requested", "missing required field")]
@@ -145,15 +171,18 @@ def test_parquet_with_missing_optional_column_and_a_bad_row(landing, con):
 
 def test_focus_csv_with_bom_quoted_newlines_and_a_short_row(landing, con):
     header = ",".join(f.name for f in BILL_FIELDS)
-    good = ("2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,openai,org,proj,Usage,,\"two\nlines\",sku,100,Tokens,"
-            "1.234567,1.234567,1.234567,USD,gpt-4o,input_uncached,standard,")
+    good = (
+        '2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,openai,org,proj,Usage,,"two\nlines",sku,100,Tokens,'
+        "1.234567,1.234567,1.234567,USD,gpt-4o,input_uncached,standard,"
+    )
     path = landing / "billing/focus/b.csv"
     path.parent.mkdir(parents=True)
     path.write_bytes(("\ufeff" + header + "\n" + good + "\n" + "2026-10-01,openai,Usage\n").encode("utf-8"))
     report = load_landing(con, landing)
     assert (report.files[0].rows_loaded, report.files[0].rows_quarantined) == (1, 1)
     assert con.execute('select "BilledCost"::varchar, "ChargeDescription", _line from raw.bill_lines').fetchall() == [
-        ("1.234567000000", "two\nlines", 2)]
+        ("1.234567000000", "two\nlines", 2)
+    ]
     assert _quarantine(con) == [(4, "_row", f"expected {len(BILL_FIELDS)} fields, got 3")]
 
 
@@ -170,10 +199,13 @@ def test_unknown_format_and_symlink_outside_are_refused_with_the_file_named(land
 
 
 def test_unknown_fields_are_kept_in_extra(landing, con):
-    _write_jsonl(landing / "calls/canonical/a.jsonl", [
-        _row(call_id="drift", new_field={"x": 1}, extra={"y": 2}, region="eu"),
-        _row(call_id="plain"),
-    ])
+    _write_jsonl(
+        landing / "calls/canonical/a.jsonl",
+        [
+            _row(call_id="drift", new_field={"x": 1}, extra={"y": 2}, region="eu"),
+            _row(call_id="plain"),
+        ],
+    )
     load_landing(con, landing)
     rows = dict(con.execute("select call_id, extra from raw.calls").fetchall())
     assert json.loads(rows["drift"]) == {"y": 2, "new_field": {"x": 1}}
@@ -206,8 +238,10 @@ def hashed(monkeypatch) -> list[str]:
 
 
 def _files(con) -> list[tuple]:
-    return con.execute("select split_part(file_path, '/', -1), status, size_bytes, mtime_ns from raw.files "
-                       "order by loaded_at, file_path").fetchall()
+    return con.execute(
+        "select split_part(file_path, '/', -1), status, size_bytes, mtime_ns from raw.files "
+        "order by loaded_at, file_path"
+    ).fetchall()
 
 
 def _file_and_copy(landing) -> tuple:
@@ -272,7 +306,9 @@ def test_file_rewritten_in_place_with_a_new_mtime_is_hashed_and_supersedes(landi
     assert hashed == ["a.jsonl", "a.jsonl", "a.jsonl"]
     assert con.execute("select call_id from raw.calls order by 1").fetchall() == [("z1",), ("z2",)]
     assert con.execute("select status, count(*) from raw.files group by 1 order by 1").fetchall() == [
-        ("loaded", 1), ("superseded", 2)]
+        ("loaded", 1),
+        ("superseded", 2),
+    ]
 
 
 def test_new_mtime_same_content_is_hashed_once_and_changes_nothing(landing, con, hashed):
@@ -284,8 +320,10 @@ def test_new_mtime_same_content_is_hashed_once_and_changes_nothing(landing, con,
     assert [f.status for f in report.files] == ["skipped", "skipped"]
     assert hashed == ["a.jsonl", "b copy.jsonl"] * 2
     size = a.stat().st_size
-    assert _files(con) == [("a.jsonl", "loaded", size, OLD + 5 * SECOND),
-                           ("b copy.jsonl", "duplicate", size, OLD + 5 * SECOND)]  # new mtime remembered
+    assert _files(con) == [
+        ("a.jsonl", "loaded", size, OLD + 5 * SECOND),
+        ("b copy.jsonl", "duplicate", size, OLD + 5 * SECOND),
+    ]  # new mtime remembered
     assert con.execute("select count(*) from raw.calls").fetchone() == (2,)
     assert con.execute("select count(*) from raw.quarantine").fetchone() == (0,)
     load_landing(con, landing)
@@ -305,14 +343,20 @@ def test_warehouse_from_before_mtime_ns_gets_the_column(landing, tmp_path, hashe
 
     with connect(tmp_path / "old.duckdb") as con:
         report = load_landing(con, landing)
-        columns = [r[0] for r in con.execute(
-            "select column_name from information_schema.columns where table_schema = 'raw' "
-            "and table_name = 'files' order by ordinal_position").fetchall()]
+        columns = [
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns where table_schema = 'raw' "
+                "and table_name = 'files' order by ordinal_position"
+            ).fetchall()
+        ]
         assert columns == [name for name, _ in FILE_COLUMNS]
         assert [f.status for f in report.files] == ["skipped", "loaded"]
         assert hashed == ["a.jsonl", "b.jsonl"]  # the old row has no mtime: hashed once more, as before
-        assert _files(con) == [("a.jsonl", "loaded", a.stat().st_size, OLD),
-                               ("b.jsonl", "loaded", b.stat().st_size, OLD)]
+        assert _files(con) == [
+            ("a.jsonl", "loaded", a.stat().st_size, OLD),
+            ("b.jsonl", "loaded", b.stat().st_size, OLD),
+        ]
         assert [f.status for f in load_landing(con, landing).files] == ["skipped", "skipped"]
         assert hashed == ["a.jsonl", "b.jsonl"]
         assert con.execute("select count(*) from raw.calls").fetchone() == (3,)
@@ -324,18 +368,23 @@ def test_a_warehouse_from_before_the_charge_source_column_gets_it_backfilled(lan
     x_ChargeSource (last), fills it from the prefix, and later loads insert by name."""
     old = [(f.name, f.duck_type) for f in BILL_FIELDS if f.name != "x_ChargeSource"]
     con.execute("create schema raw")
-    con.execute("create table raw.bill_lines (" + ", ".join(f'"{n}" {t}' for n, t in old)
-                + ", _file_id varchar, _line bigint, _loaded_at timestamp)")
+    con.execute(
+        "create table raw.bill_lines ("
+        + ", ".join(f'"{n}" {t}' for n, t in old)
+        + ", _file_id varchar, _line bigint, _loaded_at timestamp)"
+    )
     con.execute("""insert into raw.bill_lines ("ProviderName", "ChargeCategory", "SkuId", "BilledCost", "x_Model")
                    values ('openai', 'Usage', 'usage-api:gpt-4o:output:standard', 0, 'old-usage-report'),
                           ('openai', 'Usage', 'gpt-4o:output:standard', 1.5, 'old-bill')""")
     path = landing / "billing/focus/b.csv"
     path.parent.mkdir(parents=True)
     header = ",".join(f.name for f in BILL_FIELDS)
-    row = ("2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,openai,org,proj,Usage,,d,sku,100,Tokens,"
-           "2.00,2.00,2.00,USD,new-line,output,standard,")
+    row = (
+        "2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,openai,org,proj,Usage,,d,sku,100,Tokens,"
+        "2.00,2.00,2.00,USD,new-line,output,standard,"
+    )
     path.write_text(header + "\n" + row + "\n")
     load_landing(con, landing)
-    assert con.execute('select "x_Model", "x_ChargeSource", "BilledCost"::double from raw.bill_lines '
-                       "order by 1").fetchall() == [
-        ("new-line", "bill", 2.0), ("old-bill", "bill", 1.5), ("old-usage-report", "usage_report", 0.0)]
+    assert con.execute(
+        'select "x_Model", "x_ChargeSource", "BilledCost"::double from raw.bill_lines order by 1'
+    ).fetchall() == [("new-line", "bill", 2.0), ("old-bill", "bill", 1.5), ("old-usage-report", "usage_report", 0.0)]

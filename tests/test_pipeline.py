@@ -37,9 +37,11 @@ def _manifest(ws: Workspace) -> dict:
 def test_attributed_cost_matches_ground_truth_per_tenant_and_feature(built_any):
     truth = _truth(built_any.landing)
     attributed = {
-        (t, f): c for t, f, c in built_any.query(
+        (t, f): c
+        for t, f, c in built_any.query(
             "select tenant_id, feature, sum(attributed_cost) from marts.fct_cost_daily "
-            "where cost_kind = 'usage' group by all")
+            "where cost_kind = 'usage' group by all"
+        )
     }
     assert set(attributed) == set(truth), "tenant x feature cells differ from the ground truth"
     errors = {key: abs(attributed[key] - truth[key]) / truth[key] for key in truth if truth[key] > 0}
@@ -54,7 +56,9 @@ def test_attributed_cost_sums_to_the_bill_exactly(built_any):
     assert attributed_billed == billed
     kinds = dict(built_any.query("select cost_kind, sum(attributed_cost) from marts.fct_cost_daily group by 1"))
     assert kinds["credit"] == Decimal(manifest["credit_total"]) == Decimal("-25.00")
-    calls = built_any.query("select count(*), count(*) filter (where cache_outcome = 'app_hit') from marts.fct_llm_calls")[0]
+    calls = built_any.query(
+        "select count(*), count(*) filter (where cache_outcome = 'app_hit') from marts.fct_llm_calls"
+    )[0]
     assert calls == (manifest["calls_logged"], manifest["app_cache_hits"])
 
 
@@ -70,8 +74,7 @@ def test_list_cost_equals_true_cost_of_logged_calls(built_any):
 
 
 def test_honest_bills_reconcile(built_any):
-    statuses = dict(built_any.query(
-        "select reconciliation_status, count(*) from marts.fct_reconciliation group by 1"))
+    statuses = dict(built_any.query("select reconciliation_status, count(*) from marts.fct_reconciliation group by 1"))
     assert statuses == {"reconciled": 186}  # 6 accounts x 30 days + 6 month rows
     result = built_any.finops("reconcile")
     assert result.returncode == 0, result.stdout
@@ -88,8 +91,11 @@ def test_an_inflated_bill_is_published_with_its_status_and_exit_4(built, tmp_pat
     published = serving.stat().st_mtime_ns
     for path in list((ws.landing / "billing" / "focus").rglob("*.csv")):
         with path.open(newline="") as handle:
-            rows = [r for r in csv.DictReader(handle)
-                    if r["ChargeCategory"] == "Usage" and r["ChargePeriodStart"].startswith("2026-10-30")]
+            rows = [
+                r
+                for r in csv.DictReader(handle)
+                if r["ChargeCategory"] == "Usage" and r["ChargePeriodStart"].startswith("2026-10-30")
+            ]
         if not rows:
             continue
         with path.with_name(path.stem + "-rerated-2026-10-30.csv").open("w", newline="") as handle:
@@ -104,18 +110,38 @@ def test_an_inflated_bill_is_published_with_its_status_and_exit_4(built, tmp_pat
     assert "reconciliation period(s) are OUT OF TOLERANCE" in result.stderr
     assert "no_period_out_of_tolerance_fct_reconciliation" in result.stdout + result.stderr
     assert serving.stat().st_mtime_ns != published
-    big = {a for (a,) in built.query("select billing_account from marts.fct_reconciliation where period_grain = 'day' "
-                                     "and period_start = '2026-10-30' and billed_usage_cost >= 5")}
+    big = {
+        a
+        for (a,) in built.query(
+            "select billing_account from marts.fct_reconciliation where period_grain = 'day' "
+            "and period_start = '2026-10-30' and billed_usage_cost >= 5"
+        )
+    }
     con = duckdb.connect(str(serving), read_only=True)
     try:
-        out = {a for (a,) in con.execute("select billing_account from marts.fct_reconciliation where period_grain = "
-                                         "'day' and period_start = '2026-10-30' and reconciliation_status = "
-                                         "'out_of_tolerance'").fetchall()}
+        out = {
+            a
+            for (a,) in con.execute(
+                "select billing_account from marts.fct_reconciliation where period_grain = "
+                "'day' and period_start = '2026-10-30' and reconciliation_status = "
+                "'out_of_tolerance'"
+            ).fetchall()
+        }
         assert big and big <= out
-        assert {a for (a,) in con.execute("select distinct billing_account from marts.fct_cost_daily where cost_day = "
-                                          "'2026-10-30' and reconciliation_status = 'out_of_tolerance'").fetchall()} == out
-        assert con.execute("select count(*) from marts.fct_reconciliation where period_grain = 'day' and "
-                           "period_start < '2026-10-30' and reconciliation_status <> 'reconciled'").fetchone()[0] == 0
+        assert {
+            a
+            for (a,) in con.execute(
+                "select distinct billing_account from marts.fct_cost_daily where cost_day = "
+                "'2026-10-30' and reconciliation_status = 'out_of_tolerance'"
+            ).fetchall()
+        } == out
+        assert (
+            con.execute(
+                "select count(*) from marts.fct_reconciliation where period_grain = 'day' and "
+                "period_start < '2026-10-30' and reconciliation_status <> 'reconciled'"
+            ).fetchone()[0]
+            == 0
+        )
     finally:
         con.close()
     reconcile = ws.finops("reconcile")
@@ -141,11 +167,15 @@ def test_rerun_and_duplicate_file_change_nothing(built, tmp_path):
     assert ws.query(totals_sql) == before
     logged = result.stdout + result.stderr
     for kind in ("calls", "billing"):  # each ingest step says what it found
-        assert re.search(rf"{kind}: 0 new file\(s\) loaded \(0 rows, 0 quarantined\); \d+ already loaded, "
-                         r"[1-9]\d* duplicate\(s\)", logged), logged[-3000:]
+        assert re.search(
+            rf"{kind}: 0 new file\(s\) loaded \(0 rows, 0 quarantined\); \d+ already loaded, "
+            r"[1-9]\d* duplicate\(s\)",
+            logged,
+        ), logged[-3000:]
     duplicates = ws.query(
         "select count(*) from raw.files where status = 'duplicate' "
-        "and (file_path like '%copy of calls-%' or file_path like '%resent-%')")[0][0]
+        "and (file_path like '%copy of calls-%' or file_path like '%resent-%')"
+    )[0][0]
     assert duplicates == 2
     started = time.time()
     result = ws.materialize("2026-10-05", "2026-10-06")
@@ -154,8 +184,9 @@ def test_rerun_and_duplicate_file_change_nothing(built, tmp_path):
     # a new window keeps dbt's partial parsing (the window is read when dbt executes), and the tests
     # filtered on the window check the run's days
     assert "Unable to do partial parsing" not in result.stdout
-    compiled = next((ws.root / "warehouse" / "finops.duckdb.dbt" / "compiled").rglob(
-        "unique_fct_llm_calls_call_id.sql")).read_text()
+    compiled = next(
+        (ws.root / "warehouse" / "finops.duckdb.dbt" / "compiled").rglob("unique_fct_llm_calls_call_id.sql")
+    ).read_text()
     assert "call_day >= cast('2026-10-05' as date) and call_day < cast('2026-10-07' as date)" in compiled
     # dbt's target dir is the warehouse's own and is reused: the last run's results are there, and no
     # per-run dir was added under the dbt project
@@ -182,8 +213,12 @@ def test_a_failing_column_test_fails_the_run_and_is_logged(built, tmp_path):
     seed.write_text(seed.read_text() + "t001,Northwind Health (typo),enterprise,1.00\n")
     serving = ws.root / "warehouse" / "serving.duckdb"
     published = serving.stat().st_mtime_ns
-    result = subprocess.run([sys.executable, "-m", "dagster_project.cli", "materialize", "--start", "2026-10-05",
-                             "--end", "2026-10-05"], env={**ws.env(), **env}, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "dagster_project.cli", "materialize", "--start", "2026-10-05", "--end", "2026-10-05"],
+        env={**ws.env(), **env},
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1
     assert "dbt test unique_tenants_tenant_id: fail" in result.stdout + result.stderr
     assert serving.stat().st_mtime_ns == published
@@ -197,21 +232,37 @@ def test_unknown_model_is_flagged_billed_by_tokens_and_an_override_reprices_hist
     corrected contract price re-prices the history it covers; the bill still decides attribution."""
     ws = built.copy(tmp_path / "ws")
     overrides = ws.config / "price_overrides.csv"
-    calls = [{"call_id": f"acme-{i}", "started_at": f"2026-10-28T12:00:0{i}Z", "provider": "openai",
-              "billing_account": "proj_prod", "model_requested": "acme-llm-9", "input_uncached_tokens": 1_000_000,
-              "output_tokens": 0, "tenant_id": "t001", "feature": "chat_assistant", "environment": "prod"}
-             for i in range(3)]
+    calls = [
+        {
+            "call_id": f"acme-{i}",
+            "started_at": f"2026-10-28T12:00:0{i}Z",
+            "provider": "openai",
+            "billing_account": "proj_prod",
+            "model_requested": "acme-llm-9",
+            "input_uncached_tokens": 1_000_000,
+            "output_tokens": 0,
+            "tenant_id": "t001",
+            "feature": "chat_assistant",
+            "environment": "prod",
+        }
+        for i in range(3)
+    ]
     (ws.landing / "calls" / "canonical" / "late").mkdir()
     (ws.landing / "calls" / "canonical" / "late" / "acme.jsonl").write_text("\n".join(json.dumps(c) for c in calls))
     header = ",".join(f.name for f in BILL_FIELDS)
     (ws.landing / "billing" / "focus" / "acme.csv").write_text(
         header + "\n2026-10-28T00:00:00Z,2026-10-29T00:00:00Z,openai,org,proj_prod,Usage,,acme,acme:in,3000000,"
-        "Tokens,30.00,30.00,30.00,USD,acme-llm-9,input_uncached,standard\n")
-    acme = ("select is_priced, list_cost, attributed_cost, attribution_status from marts.fct_llm_calls "
-            "where model_served = 'acme-llm-9'")
-    day = ("select unpriced_calls, unattributed_usage_cost, computed_cost - billed_usage_cost, reconciliation_status "
-           "from marts.fct_reconciliation where period_grain = 'day' and period_start = '2026-10-28' "
-           "and billing_account = 'proj_prod'")
+        "Tokens,30.00,30.00,30.00,USD,acme-llm-9,input_uncached,standard\n"
+    )
+    acme = (
+        "select is_priced, list_cost, attributed_cost, attribution_status from marts.fct_llm_calls "
+        "where model_served = 'acme-llm-9'"
+    )
+    day = (
+        "select unpriced_calls, unattributed_usage_cost, computed_cost - billed_usage_cost, reconciliation_status "
+        "from marts.fct_reconciliation where period_grain = 'day' and period_start = '2026-10-28' "
+        "and billing_account = 'proj_prod'"
+    )
     before = built.query(day)[0]
 
     # the next daily run (2026-10-30) rebuilds 2026-10-28, whose calls and bill changed (and the day after it)
@@ -225,19 +276,26 @@ def test_unknown_model_is_flagged_billed_by_tokens_and_an_override_reprices_hist
     assert "3 calls (3,000,000 tokens) of openai/acme-llm-9 have no price" in report.stdout
     assert f"add it to {overrides}" in report.stdout
 
-    overrides.write_text(overrides.read_text() + "openai,acme-llm-9,input_uncached,standard,10.000000,2026-10-28,,contract\n")
+    overrides.write_text(
+        overrides.read_text() + "openai,acme-llm-9,input_uncached,standard,10.000000,2026-10-28,,contract\n"
+    )
     priced = ws.materialize("2026-10-30", "2026-10-30")
     assert priced.returncode == 0, priced.stdout[-3000:] + priced.stderr[-3000:]
     assert "plus 2 earlier day(s)" in priced.stdout + priced.stderr  # the days the override applies to
     assert ws.query(acme) == [(True, Decimal(10), Decimal(10), "billed")] * 3
     assert ws.query(day) == [(0, Decimal(0), before[2], before[3])]
 
-    overrides.write_text(overrides.read_text().replace("acme-llm-9,input_uncached,standard,10.000000",
-                                                       "acme-llm-9,input_uncached,standard,10.100000"))
+    overrides.write_text(
+        overrides.read_text().replace(
+            "acme-llm-9,input_uncached,standard,10.000000", "acme-llm-9,input_uncached,standard,10.100000"
+        )
+    )
     repriced = ws.materialize("2026-10-30", "2026-10-30")
     assert repriced.returncode == 0, repriced.stdout[-3000:] + repriced.stderr[-3000:]
-    assert ws.query("select list_cost, attributed_cost from marts.fct_llm_calls where model_served = 'acme-llm-9'") \
+    assert (
+        ws.query("select list_cost, attributed_cost from marts.fct_llm_calls where model_served = 'acme-llm-9'")
         == [(Decimal("10.1"), Decimal(10))] * 3
+    )
     assert ws.query(day)[0][2] == before[2] + Decimal("0.3")
 
 
@@ -245,7 +303,8 @@ def test_bill_lines_reconcile_at_the_vendor_grain(built_any):
     manifest = _manifest(built_any)
     lines, billed, computed, statuses = built_any.query(
         "select count(*), sum(billed_cost), sum(computed_cost), list(distinct line_status order by line_status) "
-        "from marts.fct_bill_reconciliation")[0]
+        "from marts.fct_bill_reconciliation"
+    )[0]
     assert lines == manifest["billed_usage_lines"]
     assert billed == Decimal(manifest["billed_usage_total"])
     assert computed == Decimal(manifest["true_cost_total"]) - Decimal(manifest["missing_true_cost"])

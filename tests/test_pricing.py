@@ -17,7 +17,8 @@ def test_sql_and_python_price_every_bucket_of_the_demo_alike(built):
     groups = built.query(
         "select provider, model_served, token_bucket, service_tier, call_day, price_source, price_per_mtok, "
         "min(input_tokens_total), max(input_tokens_total), count(*) "
-        "from intermediate.int_call_buckets_priced where price_per_mtok is not null group by all")
+        "from intermediate.int_call_buckets_priced where price_per_mtok is not null group by all"
+    )
     assert sum(g[-1] for g in groups) > 200_000
     assert {g[5] for g in groups} == {"override", "catalog"}
     for provider, model, bucket, tier, day, _, price, smallest, largest, _ in groups:
@@ -31,7 +32,8 @@ def test_python_reads_every_catalog_row_the_warehouse_loaded(built):
     book = PriceBook([])
     rows = built.query(
         "select provider, model, token_bucket, service_tier, valid_from, min_input_tokens, price_per_mtok "
-        "from staging.stg_raw__price_catalog")
+        "from staging.stg_raw__price_catalog"
+    )
     assert len(rows) == len(catalog_table()) > 1_000
     checked = 0
     for provider, model, bucket, tier, valid_from, min_input, price in rows:

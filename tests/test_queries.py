@@ -17,24 +17,90 @@ from serving.publish import publish
 
 QUERIES = REPO_ROOT / "docs" / "queries.sql"
 EXPECTED = {
-    "top_features_this_month": ["month", "rank", "feature", "calls", "tenants", "list_cost", "attributed_cost",
-                                "share_of_month"],
-    "top_tenants_this_month": ["month", "rank", "tenant_id", "tenant_name", "plan", "monthly_revenue_usd", "calls",
-                               "features", "attributed_cost", "cost_to_revenue"],
-    "spend_by_provider_per_day": ["cost_day", "provider", "calls", "list_cost", "usage_attributed_cost",
-                                  "unattributed_usage_cost", "credits_and_adjustments_cost", "billed_cost",
-                                  "estimated_cost", "total_cost"],
-    "reconciliation_gaps": ["period_grain", "period_start", "provider", "billing_account", "reconciliation_status",
-                            "tolerance_pct", "materiality_usd", "calls", "unpriced_calls", "computed_cost", "billed_usage_cost", "variance_cost",
-                            "variance_pct", "unattributed_usage_cost", "unbilled_computed_cost",
-                            "days_awaiting_bill"],
+    "top_features_this_month": [
+        "month",
+        "rank",
+        "feature",
+        "calls",
+        "tenants",
+        "list_cost",
+        "attributed_cost",
+        "share_of_month",
+    ],
+    "top_tenants_this_month": [
+        "month",
+        "rank",
+        "tenant_id",
+        "tenant_name",
+        "plan",
+        "monthly_revenue_usd",
+        "calls",
+        "features",
+        "attributed_cost",
+        "cost_to_revenue",
+    ],
+    "spend_by_provider_per_day": [
+        "cost_day",
+        "provider",
+        "calls",
+        "list_cost",
+        "usage_attributed_cost",
+        "unattributed_usage_cost",
+        "credits_and_adjustments_cost",
+        "billed_cost",
+        "estimated_cost",
+        "total_cost",
+    ],
+    "reconciliation_gaps": [
+        "period_grain",
+        "period_start",
+        "provider",
+        "billing_account",
+        "reconciliation_status",
+        "tolerance_pct",
+        "materiality_usd",
+        "calls",
+        "unpriced_calls",
+        "computed_cost",
+        "billed_usage_cost",
+        "variance_cost",
+        "variance_pct",
+        "unattributed_usage_cost",
+        "unbilled_computed_cost",
+        "days_awaiting_bill",
+    ],
     "credits_and_unattributed": ["cost_day", "provider", "billing_account", "cost_kind", "billed_cost", "amount"],
-    "unpriced_calls_by_model": ["provider", "model_served", "model_key", "service_tier", "calls", "total_tokens",
-                                "first_day", "last_day", "attributed_cost"],
-    "cost_per_call_by_feature": ["feature", "calls", "app_cache_hits", "attributed_cost", "cost_per_call",
-                                 "cost_per_1k_calls", "list_cost_per_priced_call", "tokens_per_call"],
-    "routed_vs_direct_cost": ["route", "routing_decision", "calls", "features", "list_cost", "attributed_cost",
-                              "cost_per_call", "tokens_per_call"],
+    "unpriced_calls_by_model": [
+        "provider",
+        "model_served",
+        "model_key",
+        "service_tier",
+        "calls",
+        "total_tokens",
+        "first_day",
+        "last_day",
+        "attributed_cost",
+    ],
+    "cost_per_call_by_feature": [
+        "feature",
+        "calls",
+        "app_cache_hits",
+        "attributed_cost",
+        "cost_per_call",
+        "cost_per_1k_calls",
+        "list_cost_per_priced_call",
+        "tokens_per_call",
+    ],
+    "routed_vs_direct_cost": [
+        "route",
+        "routing_decision",
+        "calls",
+        "features",
+        "list_cost",
+        "attributed_cost",
+        "cost_per_call",
+        "tokens_per_call",
+    ],
 }
 
 
@@ -146,15 +212,19 @@ def test_credits_and_unattributed(results, manifest):
     assert sum(row[5] for row in credits) == Decimal(manifest["credit_total"])
     credit = manifest["credit"]
     assert [(str(row[0]), row[1], row[2], row[5]) for row in credits] == [
-        (credit["day"], credit["provider"], credit["billing_account"], Decimal(credit["amount"]))]
+        (credit["day"], credit["provider"], credit["billing_account"], Decimal(credit["amount"]))
+    ]
     assert "usage" not in r.col("cost_kind")
     assert r.col("amount") == r.col("billed_cost")  # bill-only amounts are billed, never estimated
 
 
 def test_reconciliation_gaps_match_the_mart(results, serving):
     r = results["reconciliation_gaps"]
-    expected = run(serving, "select count(*) from marts.fct_reconciliation "
-                            "where reconciliation_status in ('out_of_tolerance', 'awaiting_bill')").rows[0][0]
+    expected = run(
+        serving,
+        "select count(*) from marts.fct_reconciliation "
+        "where reconciliation_status in ('out_of_tolerance', 'awaiting_bill')",
+    ).rows[0][0]
     assert len(r.rows) == expected
     assert set(r.col("reconciliation_status")) <= {"out_of_tolerance", "awaiting_bill"}
 
@@ -166,16 +236,26 @@ def test_reconciliation_gaps_lists_an_out_of_tolerance_day(serving, tmp_path):
     con = duckdb.connect(str(copy))
     day, provider, account = con.execute(
         "select period_start, provider, billing_account from marts.fct_reconciliation where period_grain = 'day' "
-        "order by period_start, provider, billing_account limit 1").fetchone()
-    con.execute("update marts.fct_reconciliation set billed_usage_cost = computed_cost + 50, variance_cost = 50, "
-                "variance_pct = 50 / (computed_cost + 50), reconciliation_status = 'out_of_tolerance', "
-                "within_tolerance = false where period_grain = 'day' and period_start = ? and provider = ? "
-                "and billing_account = ?", [day, provider, account])
+        "order by period_start, provider, billing_account limit 1"
+    ).fetchone()
+    con.execute(
+        "update marts.fct_reconciliation set billed_usage_cost = computed_cost + 50, variance_cost = 50, "
+        "variance_pct = 50 / (computed_cost + 50), reconciliation_status = 'out_of_tolerance', "
+        "within_tolerance = false where period_grain = 'day' and period_start = ? and provider = ? "
+        "and billing_account = ?",
+        [day, provider, account],
+    )
     con.close()
     r = run(copy, load_queries()["reconciliation_gaps"])
     i = r.columns.index
-    hits = [row for row in r.rows if row[i("period_grain")] == "day" and row[i("period_start")] == day
-            and row[i("provider")] == provider and row[i("billing_account")] == account]
+    hits = [
+        row
+        for row in r.rows
+        if row[i("period_grain")] == "day"
+        and row[i("period_start")] == day
+        and row[i("provider")] == provider
+        and row[i("billing_account")] == account
+    ]
     assert len(hits) == 1
     assert hits[0][i("variance_cost")] == 50 and hits[0][i("reconciliation_status")] == "out_of_tolerance"
 

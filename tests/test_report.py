@@ -18,23 +18,42 @@ import pytest
 from serving.publish import publish
 from serving.report import ANOMALY_ROWS, load, write_report
 
-HEADINGS = ["AI spend report", "Daily spend by provider", "Top features and tenants", "Reconciliation by provider",
-            "Anomalies"]
+HEADINGS = [
+    "AI spend report",
+    "Daily spend by provider",
+    "Top features and tenants",
+    "Reconciliation by provider",
+    "Anomalies",
+]
 
 
 def chromium_binary() -> str:
     found = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(found).exists():
-        pytest.fail(f"headless Chromium not found ({found}): install it with `apt-get install -y chromium` "
-                    "(the Makefile's install step does)")
+        pytest.fail(
+            f"headless Chromium not found ({found}): install it with `apt-get install -y chromium` "
+            "(the Makefile's install step does)"
+        )
     return found
 
 
 def run_chromium(url: str, profile: Path, *extra: str, timeout: float = 60) -> subprocess.CompletedProcess:
     """Headless Chromium with no network chatter of its own; returns the finished process."""
-    cmd = [chromium_binary(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           "--disable-dev-shm-usage", f"--user-data-dir={profile}", *extra, url]
+    cmd = [
+        chromium_binary(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        *extra,
+        url,
+    ]
     done = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, f"chromium failed ({done.returncode}): {done.stderr[-3000:]}"
     return done
@@ -91,9 +110,10 @@ def test_anomaly_section_reads_the_anomaly_mart(warehouse, tmp_path):
     the tolerance line shows the numbers fct_reconciliation was judged with."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        mart = con.execute("select period_start, anomaly_type, axis, axis_value, severity from marts.fct_cost_anomalies "
-                           "order by severity = 'critical' desc, period_start desc, anomaly_type, axis, axis_value"
-                           ).fetchall()
+        mart = con.execute(
+            "select period_start, anomaly_type, axis, axis_value, severity from marts.fct_cost_anomalies "
+            "order by severity = 'critical' desc, period_start desc, anomaly_type, axis, axis_value"
+        ).fetchall()
     finally:
         con.close()
     data = load(warehouse)
@@ -102,8 +122,10 @@ def test_anomaly_section_reads_the_anomaly_mart(warehouse, tmp_path):
     assert data.tolerance == (Decimal("0.02"), Decimal("1.00"))
     text = write_report(warehouse, tmp_path / "report.html").read_text()
     section = text.split('id="anomalies"', 1)[1]
-    assert ('<tr class="bad"><td>2026-10-20 12:00</td><td>hourly spend</td><td>tenant_feature</td>'
-            '<td>t005/support_triage</td><td>critical</td>') in section
+    assert (
+        '<tr class="bad"><td>2026-10-20 12:00</td><td>hourly spend</td><td>tenant_feature</td>'
+        "<td>t005/support_triage</td><td>critical</td>"
+    ) in section
     assert f"{ANOMALY_ROWS} of {len(mart)} anomalies shown" in section
     assert "tolerance 2.00%, or a gap of at most $1.00" in text
 

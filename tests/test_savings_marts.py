@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 
 from demo.prices import load_prices, price_calls
-from ingest.pricing import PriceBook
 from demo.product import DEFAULT_REFERENCE_DIR, SPIKE_FEATURE, SPIKE_TENANT, build_streams, load_tenants
 from demo.simulator import Call, mark_missing, simulate_calls
 from demo.writers import bill_lines
+from ingest.pricing import PriceBook
 from ingest.schemas import TOKEN_BUCKETS
 from tests.conftest import Workspace
 
@@ -48,8 +48,14 @@ def input_tokens(call: Call) -> int:
 
 def cost_at(prices: PriceBook, call: Call, model: str, tier: str) -> Decimal:
     """The call's tokens priced at another model and / or tier, same day and long-context tier."""
-    return sum((call.tokens(b) * prices.price(call.provider, model, b, tier, call.day, input_tokens(call)) / MTOK
-                for b in TOKEN_BUCKETS if call.tokens(b)), Decimal(0))
+    return sum(
+        (
+            call.tokens(b) * prices.price(call.provider, model, b, tier, call.day, input_tokens(call)) / MTOK
+            for b in TOKEN_BUCKETS
+            if call.tokens(b)
+        ),
+        Decimal(0),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -93,8 +99,9 @@ def truth(built: Workspace) -> Truth:
     params = manifest["parameters"]
     prices = load_prices()
     streams = build_streams(load_tenants(DEFAULT_REFERENCE_DIR), params["seed"])
-    calls = simulate_calls(date.fromisoformat(params["start"]), params["days"], params["calls_per_day"],
-                           params["seed"], streams)
+    calls = simulate_calls(
+        date.fromisoformat(params["start"]), params["days"], params["calls_per_day"], params["seed"], streams
+    )
     price_calls(calls, prices)
     mark_missing(calls, {tuple(k.split("/")): v for k, v in manifest["missing_phases"].items()})
     logged = [c for c in calls if c.logged]
@@ -118,8 +125,10 @@ def test_routing_savings_match_the_generator_per_feature(built, truth):
                 assert requested == call.cost
             expected[call.feature] += requested - call.cost
             rerouted[call.feature] += call.routing_decision == "rerouted"
-    rows = built.query("select feature, sum(routing_savings), sum(rerouted_calls), sum(unpriced_calls), "
-                    "sum(requested_model_cost) - sum(served_cost) from marts.fct_routing_savings group by 1")
+    rows = built.query(
+        "select feature, sum(routing_savings), sum(rerouted_calls), sum(unpriced_calls), "
+        "sum(requested_model_cost) - sum(served_cost) from marts.fct_routing_savings group by 1"
+    )
     assert {f: s for f, s, *_ in rows} == dict(expected)
     assert {f: n for f, _, n, *_ in rows} == dict(rerouted)
     assert all(unpriced == 0 and diff == s for _, s, _, unpriced, diff in rows)
@@ -143,13 +152,18 @@ def test_batch_savings_match_the_generator(built, truth):
         elif call.environment in ("staging", "dev"):
             candidates += 1
             potential += call.cost - cost_at(truth.prices, call, call.model_served, "batch")
-    got = built.query("select sum(batch_savings), sum(potential_batch_savings), sum(batch_candidate_calls), "
-                   "sum(batch_calls), sum(unpriced_calls) from marts.fct_batch_savings")[0]
+    got = built.query(
+        "select sum(batch_savings), sum(potential_batch_savings), sum(batch_candidate_calls), "
+        "sum(batch_calls), sum(unpriced_calls) from marts.fct_batch_savings"
+    )[0]
     assert got == (realised, potential, candidates, sum(c.service_tier == "batch" for c in truth.logged), 0)
     assert realised > 0 and potential > 0
     # the nightly report is the only batch feature: everything realised is its
-    by_feature = dict(built.query("select feature, sum(batch_savings) from marts.fct_batch_savings group by 1 "
-                               "having sum(batch_savings) <> 0"))
+    by_feature = dict(
+        built.query(
+            "select feature, sum(batch_savings) from marts.fct_batch_savings group by 1 having sum(batch_savings) <> 0"
+        )
+    )
     assert by_feature == {"nightly_report": realised}
 
 
@@ -162,12 +176,16 @@ def test_provider_prompt_cache_savings_match_the_generator(built, truth):
     for call in truth.logged:
         if not (call.cache_read_tokens or call.cache_write_tokens):
             continue
-        price = {b: truth.prices.price(call.provider, call.model_served, b, call.service_tier, call.day,
-                                       input_tokens(call)) for b in ("input_uncached", "cache_read", "cache_write")}
+        price = {
+            b: truth.prices.price(call.provider, call.model_served, b, call.service_tier, call.day, input_tokens(call))
+            for b in ("input_uncached", "cache_read", "cache_write")
+        }
         avoided += call.cache_read_tokens * (price["input_uncached"] - price["cache_read"]) / MTOK
         overhead += call.cache_write_tokens * (price["cache_write"] - price["input_uncached"]) / MTOK
-    got = built.query("select sum(avoided_cost), sum(overhead_cost), sum(net_savings), sum(unpriced_calls) "
-                   "from marts.fct_cache_savings where cache_type = 'provider_prompt'")[0]
+    got = built.query(
+        "select sum(avoided_cost), sum(overhead_cost), sum(net_savings), sum(unpriced_calls) "
+        "from marts.fct_cache_savings where cache_type = 'provider_prompt'"
+    )[0]
     assert got == (avoided, overhead, avoided - overhead, 0)
     assert overhead > 0  # anthropic's expired prefixes are written again at the write premium
 
@@ -177,7 +195,8 @@ def _lookup_cost(feature: str, day: date) -> Decimal:
 
     def valid(row: dict) -> bool:
         return date.fromisoformat(row["valid_from"]) <= day and (
-            not row["valid_to"] or day < date.fromisoformat(row["valid_to"]))
+            not row["valid_to"] or day < date.fromisoformat(row["valid_to"])
+        )
 
     own = [r for r in rows if r["feature"] == feature and valid(r)]
     default = [r for r in rows if r["feature"] == "default" and valid(r)]
@@ -200,7 +219,7 @@ def test_app_cache_hits_rates_and_savings_match_the_generator(built, truth):
     hits: dict[str, int] = defaultdict(int)
     lookups: dict[str, int] = defaultdict(int)
     net: dict[str, Decimal] = defaultdict(Decimal)
-    for (day, feature, template), members in groups.items():
+    for (day, feature, _template), members in groups.items():
         n_hits = sum(c.cache_outcome == "app_hit" for c in members)
         miss_cost, n_miss = misses(members)
         if not n_miss:
@@ -210,9 +229,11 @@ def test_app_cache_hits_rates_and_savings_match_the_generator(built, truth):
         lookups[feature] += len(members)
         net[feature] += avoided - len(members) * _lookup_cost(feature, day)
 
-    rows = built.query("select feature, sum(cache_hits), sum(calls), sum(net_savings), "
-                    "sum(cache_hits) * 1.0 / sum(calls) from marts.fct_cache_savings "
-                    "where cache_type = 'app_exact_match' group by 1")
+    rows = built.query(
+        "select feature, sum(cache_hits), sum(calls), sum(net_savings), "
+        "sum(cache_hits) * 1.0 / sum(calls) from marts.fct_cache_savings "
+        "where cache_type = 'app_exact_match' group by 1"
+    )
     assert {f: h for f, h, *_ in rows} == dict(hits)
     assert {f: n for f, _, n, *_ in rows} == dict(lookups)
     assert {f: s for f, _, _, s, _ in rows} == dict(net)
@@ -236,18 +257,31 @@ def test_unit_cost_per_call_user_and_tokens_for_a_feature_day(built, truth):
     cost = sum((truth.attributed.get(c.call_id, Decimal(0)) for c in calls), Decimal(0))
     users = {(c.tenant_id, c.user_id) for c in calls if c.user_id}
     output = sum(c.output_tokens for c in calls)
-    row = built.query("select calls, active_users, output_tokens, attributed_cost, cost_per_call, "
-                   "cost_per_active_user, cost_per_1k_output_tokens from marts.fct_unit_cost_daily "
-                   "where cost_day = ? and environment = 'all' and axis = 'feature' and axis_value = ?",
-            [day, feature])
-    assert row == [(len(calls), len(users), output, cost, per_unit(cost, len(calls)),
-                    per_unit(cost, len(users)), per_unit(cost, output, 1000))]
+    row = built.query(
+        "select calls, active_users, output_tokens, attributed_cost, cost_per_call, "
+        "cost_per_active_user, cost_per_1k_output_tokens from marts.fct_unit_cost_daily "
+        "where cost_day = ? and environment = 'all' and axis = 'feature' and axis_value = ?",
+        [day, feature],
+    )
+    assert row == [
+        (
+            len(calls),
+            len(users),
+            output,
+            cost,
+            per_unit(cost, len(calls)),
+            per_unit(cost, len(users)),
+            per_unit(cost, output, 1000),
+        )
+    ]
     # prod only: the environment filter dimension
     prod = [c for c in calls if c.environment == "prod"]
     prod_cost = sum((truth.attributed.get(c.call_id, Decimal(0)) for c in prod), Decimal(0))
-    assert built.query("select calls, cost_per_call from marts.fct_unit_cost_daily where cost_day = ? "
-                    "and environment = 'prod' and axis = 'feature' and axis_value = ?", [day, feature]) \
-        == [(len(prod), per_unit(prod_cost, len(prod)))]
+    assert built.query(
+        "select calls, cost_per_call from marts.fct_unit_cost_daily where cost_day = ? "
+        "and environment = 'prod' and axis = 'feature' and axis_value = ?",
+        [day, feature],
+    ) == [(len(prod), per_unit(prod_cost, len(prod)))]
 
 
 def test_trailing_7_day_values_are_ratios_of_window_sums(built, truth):
@@ -256,15 +290,22 @@ def test_trailing_7_day_values_are_ratios_of_window_sums(built, truth):
     calls = [c for c in truth.logged if c.tenant_id == tenant and c.day in window]
     cost = sum((truth.attributed.get(c.call_id, Decimal(0)) for c in calls), Decimal(0))
     users = {(c.tenant_id, c.user_id) for c in calls if c.user_id}
-    row = built.query("select trailing_7d_calls, trailing_7d_active_users, trailing_7d_attributed_cost, "
-                   "trailing_7d_cost_per_call, trailing_7d_cost_per_active_user from marts.fct_unit_cost_daily "
-                   "where cost_day = ? and environment = 'all' and axis = 'tenant' and axis_value = ?",
-            [day, tenant])
+    row = built.query(
+        "select trailing_7d_calls, trailing_7d_active_users, trailing_7d_attributed_cost, "
+        "trailing_7d_cost_per_call, trailing_7d_cost_per_active_user from marts.fct_unit_cost_daily "
+        "where cost_day = ? and environment = 'all' and axis = 'tenant' and axis_value = ?",
+        [day, tenant],
+    )
     assert row == [(len(calls), len(users), cost, per_unit(cost, len(calls)), per_unit(cost, len(users)))]
     # not the average of the daily ratios (the spike day weighs more than a quiet day)
-    daily = [r[0] for r in built.query("select cost_per_call from marts.fct_unit_cost_daily where cost_day "
-                                    "between ? and ? and environment = 'all' and axis = 'tenant' and axis_value = ?",
-                             [window[-1], day, tenant])]
+    daily = [
+        r[0]
+        for r in built.query(
+            "select cost_per_call from marts.fct_unit_cost_daily where cost_day "
+            "between ? and ? and environment = 'all' and axis = 'tenant' and axis_value = ?",
+            [window[-1], day, tenant],
+        )
+    ]
     assert len(daily) == 7 and sum(daily) / 7 != row[0][3]
 
 
@@ -286,9 +327,16 @@ def test_unit_cost_axes_add_up_to_the_cost_cube(built):
     """)
     assert bad == []
     cube = built.query("select sum(calls), sum(attributed_cost) from marts.fct_cost_daily where cost_kind = 'usage'")[0]
-    assert built.query("select sum(calls), sum(attributed_cost) from marts.fct_unit_cost_daily "
-                    "where environment = 'all' and axis = 'total'")[0] == cube
-    assert built.query("select count(distinct axis_value) from marts.fct_unit_cost_daily where axis = 'provider'") == [(3,)]
+    assert (
+        built.query(
+            "select sum(calls), sum(attributed_cost) from marts.fct_unit_cost_daily "
+            "where environment = 'all' and axis = 'total'"
+        )[0]
+        == cube
+    )
+    assert built.query("select count(distinct axis_value) from marts.fct_unit_cost_daily where axis = 'provider'") == [
+        (3,)
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -299,10 +347,18 @@ SYNTHETIC_DAY = "2026-10-02"
 
 def _call(n: int, day: str = SYNTHETIC_DAY, **fields) -> dict:
     base = {
-        "call_id": f"call_syn_{n:04d}", "started_at": f"{day}T10:{n // 60 % 60:02d}:{n % 60:02d}Z",
-        "environment": "prod", "region": "us", "tenant_id": "t001", "user_id": f"t001-u{n % 7:04d}",
-        "prompt_version": "v1", "input_uncached_tokens": 0, "cache_read_tokens": 0, "cache_write_tokens": 0,
-        "output_tokens": 0, "reasoning_tokens": 0,
+        "call_id": f"call_syn_{n:04d}",
+        "started_at": f"{day}T10:{n // 60 % 60:02d}:{n % 60:02d}Z",
+        "environment": "prod",
+        "region": "us",
+        "tenant_id": "t001",
+        "user_id": f"t001-u{n % 7:04d}",
+        "prompt_version": "v1",
+        "input_uncached_tokens": 0,
+        "cache_read_tokens": 0,
+        "cache_write_tokens": 0,
+        "output_tokens": 0,
+        "reasoning_tokens": 0,
     }
     return base | fields
 
@@ -317,15 +373,31 @@ def _snapshot(ws: Workspace, table: str, where: str = "true") -> list[tuple]:
 
 def test_late_calls_for_an_old_day_refresh_that_day_and_the_trailing_windows_after_it(built, tmp_path):
     ws = built.copy(tmp_path / "ws")
-    total = ("select cost_day, calls, attributed_cost, trailing_7d_calls, trailing_7d_attributed_cost, "
-             "trailing_30d_calls from marts.fct_unit_cost_daily where environment = 'all' and axis = 'total' "
-             "and cost_day in ('2026-10-05', '2026-10-11', '2026-10-12') order by 1")
+    total = (
+        "select cost_day, calls, attributed_cost, trailing_7d_calls, trailing_7d_attributed_cost, "
+        "trailing_30d_calls from marts.fct_unit_cost_daily where environment = 'all' and axis = 'total' "
+        "and cost_day in ('2026-10-05', '2026-10-11', '2026-10-12') order by 1"
+    )
     before = ws.query(total)
-    others = {t: _snapshot(ws, t, "cost_day <> '2026-10-05'")
-              for t in ("fct_cache_savings", "fct_routing_savings", "fct_batch_savings")}
-    late = [_call(n, day="2026-10-05", provider="openai", billing_account="proj_prod", model_requested="gpt-4o-mini",
-                  feature="search_rerank", prompt_template="rerank_topk", cache_outcome="app_miss",
-                  input_uncached_tokens=1000, output_tokens=100) for n in range(10)]
+    others = {
+        t: _snapshot(ws, t, "cost_day <> '2026-10-05'")
+        for t in ("fct_cache_savings", "fct_routing_savings", "fct_batch_savings")
+    }
+    late = [
+        _call(
+            n,
+            day="2026-10-05",
+            provider="openai",
+            billing_account="proj_prod",
+            model_requested="gpt-4o-mini",
+            feature="search_rerank",
+            prompt_template="rerank_topk",
+            cache_outcome="app_miss",
+            input_uncached_tokens=1000,
+            output_tokens=100,
+        )
+        for n in range(10)
+    ]
     path = ws.landing / "calls" / "canonical" / "2026" / "10" / "05" / "late-calls.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in late))
     result = ws.materialize("2026-10-05", "2026-10-05")
@@ -334,8 +406,9 @@ def test_late_calls_for_an_old_day_refresh_that_day_and_the_trailing_windows_aft
     after = ws.query(total)
     # the bill is unchanged, so the day's attributed cost is too; the calls and every window holding
     # 2026-10-05 move (10-11 is its last 7-day window, 10-12 only has it in its 30-day window)
-    assert [(d, c - 10 if d.isoformat() == "2026-10-05" else c, cost) for d, c, cost, *_ in after] \
-        == [(d, c, cost) for d, c, cost, *_ in before]
+    assert [(d, c - 10 if d.isoformat() == "2026-10-05" else c, cost) for d, c, cost, *_ in after] == [
+        (d, c, cost) for d, c, cost, *_ in before
+    ]
     assert [(r[3], r[4], r[5]) for r in after] == [
         (before[0][3] + 10, before[0][4], before[0][5] + 10),
         (before[1][3] + 10, before[1][4], before[1][5] + 10),
@@ -344,10 +417,18 @@ def test_late_calls_for_an_old_day_refresh_that_day_and_the_trailing_windows_aft
     # other days of the call-level savings marts are not rebuilt differently; no duplicated day
     for table, rows in others.items():
         assert _snapshot(ws, table, "cost_day <> '2026-10-05'") == rows, table
-    lookups = ws.query("select sum(calls) from marts.fct_cache_savings where cost_day = '2026-10-05' "
-                       "and feature = 'search_rerank' and cache_type = 'app_exact_match'")[0][0]
-    assert lookups == 10 + built.query("select sum(calls) from marts.fct_cache_savings where cost_day = "
-                                       "'2026-10-05' and feature = 'search_rerank' and cache_type = 'app_exact_match'")[0][0]
+    lookups = ws.query(
+        "select sum(calls) from marts.fct_cache_savings where cost_day = '2026-10-05' "
+        "and feature = 'search_rerank' and cache_type = 'app_exact_match'"
+    )[0][0]
+    assert (
+        lookups
+        == 10
+        + built.query(
+            "select sum(calls) from marts.fct_cache_savings where cost_day = "
+            "'2026-10-05' and feature = 'search_rerank' and cache_type = 'app_exact_match'"
+        )[0][0]
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -355,16 +436,31 @@ def test_late_calls_for_an_old_day_refresh_that_day_and_the_trailing_windows_aft
 
 
 def test_caches_with_too_few_hits_show_a_net_loss(tmp_path: Path):
-    app = dict(provider="openai", billing_account="proj_prod", model_requested="gpt-4o-mini",
-               feature="faq_bot", prompt_template="faq_answer")
+    app = {
+        "provider": "openai",
+        "billing_account": "proj_prod",
+        "model_requested": "gpt-4o-mini",
+        "feature": "faq_bot",
+        "prompt_template": "faq_answer",
+    }
     records = [_call(0, cache_outcome="app_hit", **app)]  # 1 hit ...
-    records += [_call(n, cache_outcome="app_miss", input_uncached_tokens=10, output_tokens=5, **app)
-                for n in range(1, 200)]  # ... in 200 lookups of a very cheap call
-    prompt = dict(provider="anthropic", billing_account="wrk_prod", model_requested="claude-sonnet-4-20250514",
-                  feature="contract_review", prompt_template="review_contract")
-    records += [_call(200 + n, cache_write_tokens=10_000, input_uncached_tokens=500, output_tokens=100, **prompt)
-                for n in range(4)]  # the prefix is written 4 times ...
-    records += [_call(204, cache_read_tokens=10_000, input_uncached_tokens=500, output_tokens=100, **prompt)]  # read once
+    records += [
+        _call(n, cache_outcome="app_miss", input_uncached_tokens=10, output_tokens=5, **app) for n in range(1, 200)
+    ]  # ... in 200 lookups of a very cheap call
+    prompt = {
+        "provider": "anthropic",
+        "billing_account": "wrk_prod",
+        "model_requested": "claude-sonnet-4-20250514",
+        "feature": "contract_review",
+        "prompt_template": "review_contract",
+    }
+    records += [
+        _call(200 + n, cache_write_tokens=10_000, input_uncached_tokens=500, output_tokens=100, **prompt)
+        for n in range(4)
+    ]  # the prefix is written 4 times ...
+    records += [
+        _call(204, cache_read_tokens=10_000, input_uncached_tokens=500, output_tokens=100, **prompt)
+    ]  # read once
     ws = Workspace(tmp_path)
     path = ws.landing / "calls" / "canonical" / "2026" / "10" / "02" / "synthetic.jsonl"
     path.parent.mkdir(parents=True)
@@ -378,18 +474,33 @@ def test_caches_with_too_few_hits_show_a_net_loss(tmp_path: Path):
     def price(provider: str, model: str, bucket: str, tokens: int) -> Decimal:
         return prices.price(provider, model, bucket, "standard", day, tokens)
 
-    miss_cost = 10 * price("openai", "gpt-4o-mini", "input_uncached", 10) / MTOK \
+    miss_cost = (
+        10 * price("openai", "gpt-4o-mini", "input_uncached", 10) / MTOK
         + 5 * price("openai", "gpt-4o-mini", "output", 10) / MTOK
+    )
     app_net = miss_cost - 200 * _lookup_cost("faq_bot", day)  # 1 hit valued at the average miss
-    p_in, p_read, p_write = (price("anthropic", "claude-sonnet-4-20250514", b, 10_500)
-                             for b in ("input_uncached", "cache_read", "cache_write"))
+    p_in, p_read, p_write = (
+        price("anthropic", "claude-sonnet-4-20250514", b, 10_500)
+        for b in ("input_uncached", "cache_read", "cache_write")
+    )
     prompt_net = 10_000 * (p_in - p_read) / MTOK - 4 * 10_000 * (p_write - p_in) / MTOK
 
-    rows = {r[0]: r[1:] for r in ws.query(
-        "select cache_type, feature, calls, cache_hits, estimate_basis, avoided_cost, overhead_cost, net_savings "
-        "from marts.fct_cache_savings")}
-    assert rows["app_exact_match"] == ("faq_bot", 200, 1, "prompt_template_day", miss_cost,
-                                       200 * _lookup_cost("faq_bot", day), app_net)
+    rows = {
+        r[0]: r[1:]
+        for r in ws.query(
+            "select cache_type, feature, calls, cache_hits, estimate_basis, avoided_cost, overhead_cost, net_savings "
+            "from marts.fct_cache_savings"
+        )
+    }
+    assert rows["app_exact_match"] == (
+        "faq_bot",
+        200,
+        1,
+        "prompt_template_day",
+        miss_cost,
+        200 * _lookup_cost("faq_bot", day),
+        app_net,
+    )
     assert rows["provider_prompt"][:3] == ("contract_review", 5, 1)
     assert rows["provider_prompt"][-1] == prompt_net
     assert app_net < 0 and prompt_net < 0

@@ -43,26 +43,35 @@ def old_duckdb_python() -> Path:
     with open(OLD_VENV.parent / f".{OLD_VENV.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if marker.exists() and python.exists():
-            probe = subprocess.run([str(python), "-c", "import duckdb; print(duckdb.__version__)"],
-                                   check=False, capture_output=True, text=True, timeout=60)
+            probe = subprocess.run(
+                [str(python), "-c", "import duckdb; print(duckdb.__version__)"],
+                check=False,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
             if probe.returncode == 0 and probe.stdout.strip() == OLD_DUCKDB:
                 return python
         shutil.rmtree(OLD_VENV, ignore_errors=True)
-        steps = [[sys.executable, "-m", "venv", str(OLD_VENV)],
-                 [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                  f"duckdb=={OLD_DUCKDB}"]]
+        steps = [
+            [sys.executable, "-m", "venv", str(OLD_VENV)],
+            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", f"duckdb=={OLD_DUCKDB}"],
+        ]
         for cmd in steps:
             done = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=600)
             if done.returncode != 0:
-                pytest.fail(f"cannot install the old DuckDB client ({' '.join(cmd)}):\n"
-                            f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+                pytest.fail(
+                    f"cannot install the old DuckDB client ({' '.join(cmd)}):\n"
+                    f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+                )
         marker.write_text(OLD_DUCKDB + "\n")
     return python
 
 
 def run_old(script: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(old_duckdb_python()), "-c", script, *args], check=False, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [str(old_duckdb_python()), "-c", script, *args], check=False, capture_output=True, text=True, timeout=120
+    )
 
 
 def sha256(path: Path) -> str:
@@ -79,8 +88,10 @@ def make_build(path: Path, tenants: int = 3) -> Path:
     con.execute("create schema marts; create schema reference; create schema staging; create schema raw")
     con.execute("create table raw.calls as select range as id from range(10)")
     con.execute("create view staging.stg_calls as select * from raw.calls")
-    con.execute("create table marts.fct_cost_daily as select date '2026-10-01' + (range % 30)::int as cost_day, "
-                "'openai' as provider, (range / 1000)::decimal(38,12) as attributed_cost from range(3000)")
+    con.execute(
+        "create table marts.fct_cost_daily as select date '2026-10-01' + (range % 30)::int as cost_day, "
+        "'openai' as provider, (range / 1000)::decimal(38,12) as attributed_cost from range(3000)"
+    )
     con.execute(f"create table marts.dim_tenants as select 't' || range as tenant_id from range({tenants})")
     con.execute("create view marts.v_private as select 1 as x")
     con.execute("create table reference.tenants as select * from marts.dim_tenants")
@@ -105,15 +116,21 @@ def test_publish_copies_published_schemas_only(tmp_path):
     con = duckdb.connect(str(serving), read_only=True)
     try:
         tables = con.execute("select schema_name || '.' || table_name from duckdb_tables() order by 1").fetchall()
-        assert [t for (t,) in tables] == ["marts.dim_tenants", "marts.fct_cost_daily", "meta.published",
-                                         "reference.tenants"]
+        assert [t for (t,) in tables] == [
+            "marts.dim_tenants",
+            "marts.fct_cost_daily",
+            "meta.published",
+            "reference.tenants",
+        ]
         assert con.execute("select count(*) from duckdb_views() where not internal").fetchone()[0] == 0
-        meta = con.execute("select schema_name || '.' || table_name, row_count, published_at from meta.published "
-                           "order by 1").fetchall()
+        meta = con.execute(
+            "select schema_name || '.' || table_name, row_count, published_at from meta.published order by 1"
+        ).fetchall()
         assert {name: rows for name, rows, _ in meta} == result.row_counts
         assert {at for _, _, at in meta} == {result.published_at}
         assert con.execute("select comment from duckdb_tables() where table_name = 'dim_tenants'").fetchone() == (
-            "Tenants (customers).",)
+            "Tenants (customers).",
+        )
     finally:
         con.close()
     # the build file is not left locked: a writer can open it right away
@@ -137,20 +154,25 @@ def test_incremental_publish_replaces_only_changed_days_and_stays_readable_by_ol
     assert result.incremental
     assert result.synced_days == {"marts.fct_cost_daily": 3}  # the window's day + the new + the dropped day
     assert result.row_counts == {"marts.dim_tenants": 4, "marts.fct_cost_daily": 2901, "reference.tenants": 3}
-    query = ("select (select sum(attributed_cost)::varchar from marts.fct_cost_daily), "
-             "(select count(*) from marts.fct_cost_daily where cost_day = '2026-10-09'), "
-             "(select string_agg(column_name, ',' order by column_index) from duckdb_columns() "
-             " where table_name = 'tenants')")
+    query = (
+        "select (select sum(attributed_cost)::varchar from marts.fct_cost_daily), "
+        "(select count(*) from marts.fct_cost_daily where cost_day = '2026-10-09'), "
+        "(select string_agg(column_name, ',' order by column_index) from duckdb_columns() "
+        " where table_name = 'tenants')"
+    )
     with duckdb.connect(str(build), read_only=True) as b:
         expected = b.execute(query).fetchone()
     with duckdb.connect(str(serving), read_only=True) as c:
         assert c.execute(query).fetchone() == expected
         assert expected[1:] == (0, "tenant_id,plan")
         assert c.execute("select comment from duckdb_tables() where table_name = 'dim_tenants'").fetchone() == (
-            "Tenants (customers).",)
-    done = run_old("import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); "
-                   "print(c.execute('select count(*), sum(attributed_cost) from marts.fct_cost_daily').fetchone())",
-                   str(serving))
+            "Tenants (customers).",
+        )
+    done = run_old(
+        "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); "
+        "print(c.execute('select count(*), sum(attributed_cost) from marts.fct_cost_daily').fetchone())",
+        str(serving),
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"(2901, Decimal('{expected[0]}'))"
 
@@ -213,10 +235,12 @@ def test_missing_or_locked_build_is_a_clear_error(tmp_path):
         publish(empty, serving)
 
     build = make_build(tmp_path / "build.duckdb")
-    hold_writer = ("import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); "
-                   "sys.stdin.readline()")
-    writer = subprocess.Popen([sys.executable, "-c", hold_writer, str(build)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
+    hold_writer = (
+        "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); sys.stdin.readline()"
+    )
+    writer = subprocess.Popen(
+        [sys.executable, "-c", hold_writer, str(build)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert writer.stdout.readline().strip() == "ready"
         with pytest.raises(PublishError, match=r"step 'attach build'.*lock") as info:
@@ -245,8 +269,13 @@ def test_reader_holding_serving_file_does_not_block_publish(tmp_path):
     serving = tmp_path / "finops_serving.duckdb"
     publish(old_build, serving)
 
-    reader = subprocess.Popen([str(old_duckdb_python()), "-c", _HOLD_READER, str(serving)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    reader = subprocess.Popen(
+        [str(old_duckdb_python()), "-c", _HOLD_READER, str(serving)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert reader.stdout.readline().strip() == "3"
         in_process = duckdb.connect(str(serving), read_only=True)  # and one in this process, too
@@ -259,8 +288,11 @@ def test_reader_holding_serving_file_does_not_block_publish(tmp_path):
             reader.kill()
     assert reader.returncode == 0, err
     assert out.strip() == "3"  # the old snapshot, read completely after the swap
-    fresh = run_old("import duckdb, sys; print(duckdb.connect(sys.argv[1], read_only=True)"
-                    ".execute('select count(*) from marts.dim_tenants').fetchone()[0])", str(serving))
+    fresh = run_old(
+        "import duckdb, sys; print(duckdb.connect(sys.argv[1], read_only=True)"
+        ".execute('select count(*) from marts.dim_tenants').fetchone()[0])",
+        str(serving),
+    )
     assert fresh.returncode == 0, fresh.stderr
     assert fresh.stdout.strip() == "5"
 
@@ -279,8 +311,9 @@ def test_readers_never_see_a_half_written_file(tmp_path):
                 con = duckdb.connect(str(serving), read_only=True)
                 try:
                     tenants = con.execute("select count(*) from marts.dim_tenants").fetchone()[0]
-                    meta = con.execute("select row_count from meta.published where table_name = 'dim_tenants'"
-                                       ).fetchone()[0]
+                    meta = con.execute(
+                        "select row_count from meta.published where table_name = 'dim_tenants'"
+                    ).fetchone()[0]
                     assert tenants == meta, (tenants, meta)  # data and its metadata from the same publish
                     seen.append(tenants)
                 finally:
@@ -341,8 +374,14 @@ def test_old_duckdb_client_reads_published_file(served):
     assert got["version"] == OLD_DUCKDB
     assert got["count"] == count and count > 0
     assert Decimal(got["sum"]) == total
-    assert {"marts.fct_cost_daily", "marts.fct_llm_calls", "marts.fct_reconciliation", "marts.dim_tenants",
-            "meta.published", "reference.tenants"} <= set(got["tables"])
+    assert {
+        "marts.fct_cost_daily",
+        "marts.fct_llm_calls",
+        "marts.fct_reconciliation",
+        "marts.dim_tenants",
+        "meta.published",
+        "reference.tenants",
+    } <= set(got["tables"])
     assert not any(t.startswith(("raw.", "staging.", "intermediate.")) for t in got["tables"])
 
 
@@ -354,9 +393,11 @@ def test_sqlalchemy_duckdb_engine_reads_mart(served):
     try:
         with engine.connect() as conn:
             assert tuple(conn.execute(sa.text(SPEND_SQL)).one()) == (count, total)
-            rows = conn.execute(sa.text(
-                "select provider, sum(attributed_cost) as cost from marts.fct_cost_daily group by 1 order by 2 desc"
-            )).all()
+            rows = conn.execute(
+                sa.text(
+                    "select provider, sum(attributed_cost) as cost from marts.fct_cost_daily group by 1 order by 2 desc"
+                )
+            ).all()
             assert sum(r.cost for r in rows) == total
             assert "fct_cost_daily" in sa.inspect(conn).get_table_names(schema="marts")
     finally:
@@ -381,7 +422,9 @@ def test_pandas_read_sql(served):
     try:
         frame = pd.read_sql(
             "select feature, sum(calls) as calls, sum(attributed_cost) as cost from marts.fct_cost_daily "
-            "group by 1 order by 3 desc", engine)
+            "group by 1 order by 3 desc",
+            engine,
+        )
     finally:
         engine.dispose()
     assert list(frame.columns) == ["feature", "calls", "cost"]

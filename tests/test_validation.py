@@ -20,10 +20,10 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from ingest import validation
 from ingest.config import REPO_ROOT
 from ingest.loaders import load_landing
 from ingest.schemas import BILL_FIELDS, CALL_FIELDS
-from ingest import validation
 from ingest.validation import (
     BatchValidation,
     checked_columns,
@@ -35,39 +35,94 @@ from ingest.validation import (
 from ingest.warehouse import connect
 
 CALLS = [
-    {"call_id": "call-001", "started_at": "2025-03-01T09:00:00Z", "latency_ms": 812, "provider": "openai",
-     "billing_account": "proj-a", "model_requested": "gpt-4o", "model_served": "gpt-4o", "environment": "prod",
-     "tenant_id": "acme", "feature": "chat", "service_tier": "standard", "cache_outcome": "app_miss",
-     "routing_decision": "kept", "input_uncached_tokens": 1200, "cache_read_tokens": 300, "cache_write_tokens": 0,
-     "output_tokens": 250, "reasoning_tokens": 0, "status": "ok"},
-    {"call_id": "call-002", "started_at": "2025-03-01T10:15:00+02:00", "provider": "anthropic",
-     "model_requested": "claude-sonnet-4", "service_tier": "batch", "cache_outcome": "none",
-     "input_uncached_tokens": 4000, "cache_write_tokens": 2048, "output_tokens": 900, "reasoning_tokens": 400},
-    {"call_id": "call-003", "started_at": "2025-03-01T11:00:00Z", "latency_ms": 95, "provider": "openai",
-     "model_requested": "gpt-4o", "model_served": "gpt-4o-mini", "routing_decision": "rerouted",
-     "service_tier": "priority", "input_uncached_tokens": 50, "output_tokens": 10},
-    {"call_id": "call-004", "started_at": "2025-03-02T08:30:00Z", "provider": "google",
-     "model_requested": "gemini-2.5-pro", "cache_outcome": "app_hit", "input_uncached_tokens": 0,
-     "output_tokens": 0},
-    {"call_id": "call-005", "started_at": "2025-03-02 23:59:59", "provider": "openai",
-     "model_requested": "o3", "input_uncached_tokens": 700, "output_tokens": 5000, "reasoning_tokens": 5000},
+    {
+        "call_id": "call-001",
+        "started_at": "2025-03-01T09:00:00Z",
+        "latency_ms": 812,
+        "provider": "openai",
+        "billing_account": "proj-a",
+        "model_requested": "gpt-4o",
+        "model_served": "gpt-4o",
+        "environment": "prod",
+        "tenant_id": "acme",
+        "feature": "chat",
+        "service_tier": "standard",
+        "cache_outcome": "app_miss",
+        "routing_decision": "kept",
+        "input_uncached_tokens": 1200,
+        "cache_read_tokens": 300,
+        "cache_write_tokens": 0,
+        "output_tokens": 250,
+        "reasoning_tokens": 0,
+        "status": "ok",
+    },
+    {
+        "call_id": "call-002",
+        "started_at": "2025-03-01T10:15:00+02:00",
+        "provider": "anthropic",
+        "model_requested": "claude-sonnet-4",
+        "service_tier": "batch",
+        "cache_outcome": "none",
+        "input_uncached_tokens": 4000,
+        "cache_write_tokens": 2048,
+        "output_tokens": 900,
+        "reasoning_tokens": 400,
+    },
+    {
+        "call_id": "call-003",
+        "started_at": "2025-03-01T11:00:00Z",
+        "latency_ms": 95,
+        "provider": "openai",
+        "model_requested": "gpt-4o",
+        "model_served": "gpt-4o-mini",
+        "routing_decision": "rerouted",
+        "service_tier": "priority",
+        "input_uncached_tokens": 50,
+        "output_tokens": 10,
+    },
+    {
+        "call_id": "call-004",
+        "started_at": "2025-03-02T08:30:00Z",
+        "provider": "google",
+        "model_requested": "gemini-2.5-pro",
+        "cache_outcome": "app_hit",
+        "input_uncached_tokens": 0,
+        "output_tokens": 0,
+    },
+    {
+        "call_id": "call-005",
+        "started_at": "2025-03-02 23:59:59",
+        "provider": "openai",
+        "model_requested": "o3",
+        "input_uncached_tokens": 700,
+        "output_tokens": 5000,
+        "reasoning_tokens": 5000,
+    },
 ]
 
-BILL_HEADER = ("ChargePeriodStart,ChargePeriodEnd,ProviderName,BillingAccountId,SubAccountId,ChargeCategory,"
-               "SkuId,ConsumedQuantity,ConsumedUnit,BilledCost,EffectiveCost,ListCost,BillingCurrency,"
-               "x_Model,x_TokenBucket,x_ServiceTier")
+BILL_HEADER = (
+    "ChargePeriodStart,ChargePeriodEnd,ProviderName,BillingAccountId,SubAccountId,ChargeCategory,"
+    "SkuId,ConsumedQuantity,ConsumedUnit,BilledCost,EffectiveCost,ListCost,BillingCurrency,"
+    "x_Model,x_TokenBucket,x_ServiceTier"
+)
 BILL_ROWS = [
-    ("2025-03-01T00:00:00Z,2025-03-02T00:00:00Z,openai,org-1,proj-a,Usage,gpt-4o-in,1200,Tokens,"
-     "0.003000000001,0.003,0.003,USD,gpt-4o,input_uncached,standard"),
-    ("2025-03-01T00:00:00Z,2025-03-02T00:00:00Z,openai,org-1,proj-a,Usage,gpt-4o-out,250,Tokens,"
-     "0.0025,0.0025,0.0025,USD,gpt-4o,output,standard"),
+    (
+        "2025-03-01T00:00:00Z,2025-03-02T00:00:00Z,openai,org-1,proj-a,Usage,gpt-4o-in,1200,Tokens,"
+        "0.003000000001,0.003,0.003,USD,gpt-4o,input_uncached,standard"
+    ),
+    (
+        "2025-03-01T00:00:00Z,2025-03-02T00:00:00Z,openai,org-1,proj-a,Usage,gpt-4o-out,250,Tokens,"
+        "0.0025,0.0025,0.0025,USD,gpt-4o,output,standard"
+    ),
     "2025-03-01T00:00:00Z,2025-04-01T00:00:00Z,openai,org-1,proj-a,Credit,credit,,,-5.00,-5.00,,USD,,,",
 ]
-BOGUS_ROW = ("2025-03-02T00:00:00Z,2025-03-03T00:00:00Z,anthropic,org-2,ws-1,Bogus,sku-x,10,Tokens,"
-             "0.10,0.10,0.10,USD,claude-sonnet-4,output,standard")
+BOGUS_ROW = (
+    "2025-03-02T00:00:00Z,2025-03-03T00:00:00Z,anthropic,org-2,ws-1,Bogus,sku-x,10,Tokens,"
+    "0.10,0.10,0.10,USD,claude-sonnet-4,output,standard"
+)
 
 CALL_EXTRA_CHECKS = 4  # three value sets, reasoning <= output (no call_id uniqueness: dbt dedupes)
-BILL_EXTRA_CHECKS = 3  # two value sets, period end > start
+BILL_EXTRA_CHECKS = 4  # three value sets (charge category, currency, charge source), period end > start
 
 
 def _expected_count(fields, extra: int) -> int:
@@ -113,22 +168,25 @@ def _failure_heads(result: BatchValidation) -> list[str]:
 
 def test_suite_is_generated_from_the_schema() -> None:
     assert len(suite_checks("calls")) == _expected_count(CALL_FIELDS, CALL_EXTRA_CHECKS) == 16
-    assert len(suite_checks("bill_lines")) == _expected_count(BILL_FIELDS, BILL_EXTRA_CHECKS) == 8
-    between = {c.kwargs["column"]: c.kwargs for c in suite_checks("calls")
-               if c.type == "expect_column_values_to_be_between"}
+    assert len(suite_checks("bill_lines")) == _expected_count(BILL_FIELDS, BILL_EXTRA_CHECKS) == 9
+    between = {
+        c.kwargs["column"]: c.kwargs for c in suite_checks("calls") if c.type == "expect_column_values_to_be_between"
+    }
     assert between["output_tokens"]["max_value"] == 50_000_000
     assert between["latency_ms"]["min_value"] == 0 and between["latency_ms"]["max_value"] is None
 
 
 def test_clean_calls_pass(calls: pd.DataFrame) -> None:
     result = validate_batch(calls, "calls")
-    assert result == BatchValidation(success=True, evaluated=_expected_count(CALL_FIELDS, CALL_EXTRA_CHECKS),
-                                     failures=[], rows=len(CALLS))
+    assert result == BatchValidation(
+        success=True, evaluated=_expected_count(CALL_FIELDS, CALL_EXTRA_CHECKS), failures=[], rows=len(CALLS)
+    )
 
 
 def test_clean_bill_lines_pass_as_pandas_and_as_arrow(con: duckdb.DuckDBPyConnection) -> None:
-    expected = BatchValidation(success=True, evaluated=_expected_count(BILL_FIELDS, BILL_EXTRA_CHECKS),
-                               failures=[], rows=len(BILL_ROWS))
+    expected = BatchValidation(
+        success=True, evaluated=_expected_count(BILL_FIELDS, BILL_EXTRA_CHECKS), failures=[], rows=len(BILL_ROWS)
+    )
     sql = "select * from raw.bill_lines"
     table = con.sql(sql).to_arrow_table()  # DECIMAL(38,12) stays decimal128 here
     assert str(table.schema.field("BilledCost").type) == "decimal128(38, 12)"
@@ -150,14 +208,15 @@ def test_negative_and_reasoning_over_output_fail(calls: pd.DataFrame) -> None:
     assert not result.success
     assert result.rows == len(CALLS)
     assert result.evaluated == _expected_count(CALL_FIELDS, CALL_EXTRA_CHECKS)
-    assert sorted(_failure_heads(result)) == sorted([
-        "expect_column_values_to_be_between(cache_read_tokens)",
-        "expect_column_pair_values_a_to_be_greater_than_b(output_tokens >= reasoning_tokens)",
-    ])
-    lines = {head: line for head, line in zip(_failure_heads(result), result.failures)}
+    assert sorted(_failure_heads(result)) == sorted(
+        [
+            "expect_column_values_to_be_between(cache_read_tokens)",
+            "expect_column_pair_values_a_to_be_greater_than_b(output_tokens >= reasoning_tokens)",
+        ]
+    )
+    lines = dict(zip(_failure_heads(result), result.failures))
     assert "[-7]" in lines["expect_column_values_to_be_between(cache_read_tokens)"]
-    assert "[(10, 11)]" in lines[
-        "expect_column_pair_values_a_to_be_greater_than_b(output_tokens >= reasoning_tokens)"]
+    assert "[(10, 11)]" in lines["expect_column_pair_values_a_to_be_greater_than_b(output_tokens >= reasoning_tokens)"]
 
 
 def test_a_call_logged_twice_in_one_run_passes_and_staging_keeps_its_first_copy(tmp_path: Path) -> None:
@@ -178,8 +237,9 @@ def test_a_call_logged_twice_in_one_run_passes_and_staging_keeps_its_first_copy(
     assert len(ids) == 2
 
     result = validate_loaded(warehouse, "calls", ids)
-    assert result == BatchValidation(success=True, evaluated=_expected_count(CALL_FIELDS, CALL_EXTRA_CHECKS),
-                                     failures=[], rows=len(CALLS) + 2)
+    assert result == BatchValidation(
+        success=True, evaluated=_expected_count(CALL_FIELDS, CALL_EXTRA_CHECKS), failures=[], rows=len(CALLS) + 2
+    )
 
     model = (REPO_ROOT / "dbt_project" / "models" / "staging" / "raw" / "stg_raw__calls.sql").read_text()
     sql = model.replace("{{ source('raw', 'calls') }}", "raw.calls")
@@ -188,8 +248,13 @@ def test_a_call_logged_twice_in_one_run_passes_and_staging_keeps_its_first_copy(
         rows = con.execute(f"select call_id, latency_ms, source_line from ({sql}) order by call_id").fetchall()
     finally:
         con.close()
-    assert rows == [("call-001", 812, 1), ("call-002", None, 2), ("call-003", 95, 3), ("call-004", None, 4),
-                    ("call-005", None, 5)]
+    assert rows == [
+        ("call-001", 812, 1),
+        ("call-002", None, 2),
+        ("call-003", 95, 3),
+        ("call-004", None, 4),
+        ("call-005", None, 5),
+    ]
 
 
 def test_absurd_token_count_fails(calls: pd.DataFrame) -> None:
@@ -211,8 +276,9 @@ def test_bogus_charge_category_fails(tmp_path: Path) -> None:
     assert "1 of 4 rows unexpected" in result.failures[0] and "'Bogus'" in result.failures[0]
 
 
-def test_the_validation_worker_gives_this_process_s_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_validation_worker_gives_this_process_s_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`validate_loaded` in the worker (a child process that sets GX up as it starts) equals the same
     check in this process, failures included; an error in the worker is raised here, naming it; a worker
     that died is replaced by this process."""
@@ -238,8 +304,11 @@ def test_the_validation_worker_gives_this_process_s_results(tmp_path: Path, monk
         worker.proc.wait()
         monkeypatch.setattr(validation.ValidationWorker, "running", lambda self: True)
         assert validate_loaded(warehouse, "bill_lines", ids) == here["bill_lines"]
-        assert re.search(r"the validation worker (exited|failed) \(exit code -9\).*; validating raw\.bill_lines in "
-                         r"this process", capsys.readouterr().err)
+        assert re.search(
+            r"the validation worker (exited|failed) \(exit code -9\).*; validating raw\.bill_lines in "
+            r"this process",
+            capsys.readouterr().err,
+        )
         assert validation._worker is None
         validation.start_worker()  # a healthy worker, stopped: it ends on its own once its stdin closes
         worker = validation._worker
@@ -274,10 +343,12 @@ def test_empty_frame_passes(con: duckdb.DuckDBPyConnection) -> None:
 
 def test_a_run_that_loaded_nothing_does_not_set_up_great_expectations() -> None:
     """A stream with no rows (a run with no new file) passes without importing GX (~1.6 s)."""
-    code = ("import sys, pyarrow as pa; from ingest.validation import validate_batch, checked_columns; "
-            "schema = pa.schema([(c, pa.string()) for c in checked_columns('calls')]); "
-            "print(validate_batch(pa.RecordBatchReader.from_batches(schema, []), 'calls'), "
-            "'great_expectations' in sys.modules)")
+    code = (
+        "import sys, pyarrow as pa; from ingest.validation import validate_batch, checked_columns; "
+        "schema = pa.schema([(c, pa.string()) for c in checked_columns('calls')]); "
+        "print(validate_batch(pa.RecordBatchReader.from_batches(schema, []), 'calls'), "
+        "'great_expectations' in sys.modules)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "BatchValidation(success=True, evaluated=0, failures=[], rows=0) False"
@@ -301,7 +372,6 @@ def test_unknown_table_is_refused(calls: pd.DataFrame) -> None:
         validate_batch(calls.iloc[0:0], "invoices")
 
 
-
 def test_chunked_validation_sums_failures_over_chunks(calls: pd.DataFrame) -> None:
     """A stream validated 2 rows at a time reports the same failures and counts as the whole frame."""
     bad = calls.copy()
@@ -313,9 +383,15 @@ def test_chunked_validation_sums_failures_over_chunks(calls: pd.DataFrame) -> No
     chunked = validate_chunks(stream, "calls", chunk_rows=2)
     assert chunked.rows == len(CALLS) and not chunked.success
     assert chunked.evaluated == whole.evaluated
-    assert _failure_heads(chunked) == _failure_heads(whole) == [
-        "expect_column_values_to_be_between(output_tokens)", "expect_column_values_to_be_in_set(service_tier)",
-        "expect_column_pair_values_a_to_be_greater_than_b(output_tokens >= reasoning_tokens)"]
+    assert (
+        _failure_heads(chunked)
+        == _failure_heads(whole)
+        == [
+            "expect_column_values_to_be_between(output_tokens)",
+            "expect_column_values_to_be_in_set(service_tier)",
+            "expect_column_pair_values_a_to_be_greater_than_b(output_tokens >= reasoning_tokens)",
+        ]
+    )
     assert chunked.failures[0].startswith("expect_column_values_to_be_between(output_tokens): 2 of 5 rows unexpected")
     assert chunked.failures[0] == whole.failures[0]
     assert "user_id" not in checked_columns("calls") and "call_id" in checked_columns("calls")

@@ -39,32 +39,51 @@ def test_the_token_bucket_macro_reads_the_var():
 def test_accepted_values_of_vocabulary_columns_read_the_vars():
     """Every accepted_values test of a vocabulary column of the staged raw data names its var, never a
     literal list."""
-    column_var = {"service_tier": "service_tiers", "cache_outcome": "cache_outcomes",
-                  "routing_decision": "routing_decisions", "charge_category": "charge_categories",
-                  "token_bucket": "token_buckets", "status": "call_statuses",
-                  "charge_source": "charge_sources"}
+    column_var = {
+        "service_tier": "service_tiers",
+        "cache_outcome": "cache_outcomes",
+        "routing_decision": "routing_decisions",
+        "charge_category": "charge_categories",
+        "token_bucket": "token_buckets",
+        "status": "call_statuses",
+        "charge_source": "charge_sources",
+    }
     seen = set()
     for path in list((DBT / "models").rglob("*.yml")):
         for model in (yaml.safe_load(path.read_text()) or {}).get("models", []):
             for column in model.get("columns", []):
                 for test in column.get("data_tests", []) or []:
-                    if (isinstance(test, dict) and "accepted_values" in test and column["name"] in column_var
-                            and model["name"].startswith("stg_raw__")):
+                    if (
+                        isinstance(test, dict)
+                        and "accepted_values" in test
+                        and column["name"] in column_var
+                        and model["name"].startswith("stg_raw__")
+                    ):
                         values = test["accepted_values"]["arguments"]["values"]
-                        assert values == f"{{{{ var('{column_var[column['name']]}') }}}}", (path.name, model["name"],
-                                                                                           column["name"])
+                        assert values == f"{{{{ var('{column_var[column['name']]}') }}}}", (
+                            path.name,
+                            model["name"],
+                            column["name"],
+                        )
                         seen.add((model["name"], column["name"]))
-    assert {("stg_raw__calls", "service_tier"), ("stg_raw__calls", "cache_outcome"),
-            ("stg_raw__calls", "routing_decision"), ("stg_raw__calls", "status"),
-            ("stg_raw__bill_lines", "charge_category"), ("stg_raw__bill_lines", "charge_source"),
-            ("stg_raw__price_catalog", "token_bucket"),
-            ("stg_raw__price_catalog", "service_tier")} <= seen
+    assert {
+        ("stg_raw__calls", "service_tier"),
+        ("stg_raw__calls", "cache_outcome"),
+        ("stg_raw__calls", "routing_decision"),
+        ("stg_raw__calls", "status"),
+        ("stg_raw__bill_lines", "charge_category"),
+        ("stg_raw__bill_lines", "charge_source"),
+        ("stg_raw__price_catalog", "token_bucket"),
+        ("stg_raw__price_catalog", "service_tier"),
+    } <= seen
 
 
 def test_no_other_code_spells_the_token_buckets_out():
     """In code, the full bucket list appears in ingest/schemas.py (and dbt_project.yml's checked copy)
     only; descriptions in the docs may name the buckets."""
-    pattern = re.compile(r"input_uncached['\"]?\s*,\s*['\"]?cache_read['\"]?\s*,\s*['\"]?cache_write['\"]?\s*,\s*['\"]?output")
+    pattern = re.compile(
+        r"input_uncached['\"]?\s*,\s*['\"]?cache_read['\"]?\s*,\s*['\"]?cache_write['\"]?\s*,\s*['\"]?output"
+    )
     found = []
     for folder in ("ingest", "demo", "serving", "dagster_project", "dbt_project/models", "dbt_project/macros"):
         for path in (REPO / folder).rglob("*"):

@@ -18,7 +18,7 @@ user_days as (
     group by all
 )
 
-select *
+select *  -- both sides of the full outer join ... using -- noqa: RF02
 from calls
 full outer join user_days using (call_day)
 where calls.calls is distinct from user_days.calls

@@ -15,7 +15,7 @@ bill as (
         sum(billed_cost) as billed_total,
         sum(billed_cost) filter (where is_usage) as billed_usage
     from {{ ref('stg_raw__bill_lines') }}
-    where not is_usage_report and charge_day in (select cost_day from built_days)
+    where not is_usage_report and charge_day in (select built_days.cost_day from built_days)
     group by all
 ),
 
@@ -28,7 +28,7 @@ attributed as (
     group by all
 )
 
-select *
+select *  -- both sides of the full outer join ... using -- noqa: RF02
 from bill
 full outer join attributed using (provider, cost_day)
 where coalesce(bill.billed_total, 0) <> coalesce(attributed.attributed_total, 0)

@@ -18,7 +18,7 @@ daily as (
     group by all
 )
 
-select *
+select *  -- both sides of the full outer join ... using -- noqa: RF02
 from calls
 full outer join daily using (cost_day)
 where calls.calls is distinct from daily.calls

@@ -32,8 +32,8 @@ one bill line per result
 
 anthropic_usage: `GET /v1/organizations/usage_report/messages` (grouped by model, workspace_id, service_tier,
 api_key_id). No cost: one quantity-only line per exclusive token bucket and result, BilledCost 0,
-ConsumedQuantity = tokens (unit 'Tokens'), marked like openai_usage: x_ChargeSource 'usage_report', SkuId '<model>:<bucket>:<tier>',
-ChargeDescription 'usage report (no cost)', ChargeCategory 'Usage', ChargeClass ''.
+ConsumedQuantity = tokens (unit 'Tokens'), marked like openai_usage: x_ChargeSource 'usage_report',
+SkuId '<model>:<bucket>:<tier>', ChargeDescription 'usage report (no cost)', ChargeCategory 'Usage', ChargeClass ''.
     input_uncached = uncached_input_tokens      cache_read = cache_read_input_tokens
     cache_write    = cache_creation.ephemeral_5m_input_tokens + cache_creation.ephemeral_1h_input_tokens
     output         = output_tokens

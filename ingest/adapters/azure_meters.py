@@ -479,9 +479,7 @@ def parse_meter_cached(meter: str | None, product: str | None = None) -> AzureMe
 def _modality_word(core: list[str], word: str) -> bool:
     """Is `word` (aud/txt/img/...) the kind of token, or part of the model's name?
     "Image 2 img" and "gpt image 1": the first image word is the family; "gpt-realtime-2 Text": modality."""
-    if word in ("image", "img") and (core in (["gpt"],) or core == []):
-        return False
-    return True
+    return not (word in ("image", "img") and (core in (["gpt"],) or core == []))
 
 
 def _with(meter: AzureMeter, **changes: object) -> AzureMeter:

@@ -93,9 +93,9 @@ Sources:
   1000, distinct unit "Units") and data dictionary ("Divide UsageQuantity by PricingBlockSize to get the
   PricingQuantity"): https://github.com/microsoft/finops-toolkit/blob/dev/src/open-data/PricingUnits.csv
 Where the naming is uncertain: the Bedrock marketplace usage-type spelling for priority / flex, the Azure
-flex meter spelling (none on the Retail Prices list yet), and the ConsumedUnit AWS uses for marketplace token units ("Units",
-likely millions of tokens) are not confirmed by an official document; such lines still load with the
-parts that could be read.
+flex meter spelling (none on the Retail Prices list yet), and the ConsumedUnit AWS uses for marketplace
+token units ("Units", likely millions of tokens) are not confirmed by an official document; such lines still
+load with the parts that could be read.
 """
 
 from __future__ import annotations

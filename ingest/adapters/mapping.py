@@ -591,8 +591,10 @@ def read_json_document(path: Path) -> tuple[str, object] | Reject:
         line = lines[min(exc.lineno, len(lines)) - 1]
         return (
             exc.lineno,
-            f"invalid JSON document ({exc.msg} at line {exc.lineno} column {exc.colno}); "
-            "no record of the file could be read",
+            (
+                f"invalid JSON document ({exc.msg} at line {exc.lineno} column {exc.colno}); "
+                "no record of the file could be read"
+            ),
             line[:2000],
         )
 

@@ -14,9 +14,15 @@ import duckdb
 from ingest.loaders import LoadReport
 from ingest.schemas import BILL_FIELDS
 
-GOOD_CALL = {"call_id": "c1", "started_at": "2026-10-01T12:00:00Z", "provider": "openai",
-             "billing_account": "proj_prod", "model_requested": "gpt-4o-mini",
-             "input_uncached_tokens": 1000, "output_tokens": 100}
+GOOD_CALL = {
+    "call_id": "c1",
+    "started_at": "2026-10-01T12:00:00Z",
+    "provider": "openai",
+    "billing_account": "proj_prod",
+    "model_requested": "gpt-4o-mini",
+    "input_uncached_tokens": 1000,
+    "output_tokens": 100,
+}
 BILL_HEADER = [f.name for f in BILL_FIELDS]
 
 
@@ -40,12 +46,26 @@ def write_calls(path: Path, records: list[dict | str]) -> Path:
 
 def bill_line(**values: str) -> dict[str, str]:
     """A FOCUS usage line for openai/proj_prod on 2026-10-01 with the given overrides."""
-    base = {"ChargePeriodStart": "2026-10-01T00:00:00Z", "ChargePeriodEnd": "2026-10-02T00:00:00Z",
-            "ProviderName": "openai", "BillingAccountId": "org-demo", "SubAccountId": "proj_prod",
-            "ChargeCategory": "Usage", "ChargeClass": "", "ChargeDescription": "gpt-4o-mini input tokens",
-            "SkuId": "gpt-4o-mini:input_uncached:standard", "ConsumedQuantity": "1000", "ConsumedUnit": "Tokens",
-            "BilledCost": "1.50", "EffectiveCost": "1.50", "ListCost": "1.50", "BillingCurrency": "USD",
-            "x_Model": "gpt-4o-mini", "x_TokenBucket": "input_uncached", "x_ServiceTier": "standard"}
+    base = {
+        "ChargePeriodStart": "2026-10-01T00:00:00Z",
+        "ChargePeriodEnd": "2026-10-02T00:00:00Z",
+        "ProviderName": "openai",
+        "BillingAccountId": "org-demo",
+        "SubAccountId": "proj_prod",
+        "ChargeCategory": "Usage",
+        "ChargeClass": "",
+        "ChargeDescription": "gpt-4o-mini input tokens",
+        "SkuId": "gpt-4o-mini:input_uncached:standard",
+        "ConsumedQuantity": "1000",
+        "ConsumedUnit": "Tokens",
+        "BilledCost": "1.50",
+        "EffectiveCost": "1.50",
+        "ListCost": "1.50",
+        "BillingCurrency": "USD",
+        "x_Model": "gpt-4o-mini",
+        "x_TokenBucket": "input_uncached",
+        "x_ServiceTier": "standard",
+    }
     return {**base, **values}
 
 
@@ -59,8 +79,10 @@ def bill_csv(rows: list[dict[str, str]], header: list[str] | None = None) -> str
 
 def ledger(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     """(path, status, rows read, loaded, quarantined) per raw.files row, ordered by path."""
-    return con.execute("select file_path, status, rows_read, rows_loaded, rows_quarantined from raw.files "
-                       "order by file_path, loaded_at").fetchall()
+    return con.execute(
+        "select file_path, status, rows_read, rows_loaded, rows_quarantined from raw.files "
+        "order by file_path, loaded_at"
+    ).fetchall()
 
 
 def assert_nothing_lost(con: duckdb.DuckDBPyConnection, report: LoadReport | None = None) -> None:
@@ -86,8 +108,12 @@ def assert_nothing_lost(con: duckdb.DuckDBPyConnection, report: LoadReport | Non
         where id not in (select file_id from raw.files where status = 'loaded')
     """).fetchone()[0]
     assert orphans == 0, f"{orphans} raw rows belong to no loaded file"
-    assert con.execute("select count(*) from raw.files where status = 'loaded' group by file_id "
-                       "having count(*) > 1").fetchall() == [], "the same content is loaded twice"
+    assert (
+        con.execute(
+            "select count(*) from raw.files where status = 'loaded' group by file_id having count(*) > 1"
+        ).fetchall()
+        == []
+    ), "the same content is loaded twice"
 
 
 def quarantine(con: duckdb.DuckDBPyConnection) -> list[tuple]:

@@ -38,8 +38,9 @@ DAY = "calls/canonical/2026/10/01"
 
 
 def _calls(con, order: str = "call_id") -> list[tuple]:
-    return con.execute(f"select call_id, started_at::varchar, input_uncached_tokens, output_tokens "
-                       f"from raw.calls order by {order}").fetchall()
+    return con.execute(
+        f"select call_id, started_at::varchar, input_uncached_tokens, output_tokens from raw.calls order by {order}"
+    ).fetchall()
 
 
 def _billed(con) -> Decimal:
@@ -74,8 +75,9 @@ def test_same_file_under_another_name_is_a_duplicate(landing, con, load):
     assert dup["openai-2026-10 resent.csv"] == ("duplicate", "openai-2026-10.csv")
     assert con.execute("select count(*) from raw.calls").fetchone() == (3,)
     assert _billed(con) == Decimal("1.50")
-    assert con.execute("select status, rows_read from raw.files where file_path like '%resent%' "
-                       "order by 1").fetchall() == [("duplicate", 0), ("duplicate", 0)]
+    assert con.execute(
+        "select status, rows_read from raw.files where file_path like '%resent%' order by 1"
+    ).fetchall() == [("duplicate", 0), ("duplicate", 0)]
 
 
 @pytest.mark.parametrize("copy_name", ["z-copy.csv", "a-copy.csv"])  # loaded after / before the original
@@ -93,20 +95,27 @@ def test_original_rewritten_while_its_copy_remains(landing, con, load, copy_name
     write(copy, bill_csv([bill_line(BilledCost="2.00")]))  # and now the copy is the same as the original
     load()
     assert {(p, s) for p, s, *_ in ledger(con) if s in ("loaded", "duplicate")} == {
-        (str(original), "loaded"), (str(copy), "duplicate")}
+        (str(original), "loaded"),
+        (str(copy), "duplicate"),
+    }
     assert _billed(con) == Decimal("2.00")
 
 
 def test_late_file_for_an_old_day_reports_the_day_it_touched(landing, con, load):
     write_calls(landing / "calls/canonical/2026/10/05/calls.jsonl", [call(started_at="2026-10-05T10:00:00Z")])
     assert load().days == ["2026-10-05"]
-    write_calls(landing / "calls/canonical/2026/09/28/late.jsonl",
-                [call(call_id="late1", started_at="2026-09-28T23:00:00Z"),
-                 call(call_id="late2", started_at="2026-09-29T01:00:00+02:00")])
+    write_calls(
+        landing / "calls/canonical/2026/09/28/late.jsonl",
+        [
+            call(call_id="late1", started_at="2026-09-28T23:00:00Z"),
+            call(call_id="late2", started_at="2026-09-29T01:00:00+02:00"),
+        ],
+    )
     report = load()
     assert report.days == ["2026-09-28"]
-    assert con.execute("select min_day::varchar, max_day::varchar from raw.files where file_path like '%/late.jsonl'"
-                       ).fetchone() == ("2026-09-28", "2026-09-28")
+    assert con.execute(
+        "select min_day::varchar, max_day::varchar from raw.files where file_path like '%/late.jsonl'"
+    ).fetchone() == ("2026-09-28", "2026-09-28")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -131,8 +140,7 @@ def test_file_cut_mid_write_then_completed_replaces_the_partial_version(landing,
     assert (partial.rows_read, partial.rows_loaded, partial.rows_quarantined) == (4, 3, 1)
     write(path, "\n".join(records) + "\n")  # the writer finishes: same path, new content
     (complete,) = load().files
-    assert (complete.status, complete.rows_read, complete.rows_loaded, complete.rows_quarantined) == \
-        ("loaded", 5, 5, 0)
+    assert (complete.status, complete.rows_read, complete.rows_loaded, complete.rows_quarantined) == ("loaded", 5, 5, 0)
     assert [r[0] for r in _calls(con)] == ["c0", "c1", "c2", "c3", "c4"]  # no row twice
     assert quarantine(con) == []  # the cut line belonged to the old version
     assert [s for _, s, *_ in ledger(con)] == ["superseded", "loaded"]
@@ -143,8 +151,13 @@ def test_bill_rewritten_in_place_is_not_double_counted(landing, con, load):
     exports do this daily); a bill read while it was being written is completed later."""
     path = landing / "billing/focus/openai/openai-2026-10.csv"
     day1 = bill_line()
-    day2 = bill_line(ChargePeriodStart="2026-10-02T00:00:00Z", ChargePeriodEnd="2026-10-03T00:00:00Z",
-                     BilledCost="2.25", EffectiveCost="2.25", ListCost="2.25")
+    day2 = bill_line(
+        ChargePeriodStart="2026-10-02T00:00:00Z",
+        ChargePeriodEnd="2026-10-03T00:00:00Z",
+        BilledCost="2.25",
+        EffectiveCost="2.25",
+        ListCost="2.25",
+    )
     text = bill_csv([day1, day2])
     write(path, text[: text.rindex("\n", 0, len(text) - 1) + 40])  # second line cut after 40 characters
     (partial,) = load().files
@@ -166,8 +179,9 @@ def test_bill_rewritten_in_place_is_not_double_counted(landing, con, load):
     write(path, bill_csv([day1, day2_restated, day3]))  # a restatement of one closed day
     report = load()
     assert _billed(con) == Decimal("6.25") and report.days == ["2026-10-02"]
-    assert con.execute("select day::varchar, kind from raw.changed_days where built_at is null "
-                       "order by noted_at, day").fetchall()[-2:] == [("2026-10-03", "billing"), ("2026-10-02", "billing")]
+    assert con.execute(
+        "select day::varchar, kind from raw.changed_days where built_at is null order by noted_at, day"
+    ).fetchall()[-2:] == [("2026-10-03", "billing"), ("2026-10-02", "billing")]
 
 
 def test_empty_files_are_recorded_and_a_cut_parquet_is_refused(landing, con, load):
@@ -178,8 +192,11 @@ def test_empty_files_are_recorded_and_a_cut_parquet_is_refused(landing, con, loa
     report = load()
     # identity is the content: an empty CSV is "the same file" as an empty JSONL (nothing in either)
     assert {Path(f.path).name: (f.status, f.rows_read) for f in report.files} == {
-        "empty.jsonl": ("loaded", 0), "blank.jsonl": ("loaded", 0),
-        "empty.csv": ("duplicate", 0), "header-only.csv": ("loaded", 0)}
+        "empty.jsonl": ("loaded", 0),
+        "blank.jsonl": ("loaded", 0),
+        "empty.csv": ("duplicate", 0),
+        "header-only.csv": ("loaded", 0),
+    }
     write(landing / "calls/canonical/2026/10/03/empty-too.jsonl", b"")  # same (empty) content again
     assert [f.status for f in load().files if f.path.endswith("empty-too.jsonl")] == ["duplicate"]
 
@@ -198,16 +215,19 @@ def test_empty_files_are_recorded_and_a_cut_parquet_is_refused(landing, con, loa
 
 def test_latin1_bytes_quarantine_a_jsonl_line_and_refuse_a_csv(landing, con, load):
     line = json.dumps(call(call_id="c2", feature="café"), ensure_ascii=False).encode("latin-1")
-    write(landing / DAY / "calls.jsonl",
-          json.dumps(call(call_id="c1")).encode() + b"\n" + line + b"\n" + json.dumps(call(call_id="c3")).encode())
+    write(
+        landing / DAY / "calls.jsonl",
+        json.dumps(call(call_id="c1")).encode() + b"\n" + line + b"\n" + json.dumps(call(call_id="c3")).encode(),
+    )
     (result,) = load().files
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (3, 2, 1)
     ((lineno, field, reason, raw),) = con.execute("select line, field, reason, raw from raw.quarantine").fetchall()
     assert (lineno, field) == (2, "_row") and reason.startswith("not valid UTF-8")
     assert '"call_id": "c2"' in raw and "caf\ufffd" in raw  # the raw text is kept, bad byte replaced
 
-    csv_path = write(landing / "billing/focus/openai/bill.csv",
-                     bill_csv([bill_line(ChargeDescription="Crédit")]).encode("latin-1"))
+    csv_path = write(
+        landing / "billing/focus/openai/bill.csv", bill_csv([bill_line(ChargeDescription="Crédit")]).encode("latin-1")
+    )
     with pytest.raises(LoadError, match=r"bill.csv: not valid UTF-8 \(invalid continuation byte at byte \d+\)"):
         load_landing(con, landing)
     assert_nothing_lost(con)
@@ -223,7 +243,9 @@ def test_utf8_bom_is_ignored_in_jsonl_and_csv(landing, con, load):
     write(landing / "billing/focus/openai/bill.csv", bom + bill_csv([bill_line()]).encode())
     report = load()
     assert [(Path(f.path).name, f.rows_read, f.rows_loaded) for f in report.files] == [
-        ("calls.jsonl", 2, 2), ("bill.csv", 1, 1)]
+        ("calls.jsonl", 2, 2),
+        ("bill.csv", 1, 1),
+    ]
     assert con.execute('select "ChargePeriodStart"::varchar from raw.bill_lines').fetchone() == ("2026-10-01 00:00:00",)
 
 
@@ -238,18 +260,27 @@ def test_a_utf16_file_is_quarantined_line_by_line_quickly(landing, con, load):
     # n lines, plus the lone NUL byte after the last newline (UTF-16 newlines are two bytes)
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (n + 1, 0, n + 1)
     assert con.execute("select count(distinct line), min(line), max(line) from raw.quarantine").fetchone() == (
-        n + 1, 1, n + 1)
+        n + 1,
+        1,
+        n + 1,
+    )
 
 
 def test_csv_with_quoted_newlines_commas_quotes_and_crlf(landing, con, load):
-    rows = [bill_line(ChargeDescription='gpt-4o-mini, "input"\nline two'),
-            bill_line(ChargeDescription="plain", BilledCost="0.25", EffectiveCost="0.25", ListCost="0.25")]
-    write(landing / "billing/focus/openai/bill.csv", bill_csv(rows).replace("\n", "\r\n").replace(
-        'input""\r\nline', 'input""\nline'))
+    rows = [
+        bill_line(ChargeDescription='gpt-4o-mini, "input"\nline two'),
+        bill_line(ChargeDescription="plain", BilledCost="0.25", EffectiveCost="0.25", ListCost="0.25"),
+    ]
+    write(
+        landing / "billing/focus/openai/bill.csv",
+        bill_csv(rows).replace("\n", "\r\n").replace('input""\r\nline', 'input""\nline'),
+    )
     (result,) = load().files
     assert (result.rows_read, result.rows_loaded) == (2, 2)
     assert con.execute('select _line, "ChargeDescription" from raw.bill_lines order by _line').fetchall() == [
-        (2, 'gpt-4o-mini, "input"\nline two'), (4, "plain")]
+        (2, 'gpt-4o-mini, "input"\nline two'),
+        (4, "plain"),
+    ]
     assert _billed(con) == Decimal("1.75")
 
 
@@ -258,21 +289,37 @@ def test_csv_with_quoted_newlines_commas_quotes_and_crlf(landing, con, load):
 
 
 def test_new_columns_are_kept_in_extra_jsonl_and_parquet(landing, con, load):
-    write_calls(landing / DAY / "calls.jsonl", [
-        call(call_id="j1", trace_id="abc", cost_center={"team": "search"}, extra={"kept": 1}),
-        call(call_id="j2")])
-    table = pa.table({"call_id": ["p1", "p2"], "started_at": ["2026-10-01T00:00:00Z"] * 2, "provider": ["openai"] * 2,
-                      "model_requested": ["gpt-4o-mini"] * 2, "input_uncached_tokens": [10, 10],
-                      "output_tokens": [1, 1], "trace_id": ["t1", None], "sampling": [0.5, 0.25],
-                      "extra": ['{"kept": 2}', None]})
+    write_calls(
+        landing / DAY / "calls.jsonl",
+        [call(call_id="j1", trace_id="abc", cost_center={"team": "search"}, extra={"kept": 1}), call(call_id="j2")],
+    )
+    table = pa.table(
+        {
+            "call_id": ["p1", "p2"],
+            "started_at": ["2026-10-01T00:00:00Z"] * 2,
+            "provider": ["openai"] * 2,
+            "model_requested": ["gpt-4o-mini"] * 2,
+            "input_uncached_tokens": [10, 10],
+            "output_tokens": [1, 1],
+            "trace_id": ["t1", None],
+            "sampling": [0.5, 0.25],
+            "extra": ['{"kept": 2}', None],
+        }
+    )
     (landing / "calls/canonical/2026/10/02").mkdir(parents=True)
     pq.write_table(table, landing / "calls/canonical/2026/10/02/calls.parquet")
-    bill = write(landing / "billing/focus/openai/bill.csv",
-                 bill_csv([{**bill_line(), "x_Discount": "none"}], header=[*BILL_HEADER, "x_Discount"]))
+    bill = write(
+        landing / "billing/focus/openai/bill.csv",
+        bill_csv([{**bill_line(), "x_Discount": "none"}], header=[*BILL_HEADER, "x_Discount"]),
+    )
     load()
     extra = {k: json.loads(v) for k, v in con.execute("select call_id, extra from raw.calls").fetchall()}
-    assert extra == {"j1": {"kept": 1, "trace_id": "abc", "cost_center": {"team": "search"}}, "j2": {},
-                     "p1": {"kept": 2, "trace_id": "t1", "sampling": 0.5}, "p2": {"sampling": 0.25}}
+    assert extra == {
+        "j1": {"kept": 1, "trace_id": "abc", "cost_center": {"team": "search"}},
+        "j2": {},
+        "p1": {"kept": 2, "trace_id": "t1", "sampling": 0.5},
+        "p2": {"sampling": 0.25},
+    }
     # bill lines have no extra column: an unknown FOCUS column is ignored, the line loads
     assert con.execute("select count(*) from raw.bill_lines").fetchone() == (1,) and bill.exists()
 
@@ -282,80 +329,130 @@ def test_missing_columns_required_quarantine_optional_default(landing, con, load
     del no_output["output_tokens"]
     write_calls(landing / DAY / "calls.jsonl", [no_output, call(call_id="no-tenant")])
     (landing / "calls/canonical/2026/10/02").mkdir(parents=True)
-    pq.write_table(pa.table({"call_id": ["p1", "p2"], "started_at": ["2026-10-02T00:00:00Z"] * 2,
-                             "provider": ["openai"] * 2, "model_requested": ["gpt-4o-mini"] * 2,
-                             "input_uncached_tokens": [10, 10]}),  # no output_tokens column at all
-                   landing / "calls/canonical/2026/10/02/calls.parquet")
-    write(landing / "billing/focus/openai/lean.csv", bill_csv(
-        [bill_line()], header=[h for h in BILL_HEADER if h not in ("EffectiveCost", "SkuId")]))
+    pq.write_table(
+        pa.table(
+            {
+                "call_id": ["p1", "p2"],
+                "started_at": ["2026-10-02T00:00:00Z"] * 2,
+                "provider": ["openai"] * 2,
+                "model_requested": ["gpt-4o-mini"] * 2,
+                "input_uncached_tokens": [10, 10],
+            }
+        ),  # no output_tokens column at all
+        landing / "calls/canonical/2026/10/02/calls.parquet",
+    )
+    write(
+        landing / "billing/focus/openai/lean.csv",
+        bill_csv([bill_line()], header=[h for h in BILL_HEADER if h not in ("EffectiveCost", "SkuId")]),
+    )
     report = load()
     assert [(Path(f.path).name, f.rows_loaded, f.rows_quarantined) for f in report.files] == [
-        ("calls.jsonl", 1, 1), ("calls.parquet", 0, 2), ("lean.csv", 1, 0)]
-    assert quarantine(con) == [(1, "output_tokens", "missing required field"),
-                               (1, "output_tokens", "missing required field"),
-                               (2, "output_tokens", "missing required field")]
+        ("calls.jsonl", 1, 1),
+        ("calls.parquet", 0, 2),
+        ("lean.csv", 1, 0),
+    ]
+    assert quarantine(con) == [
+        (1, "output_tokens", "missing required field"),
+        (1, "output_tokens", "missing required field"),
+        (2, "output_tokens", "missing required field"),
+    ]
     assert con.execute("select tenant_id, cache_read_tokens, service_tier from raw.calls").fetchall() == [
-        ("unknown", 0, "standard")]
+        ("unknown", 0, "standard")
+    ]
     assert con.execute('select "EffectiveCost", "SkuId" from raw.bill_lines').fetchall() == [(None, "unknown")]
 
-    write(landing / "billing/focus/openai/no-amount.csv",
-          bill_csv([bill_line()], header=[h for h in BILL_HEADER if h != "BilledCost"]))
+    write(
+        landing / "billing/focus/openai/no-amount.csv",
+        bill_csv([bill_line()], header=[h for h in BILL_HEADER if h != "BilledCost"]),
+    )
     with pytest.raises(LoadError, match=r"no-amount.csv: header lacks required column\(s\) BilledCost"):
         load_landing(con, landing)
     assert_nothing_lost(con)
 
 
 def test_type_changes_cast_when_exact_and_quarantine_otherwise(landing, con, load):
-    write_calls(landing / DAY / "calls.jsonl", [
-        call(call_id="str", input_uncached_tokens="1000"),
-        call(call_id="float-int", input_uncached_tokens=1000.0),
-        call(call_id="str-float-int", output_tokens="100.00"),
-        call(call_id="fraction", input_uncached_tokens=10.5),
-        call(call_id="sci", input_uncached_tokens="1e3"),
-        call(call_id="bool", output_tokens=True),
-        call(call_id="list", output_tokens=[1]),
-        call(call_id="epoch", started_at=1790000000),
-        call(call_id=12345),  # a number where text is expected is text
-    ])
+    write_calls(
+        landing / DAY / "calls.jsonl",
+        [
+            call(call_id="str", input_uncached_tokens="1000"),
+            call(call_id="float-int", input_uncached_tokens=1000.0),
+            call(call_id="str-float-int", output_tokens="100.00"),
+            call(call_id="fraction", input_uncached_tokens=10.5),
+            call(call_id="sci", input_uncached_tokens="1e3"),
+            call(call_id="bool", output_tokens=True),
+            call(call_id="list", output_tokens=[1]),
+            call(call_id="epoch", started_at=1790000000),
+            call(call_id=12345),  # a number where text is expected is text
+        ],
+    )
     (landing / "calls/canonical/2026/10/02").mkdir(parents=True)
     epoch = pa.array([1790899200, 1790899201], pa.timestamp("s"))
-    pq.write_table(pa.table({"call_id": ["p1", "p2"], "started_at": epoch,
-                             "provider": ["openai"] * 2, "model_requested": ["gpt-4o-mini"] * 2,
-                             "input_uncached_tokens": ["10", "11"], "output_tokens": [1.0, 1.5]}),
-                   landing / "calls/canonical/2026/10/02/calls.parquet")
-    write(landing / "billing/focus/openai/bill.csv", bill_csv([
-        bill_line(BilledCost="1.5"), bill_line(BilledCost="1,234.50"), bill_line(BilledCost="$2"),
-        bill_line(ConsumedQuantity="12.5")]))
+    pq.write_table(
+        pa.table(
+            {
+                "call_id": ["p1", "p2"],
+                "started_at": epoch,
+                "provider": ["openai"] * 2,
+                "model_requested": ["gpt-4o-mini"] * 2,
+                "input_uncached_tokens": ["10", "11"],
+                "output_tokens": [1.0, 1.5],
+            }
+        ),
+        landing / "calls/canonical/2026/10/02/calls.parquet",
+    )
+    write(
+        landing / "billing/focus/openai/bill.csv",
+        bill_csv(
+            [
+                bill_line(BilledCost="1.5"),
+                bill_line(BilledCost="1,234.50"),
+                bill_line(BilledCost="$2"),
+                bill_line(ConsumedQuantity="12.5"),
+            ]
+        ),
+    )
     load()
     assert sorted(r[0] for r in _calls(con)) == ["12345", "float-int", "p1", "str", "str-float-int"]
-    assert sorted(quarantine(con)) == sorted([
-        (4, "input_uncached_tokens", "not a valid bigint: 10.5"),
-        (5, "input_uncached_tokens", "not a valid bigint: 1e3"),
-        (6, "output_tokens", "not a valid bigint: true"),
-        (7, "output_tokens", "not a valid bigint: [1]"),
-        (8, "started_at", "not a valid timestamp: 1790000000"),
-        (2, "output_tokens", "not a valid bigint: 1.5"),
-        (3, "BilledCost", "not a valid decimal(38,12): 1,234.50"),
-        (4, "BilledCost", "not a valid decimal(38,12): $2"),
-    ])
+    assert sorted(quarantine(con)) == sorted(
+        [
+            (4, "input_uncached_tokens", "not a valid bigint: 10.5"),
+            (5, "input_uncached_tokens", "not a valid bigint: 1e3"),
+            (6, "output_tokens", "not a valid bigint: true"),
+            (7, "output_tokens", "not a valid bigint: [1]"),
+            (8, "started_at", "not a valid timestamp: 1790000000"),
+            (2, "output_tokens", "not a valid bigint: 1.5"),
+            (3, "BilledCost", "not a valid decimal(38,12): 1,234.50"),
+            (4, "BilledCost", "not a valid decimal(38,12): $2"),
+        ]
+    )
     assert con.execute("select started_at::varchar from raw.calls where call_id = 'p1'").fetchone() == (
-        "2026-10-02 00:00:00",)
+        "2026-10-02 00:00:00",
+    )
     assert _billed(con) == Decimal("3.00")
 
 
 def test_negative_and_absurd_token_counts(landing, con, load):
-    write_calls(landing / DAY / "calls.jsonl", [
-        call(call_id="neg", output_tokens=-1),
-        call(call_id="neg-cache", cache_read_tokens=-5),
-        call(call_id="at-limit", input_uncached_tokens=MAX_TOKENS_PER_CALL),
-        call(call_id="over-limit", input_uncached_tokens=MAX_TOKENS_PER_CALL + 1),
-        call(call_id="overflow", output_tokens=2**64),
-        call(call_id="neg-latency", latency_ms=-3),
-        call(call_id="zero", input_uncached_tokens=0, output_tokens=0),
-    ])
-    write(landing / "billing/focus/openai/bill.csv", bill_csv([
-        bill_line(BilledCost="-0.50", EffectiveCost="-0.50", ListCost="-0.50", ChargeClass="Correction"),
-        bill_line(ConsumedQuantity="-10")]))
+    write_calls(
+        landing / DAY / "calls.jsonl",
+        [
+            call(call_id="neg", output_tokens=-1),
+            call(call_id="neg-cache", cache_read_tokens=-5),
+            call(call_id="at-limit", input_uncached_tokens=MAX_TOKENS_PER_CALL),
+            call(call_id="over-limit", input_uncached_tokens=MAX_TOKENS_PER_CALL + 1),
+            call(call_id="overflow", output_tokens=2**64),
+            call(call_id="neg-latency", latency_ms=-3),
+            call(call_id="zero", input_uncached_tokens=0, output_tokens=0),
+        ],
+    )
+    write(
+        landing / "billing/focus/openai/bill.csv",
+        bill_csv(
+            [
+                bill_line(BilledCost="-0.50", EffectiveCost="-0.50", ListCost="-0.50", ChargeClass="Correction"),
+                bill_line(ConsumedQuantity="-10"),
+            ]
+        ),
+    )
     load()
     assert sorted(r[0] for r in _calls(con)) == ["at-limit", "zero"]
     assert quarantine(con) == [
@@ -370,14 +467,22 @@ def test_negative_and_absurd_token_counts(landing, con, load):
 
 
 def test_unknown_model_and_unknown_provider_are_loaded_as_sent(landing, con, load):
-    write_calls(landing / DAY / "calls.jsonl", [
-        call(call_id="m", model_requested="acme-llm-9"),
-        call(call_id="p", provider="Acme AI", model_requested="acme-1"),
-        call(call_id="s", model_served="gpt-5-preview-unreleased")])
+    write_calls(
+        landing / DAY / "calls.jsonl",
+        [
+            call(call_id="m", model_requested="acme-llm-9"),
+            call(call_id="p", provider="Acme AI", model_requested="acme-1"),
+            call(call_id="s", model_served="gpt-5-preview-unreleased"),
+        ],
+    )
     load()
-    assert con.execute("select call_id, provider, model_requested, model_served from raw.calls order by 1"
-                       ).fetchall() == [("m", "openai", "acme-llm-9", None), ("p", "Acme AI", "acme-1", None),
-                                        ("s", "openai", "gpt-4o-mini", "gpt-5-preview-unreleased")]
+    assert con.execute(
+        "select call_id, provider, model_requested, model_served from raw.calls order by 1"
+    ).fetchall() == [
+        ("m", "openai", "acme-llm-9", None),
+        ("p", "Acme AI", "acme-1", None),
+        ("s", "openai", "gpt-4o-mini", "gpt-5-preview-unreleased"),
+    ]
 
 
 def test_duplicate_call_ids_across_and_within_files_are_all_kept_in_raw(landing, con, load):
@@ -385,8 +490,9 @@ def test_duplicate_call_ids_across_and_within_files_are_all_kept_in_raw(landing,
     write_calls(landing / DAY / "b.jsonl", [call(call_id="dup", output_tokens=3), call(call_id="solo")])
     load()
     # raw keeps every copy with its lineage; staging keeps the first loaded copy (end-to-end test)
-    assert con.execute("select output_tokens, _line from raw.calls where call_id = 'dup' order by output_tokens"
-                       ).fetchall() == [(1, 1), (2, 2), (3, 1)]
+    assert con.execute(
+        "select output_tokens, _line from raw.calls where call_id = 'dup' order by output_tokens"
+    ).fetchall() == [(1, 1), (2, 2), (3, 1)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -394,40 +500,73 @@ def test_duplicate_call_ids_across_and_within_files_are_all_kept_in_raw(landing,
 
 
 def test_timestamps_with_offsets_and_naive_ones_become_utc(landing, con, load):
-    stamps = {"z": "2026-10-01T12:00:00Z", "plus0": "2026-10-01T12:00:00+00:00", "plus2": "2026-10-01T14:00:00+02:00",
-              "minus5": "2026-10-01T07:00:00-05:00", "plus0545": "2026-10-01T17:45:00+05:45",
-              "naive": "2026-10-01T12:00:00", "naive-space": "2026-10-01 12:00:00",
-              "micros": "2026-10-01T12:00:00.123456Z",
-              "date-only": "2026-10-01", "words": "Oct 1 2026", "hour25": "2026-10-01T25:00:00Z"}
+    stamps = {
+        "z": "2026-10-01T12:00:00Z",
+        "plus0": "2026-10-01T12:00:00+00:00",
+        "plus2": "2026-10-01T14:00:00+02:00",
+        "minus5": "2026-10-01T07:00:00-05:00",
+        "plus0545": "2026-10-01T17:45:00+05:45",
+        "naive": "2026-10-01T12:00:00",
+        "naive-space": "2026-10-01 12:00:00",
+        "micros": "2026-10-01T12:00:00.123456Z",
+        "date-only": "2026-10-01",
+        "words": "Oct 1 2026",
+        "hour25": "2026-10-01T25:00:00Z",
+    }
     write_calls(landing / DAY / "calls.jsonl", [call(call_id=k, started_at=v) for k, v in stamps.items()])
     load()
     got = dict(con.execute("select call_id, started_at::varchar from raw.calls").fetchall())
-    assert got == {"z": "2026-10-01 12:00:00", "plus0": "2026-10-01 12:00:00", "plus2": "2026-10-01 12:00:00",
-                   "minus5": "2026-10-01 12:00:00", "plus0545": "2026-10-01 12:00:00",
-                   "naive": "2026-10-01 12:00:00", "naive-space": "2026-10-01 12:00:00",
-                   "micros": "2026-10-01 12:00:00.123456", "date-only": "2026-10-01 00:00:00"}
-    assert quarantine(con) == [(10, "started_at", "not a valid timestamp: Oct 1 2026"),
-                               (11, "started_at", "not a valid timestamp: 2026-10-01T25:00:00Z")]
+    assert got == {
+        "z": "2026-10-01 12:00:00",
+        "plus0": "2026-10-01 12:00:00",
+        "plus2": "2026-10-01 12:00:00",
+        "minus5": "2026-10-01 12:00:00",
+        "plus0545": "2026-10-01 12:00:00",
+        "naive": "2026-10-01 12:00:00",
+        "naive-space": "2026-10-01 12:00:00",
+        "micros": "2026-10-01 12:00:00.123456",
+        "date-only": "2026-10-01 00:00:00",
+    }
+    assert quarantine(con) == [
+        (10, "started_at", "not a valid timestamp: Oct 1 2026"),
+        (11, "started_at", "not a valid timestamp: 2026-10-01T25:00:00Z"),
+    ]
 
 
 def test_calls_at_235959_and_000000_utc_fall_on_their_utc_day(landing, con, load):
-    write_calls(landing / DAY / "calls.jsonl", [
-        call(call_id="last", started_at="2026-10-01T23:59:59Z"),
-        call(call_id="last-micro", started_at="2026-10-01T23:59:59.999999Z"),
-        call(call_id="first", started_at="2026-10-02T00:00:00Z"),
-        call(call_id="local-late", started_at="2026-10-01T20:00:00-04:00"),  # 2026-10-02 00:00 UTC
-        call(call_id="local-early", started_at="2026-10-02T01:59:59+02:00"),  # 2026-10-01 23:59:59 UTC
-    ])
-    write(landing / "billing/focus/openai/bill.csv", bill_csv([
-        bill_line(ChargePeriodStart="2026-10-01T00:00:00Z", ChargePeriodEnd="2026-10-02T00:00:00Z"),
-        bill_line(ChargePeriodStart="2026-10-02T00:00:00+00:00", ChargePeriodEnd="2026-10-03T00:00:00Z")]))
+    write_calls(
+        landing / DAY / "calls.jsonl",
+        [
+            call(call_id="last", started_at="2026-10-01T23:59:59Z"),
+            call(call_id="last-micro", started_at="2026-10-01T23:59:59.999999Z"),
+            call(call_id="first", started_at="2026-10-02T00:00:00Z"),
+            call(call_id="local-late", started_at="2026-10-01T20:00:00-04:00"),  # 2026-10-02 00:00 UTC
+            call(call_id="local-early", started_at="2026-10-02T01:59:59+02:00"),  # 2026-10-01 23:59:59 UTC
+        ],
+    )
+    write(
+        landing / "billing/focus/openai/bill.csv",
+        bill_csv(
+            [
+                bill_line(ChargePeriodStart="2026-10-01T00:00:00Z", ChargePeriodEnd="2026-10-02T00:00:00Z"),
+                bill_line(ChargePeriodStart="2026-10-02T00:00:00+00:00", ChargePeriodEnd="2026-10-03T00:00:00Z"),
+            ]
+        ),
+    )
     report = load()
     days = dict(con.execute("select call_id, started_at::date::varchar from raw.calls").fetchall())
-    assert days == {"last": "2026-10-01", "last-micro": "2026-10-01", "first": "2026-10-02",
-                    "local-late": "2026-10-02", "local-early": "2026-10-01"}
+    assert days == {
+        "last": "2026-10-01",
+        "last-micro": "2026-10-01",
+        "first": "2026-10-02",
+        "local-late": "2026-10-02",
+        "local-early": "2026-10-01",
+    }
     assert report.days == ["2026-10-01", "2026-10-02"]
     assert con.execute('select "ChargePeriodStart"::date::varchar from raw.bill_lines order by 1').fetchall() == [
-        ("2026-10-01",), ("2026-10-02",)]
+        ("2026-10-01",),
+        ("2026-10-02",),
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -435,21 +574,38 @@ def test_calls_at_235959_and_000000_utc_fall_on_their_utc_day(landing, con, load
 
 
 def test_corrections_refunds_and_credits_stay_separate_lines_and_sum_exactly(landing, con, load):
-    rows = [bill_line(BilledCost="10.00"),
-            bill_line(ChargeClass="Correction", ChargeDescription="re-rated usage of 2026-09-30",
-                      ChargePeriodStart="2026-09-30T00:00:00Z", ChargePeriodEnd="2026-10-01T00:00:00Z",
-                      BilledCost="-1.25"),
-            bill_line(ChargeCategory="Credit", SkuId="refund", ChargeDescription="refund", BilledCost="-2.50",
-                      x_Model="unknown", x_TokenBucket="unknown"),
-            bill_line(ChargeCategory="Adjustment", SkuId="rounding", BilledCost="0.000000000001"),
-            bill_line(ChargeCategory="Tax", SkuId="vat", BilledCost="0.99")]
+    rows = [
+        bill_line(BilledCost="10.00"),
+        bill_line(
+            ChargeClass="Correction",
+            ChargeDescription="re-rated usage of 2026-09-30",
+            ChargePeriodStart="2026-09-30T00:00:00Z",
+            ChargePeriodEnd="2026-10-01T00:00:00Z",
+            BilledCost="-1.25",
+        ),
+        bill_line(
+            ChargeCategory="Credit",
+            SkuId="refund",
+            ChargeDescription="refund",
+            BilledCost="-2.50",
+            x_Model="unknown",
+            x_TokenBucket="unknown",
+        ),
+        bill_line(ChargeCategory="Adjustment", SkuId="rounding", BilledCost="0.000000000001"),
+        bill_line(ChargeCategory="Tax", SkuId="vat", BilledCost="0.99"),
+    ]
     write(landing / "billing/focus/openai/openai-2026-10.csv", bill_csv(rows))
     report = load()
     assert report.files[0].rows_loaded == 5
-    assert con.execute('select "ChargeCategory", "ChargeClass", "BilledCost" from raw.bill_lines order by _line'
-                       ).fetchall() == [("Usage", "", Decimal("10")), ("Usage", "Correction", Decimal("-1.25")),
-                                        ("Credit", "", Decimal("-2.5")), ("Adjustment", "", Decimal("1E-12")),
-                                        ("Tax", "", Decimal("0.99"))]
+    assert con.execute(
+        'select "ChargeCategory", "ChargeClass", "BilledCost" from raw.bill_lines order by _line'
+    ).fetchall() == [
+        ("Usage", "", Decimal("10")),
+        ("Usage", "Correction", Decimal("-1.25")),
+        ("Credit", "", Decimal("-2.5")),
+        ("Adjustment", "", Decimal("1E-12")),
+        ("Tax", "", Decimal("0.99")),
+    ]
     assert _billed(con) == Decimal("7.240000000001")
     # the correction of September is in October's file: the days touched reach back to it
     assert report.days == ["2026-09-30", "2026-10-01"]
@@ -460,8 +616,16 @@ def test_corrections_refunds_and_credits_stay_separate_lines_and_sum_exactly(lan
 
 
 def test_file_names_with_quotes_spaces_dots_and_sql(landing, con, load):
-    names = ["it's \"quoted\".jsonl", "with  spaces .jsonl", "x..y.jsonl", "a'; drop table raw.calls; --.jsonl",
-             "%_?*[1].jsonl", "ünïcødé 📞.jsonl", "line\nbreak.jsonl", "$(touch pwned).jsonl"]
+    names = [
+        'it\'s "quoted".jsonl',
+        "with  spaces .jsonl",
+        "x..y.jsonl",
+        "a'; drop table raw.calls; --.jsonl",
+        "%_?*[1].jsonl",
+        "ünïcødé 📞.jsonl",
+        "line\nbreak.jsonl",
+        "$(touch pwned).jsonl",
+    ]
     folder = landing / "calls/canonical/2026/10/01/o'brien; select 1"
     for i, name in enumerate(names):
         write_calls(folder / name, [call(call_id=f"c{i}"), "{broken" if i == 3 else call(call_id=f"d{i}")])
@@ -510,8 +674,13 @@ def test_a_file_of_an_unknown_kind_stops_the_load_with_its_name(landing, con, lo
     write_calls(landing / DAY / "a.jsonl", [call(call_id="c1")])
     write(landing / "calls/canonical/notes.txt", "not data")
     write_calls(landing / "calls/canonical/z.jsonl", [call(call_id="c2")])
-    with pytest.raises(LoadError, match=r"notes.txt: no adapter for calls/canonical files ending in '.txt' "
-                                        r"\(supported: .json, .jsonl, .parquet\)"):
+    with pytest.raises(
+        LoadError,
+        match=(
+            r"notes.txt: no adapter for calls/canonical files ending in '.txt' "
+            r"\(supported: .json, .jsonl, .parquet\)"
+        ),
+    ):
         load_landing(con, landing)
     assert_nothing_lost(con)  # files before it (in path order) are committed, the ones after wait
     assert [r[0] for r in _calls(con)] == ["c1"]
@@ -553,8 +722,9 @@ print("done", sum(f.rows_loaded for f in report.files), flush=True)
 
 
 def _big_calls(path: Path, n: int, prefix: str = "big") -> Path:
-    return write(path, "".join(json.dumps(call(call_id=f"{prefix}-{i}", output_tokens=i % 100)) + "\n"
-                               for i in range(n)))
+    return write(
+        path, "".join(json.dumps(call(call_id=f"{prefix}-{i}", output_tokens=i % 100)) + "\n" for i in range(n))
+    )
 
 
 def test_loader_killed_mid_file_commits_nothing_of_it_and_the_rerun_loads_it_whole(landing, tmp_path):
@@ -564,8 +734,12 @@ def test_loader_killed_mid_file_commits_nothing_of_it_and_the_rerun_loads_it_who
     load_landing(con, landing)
     con.close()
     _big_calls(landing / DAY / "b-big.jsonl", 300_000)
-    proc = subprocess.Popen([sys.executable, "-c", _LOAD_SCRIPT, str(warehouse), str(landing)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _LOAD_SCRIPT, str(warehouse), str(landing)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout.readline().strip() == "connected"
         time.sleep(0.8)  # inside the big file's transaction (it takes a few seconds)
@@ -582,8 +756,9 @@ def test_loader_killed_mid_file_commits_nothing_of_it_and_the_rerun_loads_it_who
         assert con.execute("select count(*) from raw.calls").fetchone() == (1,)
         report = load_landing(con, landing)
         assert_nothing_lost(con, report)
-        assert con.execute("select count(*), sum(output_tokens) from raw.calls where call_id like 'big-%'"
-                           ).fetchone() == (300_000, sum(i % 100 for i in range(300_000)))
+        assert con.execute(
+            "select count(*), sum(output_tokens) from raw.calls where call_id like 'big-%'"
+        ).fetchone() == (300_000, sum(i % 100 for i in range(300_000)))
     finally:
         con.close()
 
@@ -595,8 +770,13 @@ def _load_with_file_size_limit(warehouse: Path, landing: Path, limit: int) -> su
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    return subprocess.run([sys.executable, "-c", _LOAD_SCRIPT, str(warehouse), str(landing)], capture_output=True,
-                          text=True, timeout=300, preexec_fn=limit_writes)
+    return subprocess.run(
+        [sys.executable, "-c", _LOAD_SCRIPT, str(warehouse), str(landing)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=limit_writes,
+    )
 
 
 def test_disk_full_while_loading_fails_the_load_and_loses_nothing(landing, tmp_path):
@@ -610,8 +790,9 @@ def test_disk_full_while_loading_fails_the_load_and_loses_nothing(landing, tmp_p
     _big_calls(landing / DAY / "b-big.jsonl", 100_000)
     failed = _load_with_file_size_limit(warehouse, landing, size + 256 * 1024)
     assert failed.returncode != 0
-    assert "File too large" in failed.stderr or "No space" in failed.stderr or "IO Error" in failed.stderr, \
+    assert "File too large" in failed.stderr or "No space" in failed.stderr or "IO Error" in failed.stderr, (
         failed.stderr[-2000:]
+    )
     con = connect(warehouse)  # space is back: the warehouse opens, the small file is intact
     try:
         assert_nothing_lost(con)

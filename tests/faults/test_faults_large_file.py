@@ -15,11 +15,13 @@ import pytest
 
 LINES = 800_000  # x ~380 bytes = ~303 MB
 MEMORY_LIMIT = "256MB"
-_TEMPLATE = ('{"call_id":"big-%09d","started_at":"2026-10-01T%02d:%02d:%02dZ","provider":"openai",'
-             '"billing_account":"proj_prod","model_requested":"gpt-4o-mini","environment":"prod","region":"us",'
-             '"tenant_id":"t%03d","user_id":"u%05d","feature":"chat_assistant","prompt_template":"chat",'
-             '"prompt_version":"v3","input_uncached_tokens":%d,"cache_read_tokens":0,"output_tokens":%d,'
-             '"latency_ms":%d}\n')
+_TEMPLATE = (
+    '{"call_id":"big-%09d","started_at":"2026-10-01T%02d:%02d:%02dZ","provider":"openai",'
+    '"billing_account":"proj_prod","model_requested":"gpt-4o-mini","environment":"prod","region":"us",'
+    '"tenant_id":"t%03d","user_id":"u%05d","feature":"chat_assistant","prompt_template":"chat",'
+    '"prompt_version":"v3","input_uncached_tokens":%d,"cache_read_tokens":0,"output_tokens":%d,'
+    '"latency_ms":%d}\n'
+)
 
 _CHILD = r"""
 import json, resource, sys, time
@@ -45,10 +47,23 @@ def _write_big(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w") as handle:
         for start in range(0, LINES, 100_000):
-            handle.write("".join(
-                _TEMPLATE % (i, (i // 3600) % 24, (i // 60) % 60, i % 60, i % 50, i % 9973, 100 + i % 900,
-                             10 + i % 90, 200 + i % 1000)
-                for i in range(start, min(start + 100_000, LINES))))
+            handle.write(
+                "".join(
+                    _TEMPLATE
+                    % (
+                        i,
+                        (i // 3600) % 24,
+                        (i // 60) % 60,
+                        i % 60,
+                        i % 50,
+                        i % 9973,
+                        100 + i % 900,
+                        10 + i % 90,
+                        200 + i % 1000,
+                    )
+                    for i in range(start, min(start + 100_000, LINES))
+                )
+            )
 
 
 @pytest.mark.slow
@@ -58,14 +73,20 @@ def test_a_300mb_file_loads_under_a_256mb_duckdb_memory_limit(tmp_path):
     size_mb = path.stat().st_size / 1e6
     assert 280 < size_mb < 330
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", _CHILD, str(tmp_path / "wh.duckdb"), str(tmp_path / "landing")],
-                          env={**os.environ, "FINOPS_DUCKDB_MEMORY_LIMIT": MEMORY_LIMIT},
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(tmp_path / "wh.duckdb"), str(tmp_path / "landing")],
+        env={**os.environ, "FINOPS_DUCKDB_MEMORY_LIMIT": MEMORY_LIMIT},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     wall = time.monotonic() - started
     assert done.returncode == 0, done.stderr[-3000:]
     got = json.loads(done.stdout.strip().splitlines()[-1])  # DuckDB may draw a progress bar before it
-    print(f"\n{size_mb:.0f} MB JSONL, memory_limit {got['limit']}: loaded in {got['seconds']:.1f} s "
-          f"(child {wall:.1f} s), peak RSS {got['peak_rss_mb']:.0f} MB")
+    print(
+        f"\n{size_mb:.0f} MB JSONL, memory_limit {got['limit']}: loaded in {got['seconds']:.1f} s "
+        f"(child {wall:.1f} s), peak RSS {got['peak_rss_mb']:.0f} MB"
+    )
     assert got["limit"].replace(" ", "") in ("244.1MiB", "256.0MB", "256MB"), got["limit"]
     assert got["rows"] == [LINES, LINES, 0] and tuple(got["ledger"]) == (LINES, LINES, 0)
     assert got["raw"] == [LINES, sum(100 + i % 900 for i in range(LINES)), sum(10 + i % 90 for i in range(LINES))]

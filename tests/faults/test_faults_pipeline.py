@@ -44,8 +44,8 @@ import pytest
 
 import serving.publish as publish_mod
 from demo.generate import generate
-from serving.publish import PublishError, publish
 from ingest.warehouse import run_lock, run_lock_path
+from serving.publish import PublishError, publish
 from tests.conftest import Workspace
 from tests.faults.kit import bill_csv, bill_line, call, write, write_calls
 
@@ -67,8 +67,10 @@ from raw.files
 """
 DAY_ROWS = "select * exclude (source_file_id) from marts.fct_llm_calls where call_day = ? order by call_id"
 DAY_COST = "select * from marts.fct_cost_daily where cost_day = ? order by all"
-STATUSES = ("select period_grain, period_start::varchar, provider, billing_account, reconciliation_status "
-            "from marts.fct_reconciliation order by all")
+STATUSES = (
+    "select period_grain, period_start::varchar, provider, billing_account, reconciliation_status "
+    "from marts.fct_reconciliation order by all"
+)
 LATE_CALLS = 4
 EDGE_DAYS = {"edge-last": START, "edge-naive": START, "edge-first": END, "edge-offset": END}
 
@@ -93,10 +95,16 @@ class Run:
     def __init__(self, ws: Workspace, start: str, end: str) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "dagster_project.cli", "materialize", "--start", start, "--end", end],
-            env=ws.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+            env=ws.env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
         self.lines: list[str] = []
-        self._pump = threading.Thread(target=lambda: self.lines.extend(iter(self.proc.stdout.readline, "")),
-                                      daemon=True)
+        self._pump = threading.Thread(
+            target=lambda: self.lines.extend(iter(self.proc.stdout.readline, "")), daemon=True
+        )
         self._pump.start()
 
     @property
@@ -126,7 +134,7 @@ def _group_alive(pgid: int) -> list[int]:
             text = stat.read_text()
         except OSError:
             continue
-        fields = text[text.rindex(")") + 2:].split()
+        fields = text[text.rindex(")") + 2 :].split()
         if int(fields[2]) == pgid and fields[0] != "Z":
             alive.append(int(stat.parent.name))
     return alive
@@ -144,16 +152,25 @@ def _serving(ws: Workspace) -> dict:
         meta = dict(con.execute("select schema_name || '.' || table_name, row_count from meta.published").fetchall())
         counts = {name: con.execute(f"select count(*) from {name}").fetchone()[0] for name in meta}
         published_at = con.execute("select max(published_at) from meta.published").fetchone()[0]
-        return {"meta_matches": meta == counts and "marts.fct_cost_daily" in meta, "published_at": published_at,
-                "totals": _totals(con)}
+        return {
+            "meta_matches": meta == counts and "marts.fct_cost_daily" in meta,
+            "published_at": published_at,
+            "totals": _totals(con),
+        }
     finally:
         con.close()
 
 
 def _ledger(ws: Workspace) -> dict:
     bad, files, raw_rows, loaded, quarantined, counted_q = ws.query(LEDGER)[0]
-    return {"bad_files": bad, "files": files, "raw_rows": raw_rows, "rows_loaded": loaded,
-            "quarantine_rows": quarantined, "rows_quarantined": counted_q}
+    return {
+        "bad_files": bad,
+        "files": files,
+        "raw_rows": raw_rows,
+        "rows_loaded": loaded,
+        "quarantine_rows": quarantined,
+        "rows_quarantined": counted_q,
+    }
 
 
 def _assert_ledger(ledger: dict) -> None:
@@ -168,14 +185,19 @@ def _expected_billed(manifest: dict, *extra: str) -> Decimal:
 
 def _bill_total(ws: Workspace, day: str) -> Decimal:
     """What the vendor billed for a UTC day, every line, from raw.bill_lines (a file loaded once)."""
-    return ws.query('select coalesce(sum("BilledCost"), 0) from raw.bill_lines where "ChargePeriodStart"::date = ?',
-                    [day])[0][0]
+    return ws.query(
+        'select coalesce(sum("BilledCost"), 0) from raw.bill_lines where "ChargePeriodStart"::date = ?', [day]
+    )[0][0]
 
 
-MONTHS = ("select period_start::varchar, sum(billed_total_cost) from marts.fct_reconciliation "
-          "where period_grain = 'month' group by 1 order by 1")
-MONTHS_FROM_DAYS = ("select strftime(period_start, '%Y-%m-01'), sum(billed_total_cost) from marts.fct_reconciliation "
-                    "where period_grain = 'day' group by 1 order by 1")
+MONTHS = (
+    "select period_start::varchar, sum(billed_total_cost) from marts.fct_reconciliation "
+    "where period_grain = 'month' group by 1 order by 1"
+)
+MONTHS_FROM_DAYS = (
+    "select strftime(period_start, '%Y-%m-01'), sum(billed_total_cost) from marts.fct_reconciliation "
+    "where period_grain = 'day' group by 1 order by 1"
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,15 +241,34 @@ def _restore(base: Base, ws: Workspace, kind: str) -> list[Path]:
 
 def _correction_bill(ws: Workspace) -> Path:
     """A correction (re-rated usage) and a refund for MIDDLE, a day that is already built."""
-    return write(ws.landing / "billing" / "focus" / "openai" / "openai-2026-10-corrections.csv", bill_csv([
-        bill_line(ChargePeriodStart=f"{MIDDLE}T00:00:00Z", ChargePeriodEnd=f"{END}T00:00:00Z",
-                  ChargeClass="Correction", ChargeDescription="re-rated gpt-4o-mini input", BilledCost="-0.40",
-                  EffectiveCost="-0.40", ListCost="-0.40"),
-        bill_line(ChargePeriodStart=f"{MIDDLE}T00:00:00Z", ChargePeriodEnd=f"{END}T00:00:00Z",
-                  ChargeCategory="Credit", SkuId="refund", ChargeDescription="refund of an outage",
-                  BilledCost="-1.00", EffectiveCost="-1.00", ListCost="0.00", x_Model="unknown",
-                  x_TokenBucket="unknown"),
-    ]))
+    return write(
+        ws.landing / "billing" / "focus" / "openai" / "openai-2026-10-corrections.csv",
+        bill_csv(
+            [
+                bill_line(
+                    ChargePeriodStart=f"{MIDDLE}T00:00:00Z",
+                    ChargePeriodEnd=f"{END}T00:00:00Z",
+                    ChargeClass="Correction",
+                    ChargeDescription="re-rated gpt-4o-mini input",
+                    BilledCost="-0.40",
+                    EffectiveCost="-0.40",
+                    ListCost="-0.40",
+                ),
+                bill_line(
+                    ChargePeriodStart=f"{MIDDLE}T00:00:00Z",
+                    ChargePeriodEnd=f"{END}T00:00:00Z",
+                    ChargeCategory="Credit",
+                    SkuId="refund",
+                    ChargeDescription="refund of an outage",
+                    BilledCost="-1.00",
+                    EffectiveCost="-1.00",
+                    ListCost="0.00",
+                    x_Model="unknown",
+                    x_TokenBucket="unknown",
+                ),
+            ]
+        ),
+    )
 
 
 def chain_kill(base: Base, root: Path) -> dict:
@@ -265,17 +306,28 @@ def chain_kill(base: Base, root: Path) -> dict:
     obs["statuses"] = ws.query(STATUSES)
     obs["months"], obs["months_from_days"] = ws.query(MONTHS), ws.query(MONTHS_FROM_DAYS)
     obs["billed"] = {d: _bill_total(ws, d) for d in (START, MIDDLE, END)}
-    obs["call_days"] = ws.query("select count(*) filter (where call_day <> started_at::date), "
-                                "min(started_at)::varchar, max(started_at)::varchar from marts.fct_llm_calls "
-                                "where call_day = ?", [MIDDLE])[0]
+    obs["call_days"] = ws.query(
+        "select count(*) filter (where call_day <> started_at::date), "
+        "min(started_at)::varchar, max(started_at)::varchar from marts.fct_llm_calls "
+        "where call_day = ?",
+        [MIDDLE],
+    )[0]
 
     # then a correction for an already built day arrives, and the next daily run comes
     _correction_bill(ws)
     obs["correction_daily"] = ws.materialize(END, END)
     obs["after_correction_daily"] = {
-        "ledger": _ledger(ws), "serving": _serving(ws), "middle_cost": ws.query(DAY_COST, [MIDDLE]),
-        "middle_kinds": dict(ws.query("select cost_kind, sum(attributed_billed_cost) from marts.fct_cost_daily "
-                                      "where cost_day = ? and cost_kind <> 'usage' group by 1", [MIDDLE]))}
+        "ledger": _ledger(ws),
+        "serving": _serving(ws),
+        "middle_cost": ws.query(DAY_COST, [MIDDLE]),
+        "middle_kinds": dict(
+            ws.query(
+                "select cost_kind, sum(attributed_billed_cost) from marts.fct_cost_daily "
+                "where cost_day = ? and cost_kind <> 'usage' group by 1",
+                [MIDDLE],
+            )
+        ),
+    }
     return obs
 
 
@@ -286,10 +338,15 @@ def chain_late(base: Base, root: Path) -> dict:
     _restore(base, ws, "billing")
     obs["bill_first"] = ws.materialize(END, END)
     obs["after_bill_first"] = {
-        "kinds": dict(ws.query("select cost_kind, sum(attributed_billed_cost) from marts.fct_cost_daily "
-                               "where cost_day = ? group by 1", [END])),
+        "kinds": dict(
+            ws.query(
+                "select cost_kind, sum(attributed_billed_cost) from marts.fct_cost_daily where cost_day = ? group by 1",
+                [END],
+            )
+        ),
         "statuses": [r for r in ws.query(STATUSES) if r[1].startswith("2026-11")],
-        "ledger": _ledger(ws), "serving": _serving(ws),
+        "ledger": _ledger(ws),
+        "serving": _serving(ws),
     }
     # 2. the calls arrive, with a late file for START and re-sent copies; the daily run again
     _restore(base, ws, "calls")
@@ -297,20 +354,39 @@ def chain_late(base: Base, root: Path) -> dict:
     (first_file,) = canonical.rglob(f"calls-{START}.jsonl")
     original = json.loads(first_file.read_text().splitlines()[0])
     obs["original"] = original
-    late = [call(call_id=f"late-{i}", started_at=f"{START}T12:00:0{i}Z", tenant_id="t001", feature="chat_assistant",
-                 environment="prod") for i in range(LATE_CALLS)]
+    late = [
+        call(
+            call_id=f"late-{i}",
+            started_at=f"{START}T12:00:0{i}Z",
+            tenant_id="t001",
+            feature="chat_assistant",
+            environment="prod",
+        )
+        for i in range(LATE_CALLS)
+    ]
     late += [
         {**original, "output_tokens": original["output_tokens"] + 1000},  # same call id, other tokens
         call(call_id="late-unknown-model", model_requested="acme-llm-9", started_at=f"{START}T13:00:00Z"),
-        call(call_id="late-unknown-provider", provider="acme", billing_account="acme-main",
-             model_requested="acme-1", started_at=f"{START}T14:00:00Z"),
+        call(
+            call_id="late-unknown-provider",
+            provider="acme",
+            billing_account="acme-main",
+            model_requested="acme-1",
+            started_at=f"{START}T14:00:00Z",
+        ),
     ]
-    late += [call(call_id="edge-last", started_at=f"{START}T23:59:59.999999Z"),  # the last instant of START
-             call(call_id="edge-naive", started_at=f"{START} 23:00:00")]  # naive: UTC
+    late += [
+        call(call_id="edge-last", started_at=f"{START}T23:59:59.999999Z"),  # the last instant of START
+        call(call_id="edge-naive", started_at=f"{START} 23:00:00"),
+    ]  # naive: UTC
     write_calls(canonical / "2026" / "10" / "30" / "late-calls.jsonl", late)
-    write_calls(canonical / "2026" / "11" / "01" / "edge-calls.jsonl", [
-        call(call_id="edge-first", started_at=f"{END}T00:00:00Z"),  # the first instant of END (and November)
-        call(call_id="edge-offset", started_at=f"{MIDDLE}T20:00:00-04:00")])  # = END 00:00 UTC
+    write_calls(
+        canonical / "2026" / "11" / "01" / "edge-calls.jsonl",
+        [
+            call(call_id="edge-first", started_at=f"{END}T00:00:00Z"),  # the first instant of END (and November)
+            call(call_id="edge-offset", started_at=f"{MIDDLE}T20:00:00-04:00"),
+        ],
+    )  # = END 00:00 UTC
     (middle_file,) = canonical.rglob(f"calls-{MIDDLE}.*")
     shutil.copy(middle_file, middle_file.with_name("copy of " + middle_file.name))
     (anthropic_bill,) = (ws.landing / "billing" / "focus" / "anthropic").glob("*-2026-10.csv")
@@ -318,13 +394,20 @@ def chain_late(base: Base, root: Path) -> dict:
     obs["daily"] = ws.materialize(END, END)
     obs["after_daily"] = {
         "end_calls": ws.query("select count(*) from marts.fct_llm_calls where call_day = ?", [END])[0][0],
-        "end_kinds": dict(ws.query("select cost_kind, sum(attributed_billed_cost) from marts.fct_cost_daily "
-                                   "where cost_day = ? group by 1", [END])),
-        "start_rows": ws.query(DAY_ROWS, [START]), "start_cost": ws.query(DAY_COST, [START]),
-        "start_billed": ws.query("select sum(attributed_billed_cost) from marts.fct_cost_daily where cost_day = ?",
-                                 [START])[0][0],
+        "end_kinds": dict(
+            ws.query(
+                "select cost_kind, sum(attributed_billed_cost) from marts.fct_cost_daily where cost_day = ? group by 1",
+                [END],
+            )
+        ),
+        "start_rows": ws.query(DAY_ROWS, [START]),
+        "start_cost": ws.query(DAY_COST, [START]),
+        "start_billed": ws.query(
+            "select sum(attributed_billed_cost) from marts.fct_cost_daily where cost_day = ?", [START]
+        )[0][0],
         "late_calls": ws.query("select count(*) from marts.fct_llm_calls where call_id like 'late-%'")[0][0],
-        "ledger": _ledger(ws), "serving": _serving(ws),
+        "ledger": _ledger(ws),
+        "serving": _serving(ws),
     }
     # 3. a correction and a refund for MIDDLE arrive; an operator rebuilds the old days by hand
     _correction_bill(ws)
@@ -369,8 +452,9 @@ def test_a_bill_arriving_before_its_calls_awaits_them_then_is_allocated(base, ch
     assert "usage" not in seen["kinds"] and sum(seen["kinds"].values()) == billed_end  # all visible, none on calls
     # a bill without its calls is awaited (within the grace), not a failure: published; the account whose bill
     # is above the $1 materiality floor waits for its calls, the others are within the floor
-    assert {(grain, account, status) for grain, _, _, account, status in seen["statuses"]
-            if status != "reconciled"} == {("day", "wrk_prod", "awaiting_calls"), ("month", "wrk_prod", "awaiting_calls")}
+    assert {
+        (grain, account, status) for grain, _, _, account, status in seen["statuses"] if status != "reconciled"
+    } == {("day", "wrk_prod", "awaiting_calls"), ("month", "wrk_prod", "awaiting_calls")}
     _assert_ledger(seen["ledger"])
     assert seen["serving"]["meta_matches"] and seen["serving"]["published_at"] > _serving(base.ws)["published_at"]
     daily = late["daily"]
@@ -439,8 +523,10 @@ def test_late_file_for_an_old_day_is_rebuilt_by_the_next_daily_run(base, chains)
     daily = late["daily"]  # the first run after the late file arrived: today's, and it succeeds
     assert daily.returncode == 0, daily.stdout[-4000:] + daily.stderr[-4000:]
     log = daily.stdout + daily.stderr
-    assert f"calls rows changed on 1 day(s) before this run's window ({START} .. {START}): " \
-           "the run rebuilds those within the lookback" in log
+    assert (
+        f"calls rows changed on 1 day(s) before this run's window ({START} .. {START}): "
+        "the run rebuilds those within the lookback" in log
+    )
     assert f"dbt build for UTC days [{START}, 2026-11-02): partition [{END}, 2026-11-02) plus 1 earlier day(s)" in log
     # the old day is rebuilt by that same run: the late calls share its bill
     after = late["after_daily"]
@@ -449,8 +535,13 @@ def test_late_file_for_an_old_day_is_rebuilt_by_the_next_daily_run(base, chains)
     assert after["start_billed"] == _bill_total(base.ws, START)  # more calls share the same bill
     _assert_ledger(after["ledger"])
     ws = late["ws"]
-    assert ws.query("select count(*) from marts.fct_llm_calls where call_id like 'late-%' and provider = 'openai' "
-                    "and is_priced and attributed_billed_cost > 0")[0][0] == LATE_CALLS
+    assert (
+        ws.query(
+            "select count(*) from marts.fct_llm_calls where call_id like 'late-%' and provider = 'openai' "
+            "and is_priced and attributed_billed_cost > 0"
+        )[0][0]
+        == LATE_CALLS
+    )
     assert {row[4] for row in late["statuses"] if row[2] != "acme"} == {"reconciled"}
 
 
@@ -469,29 +560,39 @@ def test_a_late_correction_for_a_built_day_is_rebuilt_by_the_next_daily_run(chai
 
 def test_calls_at_the_edges_of_utc_days_and_with_offsets_land_on_their_utc_day(chains):
     ws = chains["late"]["ws"]
-    rows = ws.query("select call_id, call_day::varchar, started_at::varchar, attributed_billed_cost > 0 "
-                    "from marts.fct_llm_calls where call_id like 'edge-%' order by 1")
+    rows = ws.query(
+        "select call_id, call_day::varchar, started_at::varchar, attributed_billed_cost > 0 "
+        "from marts.fct_llm_calls where call_id like 'edge-%' order by 1"
+    )
     assert {c: d for c, d, _, _ in rows} == EDGE_DAYS
     assert {c: t for c, _, t, _ in rows} == {
-        "edge-first": "2026-11-01 00:00:00", "edge-last": "2026-10-30 23:59:59.999999",
-        "edge-naive": "2026-10-30 23:00:00", "edge-offset": "2026-11-01 00:00:00"}
+        "edge-first": "2026-11-01 00:00:00",
+        "edge-last": "2026-10-30 23:59:59.999999",
+        "edge-naive": "2026-10-30 23:00:00",
+        "edge-offset": "2026-11-01 00:00:00",
+    }
     assert all(billed for *_, billed in rows)  # each got its share of its own day's bill
 
 
 def test_duplicate_call_ids_across_files_keep_the_first_loaded_copy(base, chains):
     late = chains["late"]
     original = late["original"]
-    assert late["ws"].query("select count(*), max(output_tokens) from marts.fct_llm_calls where call_id = ?",
-                            [original["call_id"]]) == [(1, original["output_tokens"])]
+    assert late["ws"].query(
+        "select count(*), max(output_tokens) from marts.fct_llm_calls where call_id = ?", [original["call_id"]]
+    ) == [(1, original["output_tokens"])]
 
 
 def test_unknown_model_and_unknown_provider_are_flagged_never_free(chains):
     ws = chains["late"]["ws"]
-    rows = ws.query("select call_id, provider, is_priced, list_cost, attributed_billed_cost, attribution_status "
-                    "from marts.fct_llm_calls where call_id in ('late-unknown-model', 'late-unknown-provider') "
-                    "order by 1")
+    rows = ws.query(
+        "select call_id, provider, is_priced, list_cost, attributed_billed_cost, attribution_status "
+        "from marts.fct_llm_calls where call_id in ('late-unknown-model', 'late-unknown-provider') "
+        "order by 1"
+    )
     assert [(c, p, priced, cost) for c, p, priced, cost, *_ in rows] == [
-        ("late-unknown-model", "openai", False, None), ("late-unknown-provider", "acme", False, None)]
+        ("late-unknown-model", "openai", False, None),
+        ("late-unknown-provider", "acme", False, None),
+    ]
     assert all(billed == 0 for *_, billed, _ in rows)
     # no bill for provider acme: its day and its month are 'awaiting_bill'
     acme = {(grain, status) for grain, _, provider, _, status in chains["late"]["statuses"] if provider == "acme"}
@@ -504,12 +605,20 @@ def test_corrections_and_refunds_stay_visible_and_sum_exactly(base, chains):
     calls, summed, billed, attributed, day_billed = late["totals"]
     assert calls == summed == base.manifest["calls_logged"] + LATE_CALLS + 2 + len(EDGE_DAYS)
     assert billed == attributed == day_billed == _expected_billed(base.manifest, "-0.40", "-1.00")
-    kinds = dict(ws.query("select cost_kind, sum(attributed_billed_cost) from marts.fct_cost_daily "
-                          "where cost_day = ? and provider = 'openai' and cost_kind <> 'usage' group by 1", [MIDDLE]))
+    kinds = dict(
+        ws.query(
+            "select cost_kind, sum(attributed_billed_cost) from marts.fct_cost_daily "
+            "where cost_day = ? and provider = 'openai' and cost_kind <> 'usage' group by 1",
+            [MIDDLE],
+        )
+    )
     assert kinds == {"correction": Decimal("-0.40"), "credit": Decimal("-1.00")}
-    rec = ws.query("select credits_and_adjustments_cost, billed_total_cost - billed_usage_cost "
-                   "from marts.fct_reconciliation where period_grain = 'day' and period_start = ? "
-                   "and provider = 'openai' and billing_account = 'proj_prod'", [MIDDLE])
+    rec = ws.query(
+        "select credits_and_adjustments_cost, billed_total_cost - billed_usage_cost "
+        "from marts.fct_reconciliation where period_grain = 'day' and period_start = ? "
+        "and provider = 'openai' and billing_account = 'proj_prod'",
+        [MIDDLE],
+    )
     assert rec == [(Decimal("-1.40"), Decimal("-1.40"))]
     _assert_ledger(late["ledger"])
     assert late["serving"]["meta_matches"] and late["serving"]["totals"] == late["totals"]
@@ -517,11 +626,18 @@ def test_corrections_and_refunds_stay_visible_and_sum_exactly(base, chains):
 
 def test_same_files_twice_under_other_names_change_nothing(chains):
     ws = chains["late"]["ws"]
-    dups = ws.query("select split_part(file_path, '/', -1), status, rows_read from raw.files "
-                    "where file_path like '%copy of %' or file_path like '%resent %' order by 1")
+    dups = ws.query(
+        "select split_part(file_path, '/', -1), status, rows_read from raw.files "
+        "where file_path like '%copy of %' or file_path like '%resent %' order by 1"
+    )
     assert [(status, rows) for _, status, rows in dups] == [("duplicate", 0), ("duplicate", 0)]
-    assert ws.query("select count(*) from marts.fct_llm_calls where source_file_id in "
-                    "(select file_id from raw.files where status = 'duplicate')")[0][0] > 0  # served by the originals
+    assert (
+        ws.query(
+            "select count(*) from marts.fct_llm_calls where source_file_id in "
+            "(select file_id from raw.files where status = 'duplicate')"
+        )[0][0]
+        > 0
+    )  # served by the originals
 
 
 # ---------------------------------------------------------------------------------------------
@@ -543,8 +659,12 @@ def test_the_run_lock_is_reentrant_in_a_process_and_released_after_its_last_hold
     """`finops materialize` takes the lock and the run it starts takes it again: the inner release keeps
     it, the outer one frees it for other processes."""
     warehouse = tmp_path / "finops.duckdb"
-    probe = [sys.executable, "-c", "import fcntl, sys; fcntl.flock(open(sys.argv[1], 'a+'), fcntl.LOCK_EX | fcntl.LOCK_NB)",
-             str(run_lock_path(warehouse))]
+    probe = [
+        sys.executable,
+        "-c",
+        "import fcntl, sys; fcntl.flock(open(sys.argv[1], 'a+'), fcntl.LOCK_EX | fcntl.LOCK_NB)",
+        str(run_lock_path(warehouse)),
+    ]
     with run_lock(warehouse) as path:
         assert path.read_text() == f"{os.getpid()}\n"
         with run_lock(warehouse):
@@ -558,9 +678,15 @@ def test_a_run_dagster_launches_itself_takes_the_same_lock(base, tmp_path):
     its start while another run holds it, nothing written; it runs once the lock is free."""
     ws = base.ws.copy(tmp_path / "ws")
     lock = ws.warehouse.with_name("finops.duckdb.lock")
-    launch = [sys.executable, "-c", "from dagster_project.definitions import defs; "
-              f"r = defs.resolve_job_def('daily_finops').execute_in_process(partition_key='{END}', "
-              "raise_on_error=False); print('run succeeded' if r.success else 'run failed')"]
+    launch = [
+        sys.executable,
+        "-c",
+        (
+            "from dagster_project.definitions import defs; "
+            f"r = defs.resolve_job_def('daily_finops').execute_in_process(partition_key='{END}', "
+            "raise_on_error=False); print('run succeeded' if r.success else 'run failed')"
+        ),
+    ]
     files = "select count(*), max(loaded_at) from raw.files"
     before = ws.query(files)
     with open(lock, "a+") as handle:
@@ -576,9 +702,17 @@ def test_a_run_dagster_launches_itself_takes_the_same_lock(base, tmp_path):
 def test_a_build_file_held_by_another_process_is_refused_before_the_run(base, tmp_path):
     """What a killed run's orphaned dbt build looks like to the next run: the DuckDB file lock."""
     ws = base.ws.copy(tmp_path / "ws")
-    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1]); "
-                               "print('ready', flush=True); sys.stdin.readline()", str(ws.warehouse)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); sys.stdin.readline()",
+            str(ws.warehouse),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "ready"
         refused = ws.materialize(START, END)
@@ -631,18 +765,29 @@ def test_a_real_write_limit_while_publishing_keeps_the_old_serving_file(base, tm
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    env = {**os.environ, "FINOPS_WAREHOUSE": str(build), "FINOPS_SERVING": str(serving),
-           "FINOPS_LANDING_DIR": str(base.ws.landing)}
-    done = subprocess.run([sys.executable, "-m", "dagster_project.cli", "publish"], env=env, capture_output=True,
-                          text=True, timeout=300, preexec_fn=limit_writes)
+    env = {
+        **os.environ,
+        "FINOPS_WAREHOUSE": str(build),
+        "FINOPS_SERVING": str(serving),
+        "FINOPS_LANDING_DIR": str(base.ws.landing),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "dagster_project.cli", "publish"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=limit_writes,
+    )
     assert done.returncode == 1
     assert done.stderr.startswith("finops publish: publish failed at step"), done.stderr[-3000:]
     assert "File too large" in done.stderr and "is unchanged" in done.stderr, done.stderr[-3000:]
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr[-3000:]
     assert _sha256(serving) == digest
     assert sorted(p.name for p in serving.parent.iterdir()) == ["finops.duckdb", "serving.duckdb"]
-    ok = subprocess.run([sys.executable, "-m", "dagster_project.cli", "publish"], env=env, capture_output=True,
-                        text=True, timeout=300)  # space is back
+    ok = subprocess.run(
+        [sys.executable, "-m", "dagster_project.cli", "publish"], env=env, capture_output=True, text=True, timeout=300
+    )  # space is back
     assert ok.returncode == 0, ok.stderr[-3000:]
     con = duckdb.connect(str(serving), read_only=True)
     try:

@@ -18,9 +18,21 @@ import pytest
 from tests.conftest import Workspace
 from tests.life.scenario import make_life
 
-MARTS = ("fct_llm_calls", "fct_cost_daily", "fct_reconciliation", "fct_bill_reconciliation", "fct_unit_cost_daily",
-         "fct_cache_savings", "fct_routing_savings", "fct_batch_savings", "fct_cost_change_mom", "fct_tenant_margin",
-         "fct_feature_margin", "fct_model_usage", "dim_models")
+MARTS = (
+    "fct_llm_calls",
+    "fct_cost_daily",
+    "fct_reconciliation",
+    "fct_bill_reconciliation",
+    "fct_unit_cost_daily",
+    "fct_cache_savings",
+    "fct_routing_savings",
+    "fct_batch_savings",
+    "fct_cost_change_mom",
+    "fct_tenant_margin",
+    "fct_feature_margin",
+    "fct_model_usage",
+    "dim_models",
+)
 
 
 def _serving(ws: Workspace) -> duckdb.DuckDBPyConnection:
@@ -41,14 +53,22 @@ def life_runs(tmp_path_factory):
         result = ws.materialize(day, day)
         con = _serving(ws)
         try:
-            runs.append({
-                "k": k, "returncode": result.returncode, "log": result.stdout[-3000:] + result.stderr[-3000:],
-                "published": serving.stat().st_mtime_ns != before,
-                "by_provider_day": {(p, d): (billed, estimated, listed) for p, d, billed, estimated, listed in con.execute(
-                    "select provider, cost_day, sum(attributed_billed_cost) filter (where cost_kind in "
-                    "('usage', 'unattributed_usage')), sum(attributed_estimated_cost), sum(list_cost) "
-                    "from marts.fct_cost_daily group by all").fetchall()},
-            })
+            runs.append(
+                {
+                    "k": k,
+                    "returncode": result.returncode,
+                    "log": result.stdout[-3000:] + result.stderr[-3000:],
+                    "published": serving.stat().st_mtime_ns != before,
+                    "by_provider_day": {
+                        (p, d): (billed, estimated, listed)
+                        for p, d, billed, estimated, listed in con.execute(
+                            "select provider, cost_day, sum(attributed_billed_cost) filter (where cost_kind in "
+                            "('usage', 'unattributed_usage')), sum(attributed_estimated_cost), sum(list_cost) "
+                            "from marts.fct_cost_daily group by all"
+                        ).fetchall()
+                    },
+                }
+            )
         finally:
             con.close()
     scratch = Workspace(tmp_path_factory.mktemp("life_scratch"))
@@ -72,7 +92,11 @@ def test_every_daily_run_publishes_and_keeps_the_money_identity(life_runs):
             if (provider, day) in billed_days:  # the bill, exactly, and no estimate beside it
                 assert (billed, estimated) == (life.billed_usage(provider, day, after_run=k), 0), (k, provider, day)
             else:  # before its bill: the calls' list cost, marked as an estimate
-                assert (billed, estimated) == (0, listed) and listed == life.list_cost(provider, day), (k, provider, day)
+                assert (billed, estimated) == (0, listed) and listed == life.list_cost(provider, day), (
+                    k,
+                    provider,
+                    day,
+                )
 
 
 def test_the_marts_equal_a_from_scratch_build(life_runs):
@@ -94,28 +118,35 @@ def test_the_marts_equal_a_from_scratch_build(life_runs):
 def test_every_day_has_the_state_its_inputs_give_it(life_runs):
     life, ws, _, _, _ = life_runs
     last = life.start + timedelta(days=life.days - 1)
-    rows = ws.query("select period_start, provider, billing_account, reconciled_at, allocated_at, "
-                    "reconciliation_status, acknowledgment_reason from marts.fct_reconciliation "
-                    "where period_grain = 'day'")
+    rows = ws.query(
+        "select period_start, provider, billing_account, reconciled_at, allocated_at, "
+        "reconciliation_status, acknowledgment_reason from marts.fct_reconciliation "
+        "where period_grain = 'day'"
+    )
     states = {(p, a, s) for d, p, a, _, _, s, _ in rows if d < last}
     # OpenAI logs carry no project: reconciled per provider x day, allocated across accounts
     assert {(a, s) for p, a, s in states if p == "openai"} == {("all_accounts", "reconciled")}
-    assert {(at, grain) for d, p, _, grain, at, _, _ in rows if p == "openai" and d < last} == \
-        {("provider_day", "provider")}
+    assert {(at, grain) for d, p, _, grain, at, _, _ in rows if p == "openai" and d < last} == {
+        ("provider_day", "provider")
+    }
     # Anthropic 20% under list: the prod workspace is beyond tolerance and acknowledged with its reason; the
     # small dev workspace's gap stays under the $1 materiality floor
     anthropic = {(a, s) for p, a, s in states if p == "anthropic"}
     assert ("wrkspc_01Prod", "acknowledged") in anthropic and "out_of_tolerance" not in {s for _, s in anthropic}
-    assert {reason for *_, status, reason in rows if status == "acknowledged"} == \
-        {"negotiated 20% discount (contract 2026-11)"}
+    assert {reason for *_, status, reason in rows if status == "acknowledged"} == {
+        "negotiated 20% discount (contract 2026-11)"
+    }
     # Bedrock: the unresolvable usage type is allocated within its account-day, without the model
-    assert {(a, s) for p, a, s in states if p == "aws_bedrock"} == {("444455556666", "reconciled"),
-                                                                   ("777788889999", "reconciled")}
+    assert {(a, s) for p, a, s in states if p == "aws_bedrock"} == {
+        ("444455556666", "reconciled"),
+        ("777788889999", "reconciled"),
+    }
     assert {at for d, p, _, _, at, _, _ in rows if p == "aws_bedrock" and d < last} == {"without_model"}
     # the last day's bills have not arrived yet
     assert {s for d, *_, s, _ in rows if d == last} == {"awaiting_bill"}
-    assert ws.query("select count(*) from marts.fct_reconciliation where reconciliation_status = 'out_of_tolerance'") \
-        == [(0,)]
+    assert ws.query(
+        "select count(*) from marts.fct_reconciliation where reconciliation_status = 'out_of_tolerance'"
+    ) == [(0,)]
 
 
 def test_the_allocation_is_close_to_the_ideal_one(life_runs):
@@ -126,9 +157,14 @@ def test_the_allocation_is_close_to_the_ideal_one(life_runs):
     life, ws, _, _, _ = life_runs
     last = life.start + timedelta(days=life.days - 1)
     ideal = life.ideal_tenant_feature()
-    got = {(t, f): c for t, f, c in ws.query(
-        "select tenant_id, feature, sum(attributed_billed_cost) from marts.fct_cost_daily "
-        "where cost_kind = 'usage' and cost_day < ? group by all", [last])}
+    got = {
+        (t, f): c
+        for t, f, c in ws.query(
+            "select tenant_id, feature, sum(attributed_billed_cost) from marts.fct_cost_daily "
+            "where cost_kind = 'usage' and cost_day < ? group by all",
+            [last],
+        )
+    }
     assert set(got) == set(ideal)
     assert sum(got.values()) == sum((life.billed_usage(p, d) for p, d in life.bill_days(life.days - 1)), Decimal(0))
     errors = {key: abs(got[key] - ideal[key]) / ideal[key] for key in ideal}
@@ -141,10 +177,16 @@ def test_finops_reconcile_names_the_steady_gap_as_a_likely_negotiated_rate(life_
     _, ws, _, _, _ = life_runs
     out = ws.finops("reconcile")
     assert out.returncode == 0, out.stdout[-3000:]  # nothing is out of tolerance: the gap is acknowledged
-    assert re.search(r"likely a negotiated rate: anthropic billed 1\d\.\d% under list on \d+ days", out.stdout), \
+    assert re.search(r"likely a negotiated rate: anthropic billed 1\d\.\d% under list on \d+ days", out.stdout), (
         out.stdout[-3000:]
+    )
     overrides = [line for line in out.stdout.splitlines() if line.startswith("  anthropic,claude-")]
-    assert overrides and all(re.fullmatch(r"  anthropic,claude-[\w.-]+,(input_uncached|cache_read|cache_write|output),"
-                                          r"standard,\d+\.\d{6},2026-11-\d\d,,negotiated rate inferred from the bill", o)
-                             for o in overrides), overrides
+    assert overrides and all(
+        re.fullmatch(
+            r"  anthropic,claude-[\w.-]+,(input_uncached|cache_read|cache_write|output),"
+            r"standard,\d+\.\d{6},2026-11-\d\d,,negotiated rate inferred from the bill",
+            o,
+        )
+        for o in overrides
+    ), overrides
     assert "openai" not in " ".join(line for line in out.stdout.splitlines() if "likely a negotiated" in line)

@@ -78,7 +78,7 @@ matched as (
     select * from uncovered
     union all
     select * from coarser_grain
-    where allocation_id not in (select allocation_id from uncovered)
+    where coarser_grain.allocation_id not in (select uncovered.allocation_id from uncovered)
 ),
 
 final as (

@@ -150,7 +150,7 @@ key_prices as (
             else 'unpriced'
         end as price_source
     from price_keys
-    cross join (
+    cross join (  -- one line of bucket names; a CTE would say no more -- noqa: ST05
         select unnest({{ buckets }}) as token_bucket
     ) as bucket_names
     left join key_bands_from_zero as key_bands
@@ -196,9 +196,9 @@ priced as (
         and {{ bucket }}_price.service_tier = scenarios.service_tier
         and {{ bucket }}_price.call_day = scenarios.call_day
         and {{ bucket }}_price.token_bucket = '{{ bucket }}'
-        and scenarios.input_tokens_total >= {{ bucket }}_price.min_input_tokens
+        and {{ bucket }}_price.min_input_tokens <= scenarios.input_tokens_total
         and ({{ bucket }}_price.next_min_input_tokens is null
-            or scenarios.input_tokens_total < {{ bucket }}_price.next_min_input_tokens)
+            or {{ bucket }}_price.next_min_input_tokens > scenarios.input_tokens_total)
     {%- endfor %}
 ),
 
@@ -209,7 +209,8 @@ final as (
         {% for bucket in buckets -%}
         cast({{ bucket }}_list_cost is null as integer){{ ' + ' if not loop.last }}
         {%- endfor %} as unpriced_buckets,
-        {%- set bucket_costs = [] %}{% for bucket in buckets %}{% do bucket_costs.append(bucket ~ '_list_cost') %}{% endfor %}
+        {%- set bucket_costs = [] %}
+        {%- for bucket in buckets %}{% do bucket_costs.append(bucket ~ '_list_cost') %}{% endfor %}
         -- the call's list cost in this scenario: null when a bucket with tokens has no price
         {{ money(bucket_costs | join(' + ')) }} as list_cost
     from priced

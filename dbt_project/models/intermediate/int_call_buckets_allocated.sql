@@ -70,8 +70,8 @@ split as (
 
 remainders as (
     select
-        grains.largest.call_id as call_id,
-        grains.largest.token_bucket as token_bucket,
+        grains.largest.call_id as call_id,  -- struct fields, named explicitly -- noqa: AL09, RF01
+        grains.largest.token_bucket as token_bucket,  -- noqa: AL09, RF01
         split_totals.bill_pico - split_totals.shared_pico as allocated_pico
     from (
         select allocation_id, any_value(bill_pico) as bill_pico, sum(share_pico) as shared_pico

@@ -56,4 +56,5 @@ final as (
         and mapped_accounts.call_day = calls.call_day
 )
 
+-- calls.* replace (...): the columns of stg_raw__calls, which sqlfluff cannot see -- noqa: disable=AM04
 select * from final

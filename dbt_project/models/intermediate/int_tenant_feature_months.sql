@@ -26,12 +26,12 @@ bounds as (
 ),
 
 months as (
-    select cast(month_ts as date) as month_start
+    select cast(series.month_ts as date) as month_start
     from bounds, generate_series(
         cast(date_trunc('month', bounds.first_day) as timestamp),
         cast(date_trunc('month', bounds.last_day) as timestamp),
         interval 1 month
-    ) as series(month_ts)
+    ) as series(month_ts)  -- a column alias list touches its table alias -- noqa: LT01
 ),
 
 usage_months as (
@@ -114,7 +114,7 @@ with_remainder as (
         share_pico + case
             when tenant_prod_calls > 0
                 and row_number() over (
-                    partition by month_start, tenant_id order by prod_calls desc, feature
+                    partition by month_start, tenant_id order by prod_calls desc, feature asc
                 ) = 1
                 then {{ to_pico('tenant_revenue') }} - sum(share_pico) over (partition by month_start, tenant_id)
             else 0

@@ -9,8 +9,8 @@
 -- One row per logged call, priced. list_cost = tokens x list price (null when any bucket has no
 -- price: such calls are flagged, never priced at $0). attributed_cost = the call's share of the
 -- vendor bill (attributed_billed_cost) or, while its provider-day has no bill yet, its list cost as
--- an estimate (attributed_estimated_cost); never both (int_call_buckets_allocated). Incremental by UTC day: a run replaces
--- the days of its partition window.
+-- an estimate (attributed_estimated_cost); never both (int_call_buckets_allocated). Incremental by
+-- UTC day: a run replaces the days of its partition window.
 with
 
 calls as (

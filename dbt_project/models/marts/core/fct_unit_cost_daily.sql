@@ -76,7 +76,9 @@ usage_by_environment as (
 ),
 
 usage_by_axis as (
-    {% for axis, column in [('total', "'total'"), ('feature', 'feature'), ('tenant', 'tenant_id'), ('provider', 'provider')] %}
+    {% for axis, column in [
+        ('total', "'total'"), ('feature', 'feature'), ('tenant', 'tenant_id'), ('provider', 'provider')
+    ] %}
     select
         cost_day, environment, '{{ axis }}' as axis, {{ column }} as axis_value,
         cast(sum(calls) as bigint) as calls,
@@ -95,7 +97,9 @@ users_by_environment as (
 ),
 
 users_by_axis as (
-    {% for axis, column in [('total', "'total'"), ('feature', 'feature'), ('tenant', 'tenant_id'), ('provider', 'provider')] %}
+    {% for axis, column in [
+        ('total', "'total'"), ('feature', 'feature'), ('tenant', 'tenant_id'), ('provider', 'provider')
+    ] %}
     select distinct cost_day, environment, '{{ axis }}' as axis, {{ column }} as axis_value, user_key
     from users_by_environment
     {% if not loop.last %}union all{% endif %}
@@ -112,12 +116,15 @@ usage_windows as (
         usage_by_axis.axis_value,
         {% for days in [1, 7, 30, 90] %}
         {%- set prefix = '' if days == 1 else 'trailing_' ~ days ~ 'd_' %}
-        cast(coalesce(sum(usage_by_axis.calls) filter (where usage_by_axis.cost_day > target_days.cost_day - {{ days }}), 0) as bigint)
-            as {{ prefix }}calls,
-        cast(coalesce(sum(usage_by_axis.output_tokens) filter (where usage_by_axis.cost_day > target_days.cost_day - {{ days }}), 0) as bigint)
-            as {{ prefix }}output_tokens,
-        {{ money('coalesce(sum(usage_by_axis.attributed_cost) filter (where usage_by_axis.cost_day > target_days.cost_day - ' ~ days ~ '), 0)') }}
-            as {{ prefix }}attributed_cost
+        cast(coalesce(sum(usage_by_axis.calls) filter (
+            where usage_by_axis.cost_day > target_days.cost_day - {{ days }}
+        ), 0) as bigint) as {{ prefix }}calls,
+        cast(coalesce(sum(usage_by_axis.output_tokens) filter (
+            where usage_by_axis.cost_day > target_days.cost_day - {{ days }}
+        ), 0) as bigint) as {{ prefix }}output_tokens,
+        {{ money('coalesce(sum(usage_by_axis.attributed_cost) filter (
+            where usage_by_axis.cost_day > target_days.cost_day - ' ~ days ~ '
+        ), 0)') }} as {{ prefix }}attributed_cost
         {%- if not loop.last %},{% endif %}
         {% endfor %}
     from target_days
@@ -147,6 +154,7 @@ user_windows as (
 ),
 
 windows as (
+    -- sqlfluff reads the Jinja-built user_windows.<prefix>active_users as unqualified -- noqa: disable=RF02
     select
         usage_windows.*,
         {% for days in [1, 7, 30, 90] %}
@@ -161,6 +169,7 @@ windows as (
         and user_windows.axis = usage_windows.axis
         and user_windows.axis_value = usage_windows.axis_value
 ),
+-- noqa: enable=RF02
 
 final as (
     select
@@ -176,7 +185,8 @@ final as (
         {{ prefix }}attributed_cost,
         {{ money_per_unit(prefix ~ 'attributed_cost', prefix ~ 'calls') }} as {{ prefix }}cost_per_call,
         {{ money_per_unit(prefix ~ 'attributed_cost', prefix ~ 'active_users') }} as {{ prefix }}cost_per_active_user,
-        {{ money_per_unit(prefix ~ 'attributed_cost', prefix ~ 'output_tokens', 1000) }} as {{ prefix }}cost_per_1k_output_tokens
+        {{ money_per_unit(prefix ~ 'attributed_cost', prefix ~ 'output_tokens', 1000) }}
+            as {{ prefix }}cost_per_1k_output_tokens
         {%- if not loop.last %},{% endif %}
         {% endfor %}
     from windows

@@ -52,7 +52,7 @@ comparable_months as (
         month_start,
         cast(month_start - interval 1 month as date) as prev_month_start
     from months_with_data
-    where cast(month_start - interval 1 month as date) in (select month_start from months_with_data)
+    where cast(month_start - interval 1 month as date) in (select earlier.month_start from months_with_data as earlier)
 ),
 
 components as (

@@ -32,10 +32,12 @@ anomaly_alerts as (
                 || ' was $' || cast(round(actual, 2) as varchar) || ', ' || cast(round(ratio, 2) as varchar)
                 || 'x the trailing 7-day average of $' || cast(round(expected, 2) as varchar)
             when 'hourly_spend' then
-                'Hourly list cost of ' || axis || ' ' || axis_value || ' at ' || strftime(period_start, '%Y-%m-%d %H:00')
+                'Hourly list cost of ' || axis || ' ' || axis_value
+                || ' at ' || strftime(period_start, '%Y-%m-%d %H:00')
                 || ' UTC was $' || cast(round(actual, 2) as varchar) || ', ' || cast(round(ratio, 2) as varchar)
                 || 'x its expected $' || cast(round(expected, 3) as varchar)
-                || ' (the same hour on the 7 days before; at least the week''s average hour, its average call and the floor)'
+                || ' (the same hour on the 7 days before; at least the week''s average hour,'
+                || ' its average call and the floor)'
             else
                 'Cost per call of ' || axis || ' ' || axis_value || ' on ' || strftime(period_start, '%Y-%m-%d')
                 || ' was $' || cast(round(actual, 4) as varchar) || ', ' || cast(round(ratio, 2) as varchar)
@@ -60,7 +62,8 @@ cap_alerts as (
         case when is_hard_cap then 'critical' else 'warning' end as severity,
         'Spend of ' || replace(scope, '_cap', '') || ' ' || scope_value || ' on ' || strftime(period_start, '%Y-%m-%d')
         || ' (' || spend_counted || ') was $' || cast(round(spent_usd, 2) as varchar) || ', over its '
-        || case when is_hard_cap then 'hard' else 'soft' end || ' daily cap of $' || cast(round(amount_usd, 2) as varchar)
+        || case when is_hard_cap then 'hard' else 'soft' end || ' daily cap of $'
+        || cast(round(amount_usd, 2) as varchar)
         || ' (budget ' || budget_id || ').' as message,
         cast(period_start as timestamp) as period_start,
         scope as axis,

@@ -55,7 +55,7 @@ hourly_week as (
         select call_day, axis, axis_value, sum(list_cost) as day_cost, sum(calls) as day_calls
         from hourly
         group by all
-    )
+    ) as day_totals
     window week_window as (
         partition by axis, axis_value order by call_day
         range between interval 7 days preceding and interval 1 days preceding
@@ -154,7 +154,7 @@ unit_cost as (
         baseline_cost * calls as ratio_denominator,
         case
             -- the volume grew: a cost per call moving with it is not a unit-cost anomaly
-            when calls * 7 >= cast({{ var('anomaly_unit_cost_max_volume_ratio') }} as decimal(18,6)) * baseline_calls
+            when calls * 7 >= cast({{ var('anomaly_unit_cost_max_volume_ratio') }} as decimal(18, 6)) * baseline_calls
                 then null
             else {{ anomaly_severity('attributed_cost * baseline_calls', 'baseline_cost * calls',
                 var('anomaly_daily_critical_ratio'), var('anomaly_daily_warning_ratio'),

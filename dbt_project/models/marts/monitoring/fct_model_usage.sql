@@ -81,7 +81,7 @@ joined as (
         coalesce(cur.unapproved_cost, {{ money(0) }}) as unapproved_cost,
         coalesce(prev.calls, 0) as prev_calls,
         coalesce(prev.cost, {{ money(0) }}) as prev_cost,
-        cast(grid.month_start - interval 1 month as date) in (select month_start from months) as has_prev_month
+        cast(grid.month_start - interval 1 month as date) in (select months.month_start from months) as has_prev_month
     from grid
     left join monthly as cur
         on cur.month_start = grid.month_start and cur.feature = grid.feature

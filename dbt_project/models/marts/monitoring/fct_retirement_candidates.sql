@@ -71,10 +71,12 @@ per_entity as (
         windows.recent_start,
         windows.history_start,
         coalesce(sum(entities.calls) filter (where entities.cost_day >= windows.recent_start), 0) as calls_recent,
-        count(distinct entities.cost_day) filter (where entities.cost_day >= windows.recent_start and entities.calls > 0)
-            as active_days_recent,
-        {{ money('coalesce(sum(entities.attributed_cost) filter (where entities.cost_day >= windows.recent_start), 0)') }}
-            as cost_recent,
+        count(distinct entities.cost_day) filter (
+            where entities.cost_day >= windows.recent_start and entities.calls > 0
+        ) as active_days_recent,
+        {{ money('coalesce(sum(entities.attributed_cost) filter (
+            where entities.cost_day >= windows.recent_start
+        ), 0)') }} as cost_recent,
         coalesce(sum(entities.calls) filter (
             where entities.cost_day >= windows.history_start and entities.cost_day < windows.recent_start
         ), 0) as calls_history,
@@ -82,8 +84,9 @@ per_entity as (
             where entities.cost_day >= windows.history_start and entities.cost_day < windows.recent_start
                 and entities.calls > 0
         ) as active_days_history,
-        {{ money('coalesce(sum(entities.attributed_cost) filter (where entities.cost_day >= windows.history_start and entities.cost_day < windows.recent_start), 0)') }}
-            as cost_history,
+        {{ money('coalesce(sum(entities.attributed_cost) filter (
+            where entities.cost_day >= windows.history_start and entities.cost_day < windows.recent_start
+        ), 0)') }} as cost_history,
         coalesce(sum(entities.calls) filter (where entities.cost_day < windows.recent_start), 0) as calls_before_recent,
         sum(entities.calls) as calls_all_time,
         {{ money('sum(entities.attributed_cost)') }} as cost_all_time,
@@ -103,7 +106,7 @@ judged as (
             when per_entity.calls_recent = 0 and per_entity.calls_before_recent > 0 then 'no_recent_use'
             when per_entity.calls_history > 0 and window_days.recent_data_days > 0
                 and per_entity.calls_recent * window_days.history_data_days
-                    <= cast({{ var('retirement_decline_ratio') }} as decimal(18,6))
+                    <= cast({{ var('retirement_decline_ratio') }} as decimal(18, 6))
                         * per_entity.calls_history * window_days.recent_data_days
                 then 'declining'
         end as retirement_reason

@@ -84,12 +84,15 @@ final as (
         count(*) filter (where service_tier = 'standard') as standard_calls,
         count(*) filter (where not as_served_priced or (service_tier = 'batch' and not standard_tier_priced))
             as unpriced_calls,
-        {{ money("coalesce(sum(as_served_cost) filter (where service_tier = 'batch' and as_served_priced and standard_tier_priced), 0)") }}
-            as batch_cost,
-        {{ money("coalesce(sum(standard_tier_cost) filter (where service_tier = 'batch' and as_served_priced and standard_tier_priced), 0)") }}
-            as batch_standard_tier_cost,
-        {{ money("coalesce(sum(standard_tier_cost - as_served_cost) filter (where service_tier = 'batch' and as_served_priced and standard_tier_priced), 0)") }}
-            as batch_savings,
+        {{ money("coalesce(sum(as_served_cost) filter (
+            where service_tier = 'batch' and as_served_priced and standard_tier_priced
+        ), 0)") }} as batch_cost,
+        {{ money("coalesce(sum(standard_tier_cost) filter (
+            where service_tier = 'batch' and as_served_priced and standard_tier_priced
+        ), 0)") }} as batch_standard_tier_cost,
+        {{ money("coalesce(sum(standard_tier_cost - as_served_cost) filter (
+            where service_tier = 'batch' and as_served_priced and standard_tier_priced
+        ), 0)") }} as batch_savings,
         {{ money("coalesce(sum(as_served_cost) filter (where service_tier = 'standard' and as_served_priced), 0)") }}
             as standard_cost,
         count(*) filter (where is_batch_candidate and as_served_priced) as batch_candidate_calls,
@@ -97,12 +100,17 @@ final as (
             as batch_candidate_cost,
         {{ money("coalesce(sum(batch_tier_cost) filter (where is_batch_candidate and as_served_priced), 0)") }}
             as batch_candidate_batch_tier_cost,
-        {{ money("coalesce(sum(as_served_cost - batch_tier_cost) filter (where is_batch_candidate and as_served_priced), 0)") }}
-            as potential_batch_savings,
-        {{ ratio("count(*) filter (where is_batch_candidate and as_served_priced)", "count(*) filter (where service_tier = 'standard' and as_served_priced)") }}
-            as batch_candidate_call_share,
-        {{ ratio("sum(as_served_cost) filter (where is_batch_candidate and as_served_priced)", "sum(as_served_cost) filter (where service_tier = 'standard' and as_served_priced)") }}
-            as batch_candidate_cost_share
+        {{ money("coalesce(sum(as_served_cost - batch_tier_cost) filter (
+            where is_batch_candidate and as_served_priced
+        ), 0)") }} as potential_batch_savings,
+        {{ ratio(
+            "count(*) filter (where is_batch_candidate and as_served_priced)",
+            "count(*) filter (where service_tier = 'standard' and as_served_priced)"
+        ) }} as batch_candidate_call_share,
+        {{ ratio(
+            "sum(as_served_cost) filter (where is_batch_candidate and as_served_priced)",
+            "sum(as_served_cost) filter (where service_tier = 'standard' and as_served_priced)"
+        ) }} as batch_candidate_cost_share
     from per_call
     group by cost_day, provider, feature, model
 )

@@ -101,7 +101,7 @@ app_rows as (
         {{ ratio('hits', 'lookups') }} as hit_rate,
         cast(0 as bigint) as cache_read_tokens,
         cast(0 as bigint) as cache_write_tokens,
-        cast(null as decimal(18,8)) as cached_input_token_share,
+        cast(null as decimal(18, 8)) as cached_input_token_share,
         estimate_basis,
         {{ money_per_unit('basis_cost', 'basis_calls') }} as estimated_cost_per_hit,
         cost_per_lookup_usd,
@@ -174,8 +174,8 @@ provider_rows as (
         {{ ratio('sum(cache_read_tokens)', 'sum(input_uncached_tokens + cache_read_tokens + cache_write_tokens)') }}
             as cached_input_token_share,
         'call_prices' as estimate_basis,
-        cast(null as decimal(38,12)) as estimated_cost_per_hit,
-        cast(null as decimal(18,8)) as cost_per_lookup_usd,
+        cast(null as decimal(38, 12)) as estimated_cost_per_hit,
+        cast(null as decimal(18, 8)) as cost_per_lookup_usd,
         {{ money('coalesce(sum(avoided_cost), 0)') }} as avoided_cost,
         {{ money('coalesce(sum(overhead_cost), 0)') }} as overhead_cost,
         count(*) filter (where not is_cache_priced) as unpriced_calls

@@ -12,7 +12,7 @@ final as (
         trim(model) as model,
         token_bucket,
         service_tier,
-        cast(price_per_mtok as decimal(18,6)) as price_per_mtok,
+        cast(price_per_mtok as decimal(18, 6)) as price_per_mtok,
         valid_from,
         valid_to,
         note

@@ -13,7 +13,7 @@ final as (
         token_bucket,
         service_tier,
         min_input_tokens,
-        cast(price_per_mtok as decimal(18,6)) as price_per_mtok,
+        cast(price_per_mtok as decimal(18, 6)) as price_per_mtok,
         valid_from,
         valid_to,
         source as catalog_source
