@@ -67,7 +67,7 @@ def test_definitions_asset_graph_checks_job_and_schedule():
     tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
     own = {n["name"] for n in tests if is_asset_check(n)}
     assert {n for _, n in checks} - {"gx_loaded_batch_valid"} == own
-    assert len(own) == 43 and len(tests) - len(own) == 204
+    assert len(own) == 43 and len(tests) - len(own) == 211
     assert {"warn_cap_breaches", "warn_cost_anomalies"} <= own
     job = defs.resolve_job_def("daily_finops")
     assert job.executor_def.name == "in_process"

@@ -252,7 +252,7 @@ def test_unknown_model_is_flagged_billed_by_tokens_and_an_override_reprices_hist
     header = ",".join(f.name for f in BILL_FIELDS)
     (ws.landing / "billing" / "focus" / "acme.csv").write_text(
         header + "\n2026-10-28T00:00:00Z,2026-10-29T00:00:00Z,openai,org,proj_prod,Usage,,acme,acme:in,3000000,"
-        "Tokens,30.00,30.00,30.00,USD,acme-llm-9,input_uncached,standard\n"
+        "Tokens,30.00,30.00,30.00,USD,acme-llm-9,input_uncached,standard,bill\n"
     )
     acme = (
         "select is_priced, list_cost, attributed_cost, attribution_status from marts.fct_llm_calls "

@@ -119,7 +119,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ingest.adapters import adapter, azure_meters
-from ingest.schemas import TOKEN_BUCKETS, UNKNOWN, Field
+from ingest.schemas import SERVICE_TIERS, TOKEN_BUCKETS, UNKNOWN, Field
 from ingest.staging import LoadError, Reject, stage_records
 
 log = logging.getLogger(__name__)
@@ -648,7 +648,7 @@ def aws_row(line: Mapping[str, object]) -> dict[str, str]:
         "x_UsageType": "",
     }
     if bucket in TOKEN_BUCKETS and model != UNKNOWN:
-        if tier not in ("standard", "batch", "priority"):
+        if tier not in SERVICE_TIERS:
             raise ValueError(f"no Bedrock usage type for tier {tier!r}")
         if model.lower().startswith("claude") and tier != "priority":
             batch = "_Batch" if tier == "batch" else ""
@@ -672,7 +672,7 @@ def azure_row(line: Mapping[str, object]) -> dict[str, str]:
     model, bucket, tier = _model_bucket_tier(line)
     meter = ""
     if bucket in _AZURE_DIRECTION and model != UNKNOWN:
-        if tier not in ("standard", "batch", "priority"):
+        if tier not in SERVICE_TIERS:
             raise ValueError(f"no Azure OpenAI meter for tier {tier!r}")
         tier_word = {"standard": "", "batch": "Batch ", "priority": "pp "}[tier]
         meter = f"{model} {tier_word}{_AZURE_DIRECTION[bucket]} glbl Tokens"

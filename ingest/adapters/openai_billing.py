@@ -87,7 +87,7 @@ from ingest.adapters.vendor_reports import (
     to_decimal,
     unix_to_utc,
 )
-from ingest.schemas import TOKEN_BUCKETS, UNKNOWN, Field
+from ingest.schemas import SERVICE_TIERS, TOKEN_BUCKETS, UNKNOWN, Field
 from ingest.staging import Reject
 
 PROVIDER = "openai"
@@ -279,7 +279,7 @@ def can_write(line: Mapping[str, object]) -> bool:
         line_value(line, "ChargeCategory", "") == "Usage"
         and line_value(line, "x_TokenBucket") in _KIND_OF_BUCKET
         and line_value(line, "x_Model") != UNKNOWN
-        and line_value(line, "x_ServiceTier", "standard") in ("standard", "batch", "priority")
+        and line_value(line, "x_ServiceTier", "standard") in SERVICE_TIERS
     )
 
 
