@@ -1,6 +1,7 @@
 # The two commands: `make run` and `make test`. Everything else is set up by them.
 SHELL := /bin/bash
-export FINOPS_LANDING_DIR ?= $(CURDIR)/data/landing
+DEFAULT_LANDING := $(CURDIR)/data/landing
+export FINOPS_LANDING_DIR ?= $(DEFAULT_LANDING)
 export FINOPS_WAREHOUSE ?= $(CURDIR)/data/warehouse/finops.duckdb
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 # uv from PATH, else installed with pip into .tools/ (a private venv, so no system pip is touched).
@@ -10,7 +11,8 @@ DBT := cd dbt_project && $(UV) run --frozen dbt
 .PHONY: install system-deps run test lint dev docs demo reconcile report publish bench bench-quick clean
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-install: system-deps .venv/.installed
+# `make run` needs no browser and no sudo: only the tests install Chromium.
+install: .venv/.installed
 
 # Headless Chromium renders the docs site and the HTML report in the tests (Debian package).
 system-deps:
@@ -28,9 +30,14 @@ $(UV):
 # The dbt manifest that Dagster loads is parsed on first use and whenever the dbt project changed
 # (dagster_project.resources.prepared_manifest).
 
+# The demo's fictional company is written only into the default landing dir: a FINOPS_LANDING_DIR that
+# is missing or empty is a mistake to report, not a place for the demo (`finops demo` writes it anywhere).
 demo: install
-	@if [ -z "$$(ls -A "$(FINOPS_LANDING_DIR)" 2>/dev/null)" ]; then $(UV) run --frozen finops demo; \
-	else echo "landing dir $(FINOPS_LANDING_DIR) is not empty: using it as is"; fi
+	@if [ -n "$$(ls -A "$(FINOPS_LANDING_DIR)" 2>/dev/null)" ]; then \
+		echo "landing dir $(FINOPS_LANDING_DIR) is not empty: using it as is"; \
+	elif [ "$(FINOPS_LANDING_DIR)" = "$(DEFAULT_LANDING)" ]; then $(UV) run --frozen finops demo; \
+	else echo "FINOPS_LANDING_DIR=$(FINOPS_LANDING_DIR) is missing or empty: point it at your calls/ and" \
+		"billing/ folders, or run 'finops demo' to write the demo there" >&2; exit 2; fi
 
 run: demo
 	$(UV) run --frozen finops materialize
@@ -38,7 +45,7 @@ run: demo
 	$(UV) run --frozen finops report
 
 # The linters run first, so CI (.ci/run: `make test`) fails on a lint error too.
-test: install lint
+test: system-deps install lint
 	$(UV) run --frozen pytest
 
 # ruff (Python: rules and format, pyproject.toml) and sqlfluff (dbt models and tests, .sqlfluff).
@@ -78,4 +85,4 @@ bench-quick: install
 	$(UV) run --frozen python -m demo.benchmark --quick
 
 clean:
-	rm -rf data/bench data/warehouse data/dagster_home data/reports dbt_project/target .venv .tools .cache
+	rm -rf data/bench data/warehouse data/dagster_home dbt_project/target .venv .tools .cache

@@ -84,7 +84,15 @@ def _instance():
 def cmd_materialize(args: argparse.Namespace) -> int:
     from ingest.warehouse import RunLockHeld, run_lock
 
-    warehouse = Settings.from_env().warehouse
+    settings = Settings.from_env()
+    if not settings.landing_dir.is_dir():
+        print(
+            f"FINOPS_LANDING_DIR={settings.landing_dir} does not exist: set it to the folder that holds calls/ "
+            "and billing/ (`finops demo` writes a demo there)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    warehouse = settings.warehouse
     with ExitStack() as held:
         try:
             held.enter_context(run_lock(warehouse))
@@ -320,17 +328,29 @@ def negotiated_rate_hints(con, config_dir: Path) -> list[str]:
     return hints
 
 
+ALERTS_SHOWN = 10
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
+    """What needs attention first (alerts, reconciliation, unpriced models, quarantined rows), then spend."""
     con = _connect_marts()
     total, billed, calls = con.execute(
         "select sum(attributed_cost), sum(attributed_billed_cost), sum(calls) from marts.fct_cost_daily"
     ).fetchone()
+    if not calls:
+        settings = Settings.from_env()
+        print(
+            f"no data yet: the warehouse {settings.warehouse} holds no logged call. Run `finops materialize`; "
+            f"if it did, check that FINOPS_LANDING_DIR ({settings.landing_dir}) holds calls/ and billing/."
+        )
+        return EXIT_OK
     days = con.execute("select min(cost_day)::varchar, max(cost_day)::varchar from marts.fct_cost_daily").fetchone()
     print(
         f"AI spend {days[0]} .. {days[1]}: ${total:,.2f} attributed over {calls:,} logged calls "
         f"(${billed:,.2f} from bills)\n"
     )
-    print("Spend by provider")
+    _print_attention(con)
+    print("\nSpend by provider")
     _print_table(
         ["provider", "calls", "list cost $", "attributed $"],
         con.execute(
@@ -355,12 +375,73 @@ def cmd_summary(args: argparse.Namespace) -> int:
             "order by 1, 2, 3"
         ).fetchall(),
     )
-    bad_days = con.execute(
+    return EXIT_OK
+
+
+def _print_attention(con) -> None:
+    """Alerts of the last 30 days of data (critical first), then the data-quality findings."""
+    alerts = con.execute(
+        "select severity, alert_type, strftime(period_start, '%Y-%m-%d %H:%M'), message from marts.fct_alerts "
+        "where period_start >= (select max(cost_day) - 29 from marts.fct_cost_daily) "
+        "order by severity = 'critical' desc, period_start desc, alert_type"
+    ).fetchall()
+    critical = sum(a[0] == "critical" for a in alerts)
+    print(f"Open alerts, last 30 days of data: {len(alerts)} ({critical} critical) - marts.fct_alerts")
+    for severity, _, _, message in alerts[:ALERTS_SHOWN]:
+        print(f"  {severity.upper():8} {message}")
+    if len(alerts) > ALERTS_SHOWN:
+        print(f"  ... and {len(alerts) - ALERTS_SHOWN} more: select * from marts.fct_alerts order by period_start desc")
+    print("\nData quality")
+    bad = con.execute(
         "select count(*) from marts.fct_reconciliation where reconciliation_status = 'out_of_tolerance'"
     ).fetchone()[0]
-    status = "OK, every bill within tolerance" if bad_days == 0 else f"{bad_days} periods OUT OF TOLERANCE"
-    print(f"\nreconciliation: {status}")
-    return 0
+    print(
+        "  reconciliation: OK, every bill within tolerance"
+        if bad == 0
+        else f"  reconciliation: {bad} period(s) OUT OF TOLERANCE (finops reconcile)"
+    )
+    unpriced = con.execute(
+        "select provider, model_served, count(*) from marts.fct_llm_calls where not is_priced "
+        "group by all order by 3 desc"
+    ).fetchall()
+    if unpriced:
+        models = ", ".join(f"{p}/{m} ({n:,} calls)" for p, m, n in unpriced[:5])
+        print(f"  unpriced models: {models} - add a price to price_overrides.csv in the config dir")
+    else:
+        print("  unpriced models: none")
+    for line in _quarantine_lines():
+        print(f"  {line}")
+
+
+def _quarantine_lines() -> list[str]:
+    """Quarantined rows per file with their top reasons, from the build file's raw.quarantine."""
+    import duckdb
+
+    from ingest.warehouse import connect
+
+    warehouse = Settings.from_env().warehouse
+    try:
+        con = connect(warehouse, read_only=True)
+    except duckdb.Error:
+        return [f"quarantined rows: not readable now ({warehouse} is in use by a run)"]
+    try:
+        rows = con.execute(
+            "select file_path, count(*), list(reason order by n desc)[1:3] from ("
+            "  select file_path, regexp_replace(reason, ': .*', '') as reason, count(*) over "
+            "(partition by file_path, regexp_replace(reason, ': .*', '')) as n from raw.quarantine"
+            ") group by file_path order by 2 desc"
+        ).fetchall()
+    except duckdb.CatalogException:
+        return ["quarantined rows: none"]
+    finally:
+        con.close()
+    if not rows:
+        return ["quarantined rows: none"]
+    lines = [f"quarantined rows: {sum(r[1] for r in rows):,} in {len(rows)} file(s) - raw.quarantine"]
+    for path, count, reasons in rows[:5]:
+        top = "; ".join(dict.fromkeys(reasons))
+        lines.append(f"  {path}: {count:,} row(s), {top}")
+    return lines
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
@@ -384,7 +465,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     source = args.source or (settings.serving if settings.serving.exists() else settings.warehouse)
-    print(f"report written to {write_report(source, args.out)}")
+    out = args.out or settings.warehouse.parent / "reports" / "finops_report.html"
+    print(f"report written to {write_report(source, out)}")
     return 0
 
 
@@ -425,7 +507,7 @@ def main(argv: list[str] | None = None) -> int:
     pub.set_defaults(func=cmd_publish)
 
     rep = sub.add_parser("report", help="write a self-contained HTML spend report")
-    rep.add_argument("--out", type=Path, default=REPO_ROOT / "data" / "reports" / "finops_report.html")
+    rep.add_argument("--out", type=Path, help="HTML file (default: reports/finops_report.html beside the warehouse)")
     rep.add_argument("--source", type=Path, help="warehouse file (default: the serving file, else the build file)")
     rep.set_defaults(func=cmd_report)
 

@@ -5,7 +5,7 @@ import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, BackfillPolicy
+from dagster import AssetCheckSpec, AssetExecutionContext, AssetKey, BackfillPolicy
 from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, dbt_assets
 
 from dagster_project.partitions import DAILY
@@ -28,6 +28,18 @@ def is_asset_check(test_props: Mapping[str, Any]) -> bool:
     return (test_props.get("test_metadata") or {}).get("name") not in DBT_COLUMN_TESTS
 
 
+def check_description(test_props: Mapping[str, Any]) -> str:
+    """What an asset check verifies, for the UI: the test's own description (tests/_tests.yml for the
+    singular tests), else the generic test and its arguments (e.g. the expression that must hold)."""
+    if test_props.get("description"):
+        return test_props["description"].strip()
+    metadata = test_props.get("test_metadata") or {}
+    kwargs = {k: v for k, v in (metadata.get("kwargs") or {}).items() if k != "model"}
+    column = kwargs.pop("column_name", None)
+    arguments = "; ".join(f"{k}: {v}" for k, v in kwargs.items())
+    return f"{metadata.get('name', test_props['name'])}{f' on {column}' if column else ''}: {arguments}".rstrip(": ")
+
+
 class FinopsTranslator(DagsterDbtTranslator):
     """raw.<table> sources are the ingest assets; models are grouped by layer (their schema); the
     project's own dbt tests are asset checks (`is_asset_check`)."""
@@ -44,9 +56,20 @@ class FinopsTranslator(DagsterDbtTranslator):
         return ["team:data-platform"]
 
     def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
-        if not is_asset_check(manifest["nodes"][unique_id]):
+        node = manifest["nodes"][unique_id]
+        if not is_asset_check(node):
             return None
-        return super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None:
+            return None
+        return AssetCheckSpec(
+            name=spec.name,
+            asset=spec.asset_key,
+            description=check_description(node),
+            additional_deps=spec.additional_deps,
+            metadata=spec.metadata,
+            blocking=spec.blocking,
+        )
 
 
 @dbt_assets(

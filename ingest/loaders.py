@@ -489,7 +489,13 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> FileResult:
 def load_landing(
     con: duckdb.DuckDBPyConnection, landing_dir: Path, kind: str | None = None, progress: Progress | None = None
 ) -> LoadReport:
-    """Load every new file of the landing dir (or of one kind). Safe to re-run."""
+    """Load every new file of the landing dir (or of one kind). Safe to re-run. A landing dir that does
+    not exist is an error (a mistyped FINOPS_LANDING_DIR must not end green with nothing loaded)."""
+    if not Path(landing_dir).is_dir():
+        raise LoadError(
+            f"the landing dir {landing_dir} does not exist: set FINOPS_LANDING_DIR to the folder that holds "
+            "calls/ and billing/ (or create it)"
+        )
     ensure_raw_schema(con)
     files = discover(landing_dir, kind)
     report = LoadReport()

@@ -1,0 +1,126 @@
+"""What a user sees first: `finops summary` opens with the alerts and the data-quality findings, an empty
+warehouse says so, and landing mistakes are loud (a missing landing dir names the variable; the demo is
+never written into a mistyped path)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dagster_project.dbt_assets import finops_dbt_assets
+from ingest.loaders import LoadError, load_landing
+from ingest.warehouse import connect
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def finops(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "dagster_project.cli", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_summary_opens_with_alerts_then_data_quality(built):
+    result = built.finops("summary")
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.splitlines()
+    alerts = built.query(
+        "select severity, message from marts.fct_alerts "
+        "where period_start >= (select max(cost_day) - 29 from marts.fct_cost_daily) "
+        "order by severity = 'critical' desc, period_start desc, alert_type"
+    )
+    critical = [m for s, m in alerts if s == "critical"]
+    assert len(critical) == 2 and len(alerts) == 100
+    assert lines[2] == f"Open alerts, last 30 days of data: {len(alerts)} (2 critical) - marts.fct_alerts"
+    assert lines[3:5] == [f"  CRITICAL {m}" for m in critical]
+    assert "t005/support_triage at 2026-10-20 12:00 UTC" in lines[3]
+    assert lines[13] == f"  ... and {len(alerts) - 10} more: select * from marts.fct_alerts order by period_start desc"
+    text = result.stdout
+    assert text.index("Open alerts") < text.index("Data quality") < text.index("Spend by provider")
+    assert "  reconciliation: OK, every bill within tolerance" in lines
+    assert "  unpriced models: none" in lines
+    quarantined = built.query("select count(*) from raw.quarantine")[0][0]
+    assert (f"  quarantined rows: {quarantined:,} in" in text) if quarantined else ("  quarantined rows: none" in lines)
+
+
+def test_summary_of_an_empty_warehouse_says_no_data_yet(tmp_path):
+    warehouse = tmp_path / "finops.duckdb"
+    con = connect(warehouse)
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.fct_cost_daily (cost_day date, calls bigint, attributed_cost decimal(38,12), "
+        "attributed_billed_cost decimal(38,12))"
+    )
+    con.close()
+    result = finops({"FINOPS_WAREHOUSE": str(warehouse), "FINOPS_LANDING_DIR": str(tmp_path / "landing")}, "summary")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.startswith(f"no data yet: the warehouse {warehouse} holds no logged call.")
+    assert "Traceback" not in result.stderr
+
+
+def test_materialize_with_a_missing_landing_dir_names_the_variable(tmp_path):
+    typo = tmp_path / "landnig"
+    result = finops(
+        {
+            "FINOPS_LANDING_DIR": str(typo),
+            "FINOPS_WAREHOUSE": str(tmp_path / "wh" / "finops.duckdb"),
+            "DAGSTER_HOME": str(tmp_path / "dagster_home"),
+        },
+        "materialize",
+        "--start",
+        "2026-10-01",
+        "--end",
+        "2026-10-01",
+    )
+    assert result.returncode == 2
+    assert f"FINOPS_LANDING_DIR={typo} does not exist" in result.stderr
+    assert not (tmp_path / "wh" / "finops.duckdb").exists()
+
+
+def test_the_loader_refuses_a_missing_landing_dir(tmp_path):
+    con = connect(tmp_path / "wh.duckdb")
+    try:
+        with pytest.raises(LoadError, match=r"landing dir .*landnig does not exist: set FINOPS_LANDING_DIR"):
+            load_landing(con, tmp_path / "landnig")
+    finally:
+        con.close()
+
+
+def test_make_run_never_writes_the_demo_into_a_mistyped_landing_dir(tmp_path):
+    typo = tmp_path / "landnig"
+    result = subprocess.run(
+        ["make", "-s", "demo", f"FINOPS_LANDING_DIR={typo}"], cwd=REPO, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 2
+    assert f"FINOPS_LANDING_DIR={typo} is missing or empty" in result.stderr
+    assert not typo.exists()
+
+
+def test_the_report_goes_next_to_the_warehouse(built, tmp_path):
+    warehouse = tmp_path / "warehouse" / "finops.duckdb"
+    result = finops(
+        {"FINOPS_WAREHOUSE": str(warehouse), "FINOPS_SERVING": str(built.warehouse.with_name("serving.duckdb"))},
+        "report",
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = tmp_path / "warehouse" / "reports" / "finops_report.html"
+    assert result.stdout.strip() == f"report written to {report}"
+    assert "t005/support_triage" in report.read_text()
+
+
+def test_every_asset_check_says_what_it_checks():
+    specs = list(finops_dbt_assets.check_specs)
+    assert len(specs) == 43
+    described = {spec.name: spec.description for spec in specs}
+    assert all(d and d != "No description provided" for d in described.values()), described
+    assert described["assert_attributed_cost_sums_to_bill"].startswith("The money identity: per provider x UTC day")
+    expression = next(d for n, d in described.items() if n.startswith("expression_is_true_fct_tenant_margin"))
+    assert expression.startswith("expression_is_true: expression: ")
