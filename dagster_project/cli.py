@@ -143,6 +143,9 @@ def _materialize(args: argparse.Namespace) -> int:
     if start < first:
         print(f"--start {start} is before the first partition {first} (set FINOPS_START_DATE)", file=sys.stderr)
         return EXIT_USAGE
+    if end < start and args.end is None:
+        print(f"--start {start} is after yesterday ({yesterday}, UTC): a day is built once it is over", file=sys.stderr)
+        return EXIT_USAGE
     if end < start:
         print(f"--end {end} is before --start {start}", file=sys.stderr)
         return EXIT_USAGE
@@ -224,7 +227,9 @@ def _numeric(text: str) -> bool:
 def cmd_reconcile(args: argparse.Namespace) -> int:
     con = _connect_marts(build=True)
     rows = con.execute(
-        "select period_start::varchar, provider, billing_account, calls, unpriced_calls, computed_cost, "
+        # a month prints as YYYY-MM, as in `finops summary`; a day as YYYY-MM-DD
+        "select case period_grain when 'month' then strftime(period_start, '%Y-%m') else period_start::varchar end, "
+        "provider, billing_account, calls, unpriced_calls, computed_cost, "
         "billed_usage_cost, variance_cost, variance_pct::double, credits_and_adjustments_cost, allocated_at, "
         "reconciliation_status from marts.fct_reconciliation where period_grain = ? "
         "order by period_start, provider, billing_account",

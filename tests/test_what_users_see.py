@@ -124,3 +124,25 @@ def test_every_asset_check_says_what_it_checks():
     assert described["assert_attributed_cost_sums_to_bill"].startswith("The money identity: per provider x UTC day")
     expression = next(d for n, d in described.items() if n.startswith("expression_is_true_fct_tenant_margin"))
     assert expression.startswith("expression_is_true: expression: ")
+
+
+def test_a_start_after_yesterday_alone_is_named_as_such(tmp_path):
+    (tmp_path / "landing").mkdir()
+    result = finops(
+        {
+            "FINOPS_LANDING_DIR": str(tmp_path / "landing"),
+            "FINOPS_WAREHOUSE": str(tmp_path / "wh" / "finops.duckdb"),
+            "DAGSTER_HOME": str(tmp_path / "dagster_home"),
+        },
+        "materialize",
+        "--start",
+        "2099-01-01",
+    )
+    assert result.returncode == 2
+    assert "--start 2099-01-01 is after yesterday" in result.stderr and "--end" not in result.stderr
+
+
+def test_month_periods_print_as_year_and_month_in_reconcile_as_in_summary(built):
+    result = built.finops("reconcile", "--grain", "month")
+    rows = [line for line in result.stdout.splitlines() if line.startswith("2026-")]
+    assert len(rows) == 6 and all(line.startswith("2026-10  ") for line in rows)
