@@ -384,11 +384,12 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def _print_attention(con) -> None:
-    """Alerts of the last 30 days of data (critical first), then the data-quality findings."""
+    """Alerts of the last 30 days of data, then the data-quality findings. Critical alerts first, then
+    daily, cap and budget warnings, then hourly warnings (many, on sparse axes), newest first in each."""
     alerts = con.execute(
         "select severity, alert_type, strftime(period_start, '%Y-%m-%d %H:%M'), message from marts.fct_alerts "
         "where period_start >= (select max(cost_day) - 29 from marts.fct_cost_daily) "
-        "order by severity = 'critical' desc, period_start desc, alert_type"
+        "order by severity = 'critical' desc, alert_type = 'hourly_spend_anomaly', period_start desc, alert_type"
     ).fetchall()
     critical = sum(a[0] == "critical" for a in alerts)
     print(f"Open alerts, last 30 days of data: {len(alerts)} ({critical} critical) - marts.fct_alerts")

@@ -35,13 +35,16 @@ def test_summary_opens_with_alerts_then_data_quality(built):
     alerts = built.query(
         "select severity, message from marts.fct_alerts "
         "where period_start >= (select max(cost_day) - 29 from marts.fct_cost_daily) "
-        "order by severity = 'critical' desc, period_start desc, alert_type"
+        "order by severity = 'critical' desc, alert_type = 'hourly_spend_anomaly', period_start desc, alert_type"
     )
     critical = [m for s, m in alerts if s == "critical"]
     assert len(critical) == 2 and len(alerts) == 100
     assert lines[2] == f"Open alerts, last 30 days of data: {len(alerts)} (2 critical) - marts.fct_alerts"
     assert lines[3:5] == [f"  CRITICAL {m}" for m in critical]
-    assert "t005/support_triage at 2026-10-20 12:00 UTC" in lines[3]
+    assert "Daily spend of tenant_feature t005/support_triage on 2026-10-20" in lines[3]
+    assert "t005/support_triage at 2026-10-20 12:00 UTC" in lines[4]
+    # the daily, cap and budget warnings come before the hourly ones
+    assert not [line for line in lines[5:13] if "Hourly list cost" in line]
     assert lines[13] == f"  ... and {len(alerts) - 10} more: select * from marts.fct_alerts order by period_start desc"
     text = result.stdout
     assert text.index("Open alerts") < text.index("Data quality") < text.index("Spend by provider")
