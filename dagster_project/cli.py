@@ -18,6 +18,7 @@ EXIT_FAILED = 1  # a step failed (an integrity test, a load error): nothing was 
 EXIT_USAGE = 2
 EXIT_LOCKED = 3  # another run holds the warehouse
 EXIT_OUT_OF_TOLERANCE = 4  # built and published; some reconciliation period is out of tolerance
+EXIT_FILES_NOT_LOADED = 5  # built and published; some landing file was rejected or had every row quarantined
 
 
 def _day(text: str) -> date:
@@ -71,13 +72,20 @@ def _sqlite_no_fsync(dbapi_connection, _record) -> None:
         dbapi_connection.execute("pragma synchronous = off")
 
 
+# Written into a DAGSTER_HOME whose dagster.yaml is missing or empty: Dagster's usage statistics and their
+# banner (printed on every first run) are off; a dagster.yaml of your own is never touched.
+DAGSTER_YAML = "# written by finops; Dagster instance settings: https://docs.dagster.io\ntelemetry:\n  enabled: false\n"
+
+
 def _instance():
     from dagster import DagsterInstance
 
     _run_history_without_fsync()
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT / "data" / "dagster_home")))
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").touch()
+    config = home / "dagster.yaml"
+    if not config.exists() or not config.read_text().strip():  # the project's own (empty) instance config
+        config.write_text(DAGSTER_YAML)
     return DagsterInstance.get()
 
 
@@ -161,6 +169,15 @@ def _materialize(args: argparse.Namespace) -> int:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
         print(f"materialization FAILED (steps: {', '.join(failed) or 'see log above'})", file=sys.stderr)
         return EXIT_FAILED
+    unloaded = _unloaded_files(Settings.from_env().warehouse)
+    if unloaded:
+        print(
+            f"{len(unloaded)} landing file(s) NOT LOADED (the other files were; raw.files has them, status "
+            "'rejected' or every row in raw.quarantine):",
+            file=sys.stderr,
+        )
+        for f in unloaded[:10]:
+            print(f"  {f.path}: {f.problem}" + (f"; {f.hint}" if f.hint else ""), file=sys.stderr)
     out = _out_of_tolerance(Settings.from_env().warehouse)
     if out:
         print(
@@ -172,8 +189,21 @@ def _materialize(args: argparse.Namespace) -> int:
         for grain, day, provider, account, pct in out[:10]:
             print(f"  {grain} {day} {provider}/{account}: variance {pct:.2%}", file=sys.stderr)
         return EXIT_OUT_OF_TOLERANCE
+    if unloaded:
+        return EXIT_FILES_NOT_LOADED
     print("materialization succeeded")
     return EXIT_OK
+
+
+def _unloaded_files(warehouse: Path) -> list:
+    from ingest.loaders import unloaded_files
+    from ingest.warehouse import connect
+
+    con = connect(warehouse, read_only=True)
+    try:
+        return unloaded_files(con)
+    finally:
+        con.close()
 
 
 def _out_of_tolerance(warehouse: Path) -> list[tuple]:
@@ -384,69 +414,49 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def _print_attention(con) -> None:
-    """Alerts of the last 30 days of data, then the data-quality findings. Critical alerts first, then
-    daily, cap and budget warnings, then hourly warnings (many, on sparse axes), newest first in each."""
-    alerts = con.execute(
-        "select severity, alert_type, strftime(period_start, '%Y-%m-%d %H:%M'), message from marts.fct_alerts "
-        "where period_start >= (select max(cost_day) - 29 from marts.fct_cost_daily) "
-        "order by severity = 'critical' desc, alert_type = 'hourly_spend_anomaly', period_start desc, alert_type"
-    ).fetchall()
-    critical = sum(a[0] == "critical" for a in alerts)
-    print(f"Open alerts, last 30 days of data: {len(alerts)} ({critical} critical) - marts.fct_alerts")
-    for severity, _, _, message in alerts[:ALERTS_SHOWN]:
-        print(f"  {severity.upper():8} {message}")
+    """Alerts of the last 30 days of data, then the data-quality findings (serving/attention.py: critical
+    alerts first, then daily, cap and budget warnings, then hourly warnings, newest first in each)."""
+    from serving.attention import attention, read_quarantine
+
+    found = attention(con, read_quarantine(Settings.from_env().warehouse))
+    alerts = found.alerts
+    print(f"Open alerts, last 30 days of data: {len(alerts)} ({found.critical} critical) - marts.fct_alerts")
+    for alert in alerts[:ALERTS_SHOWN]:
+        print(f"  {alert.severity.upper():8} {alert.message}")
     if len(alerts) > ALERTS_SHOWN:
         print(f"  ... and {len(alerts) - ALERTS_SHOWN} more: select * from marts.fct_alerts order by period_start desc")
     print("\nData quality")
-    bad = con.execute(
-        "select count(*) from marts.fct_reconciliation where reconciliation_status = 'out_of_tolerance'"
-    ).fetchone()[0]
+    bad = len(found.out_of_tolerance)
     print(
         "  reconciliation: OK, every bill within tolerance"
         if bad == 0
         else f"  reconciliation: {bad} period(s) OUT OF TOLERANCE (finops reconcile)"
     )
-    unpriced = con.execute(
-        "select provider, model_served, count(*) from marts.fct_llm_calls where not is_priced "
-        "group by all order by 3 desc"
-    ).fetchall()
-    if unpriced:
-        models = ", ".join(f"{p}/{m} ({n:,} calls)" for p, m, n in unpriced[:5])
+    if found.unpriced:
+        models = ", ".join(f"{u.provider}/{u.model} ({u.calls:,} calls)" for u in found.unpriced[:5])
         print(f"  unpriced models: {models} - add a price to price_overrides.csv in the config dir")
     else:
         print("  unpriced models: none")
-    for line in _quarantine_lines():
+    for line in _quarantine_lines(found.quarantine):
         print(f"  {line}")
 
 
-def _quarantine_lines() -> list[str]:
-    """Quarantined rows per file with their top reasons, from the build file's raw.quarantine."""
-    import duckdb
+def _quarantine_lines(quarantine) -> list[str]:
+    """Landing files not loaded (with where they go), then quarantined rows per file with their top reasons
+    (the build file's raw.files and raw.quarantine)."""
+    if quarantine.unavailable:
+        return [f"quarantined rows: not readable now ({quarantine.unavailable})"]
+    lines = [f"not loaded: {f.path}: {f.problem}" + (f"; {f.hint}" if f.hint else "") for f in quarantine.not_loaded]
+    return lines + _quarantined_rows(quarantine)
 
-    from ingest.warehouse import connect
 
-    warehouse = Settings.from_env().warehouse
-    try:
-        con = connect(warehouse, read_only=True)
-    except duckdb.Error:
-        return [f"quarantined rows: not readable now ({warehouse} is in use by a run)"]
-    try:
-        rows = con.execute(
-            "select file_path, count(*), list(reason order by n desc)[1:3] from ("
-            "  select file_path, regexp_replace(reason, ': .*', '') as reason, count(*) over "
-            "(partition by file_path, regexp_replace(reason, ': .*', '')) as n from raw.quarantine"
-            ") group by file_path order by 2 desc"
-        ).fetchall()
-    except duckdb.CatalogException:
+def _quarantined_rows(quarantine) -> list[str]:
+    if not quarantine.files:
         return ["quarantined rows: none"]
-    finally:
-        con.close()
-    if not rows:
-        return ["quarantined rows: none"]
-    lines = [f"quarantined rows: {sum(r[1] for r in rows):,} in {len(rows)} file(s) - raw.quarantine"]
-    for path, count, reasons in rows[:5]:
-        top = "; ".join(dict.fromkeys(reasons))
-        lines.append(f"  {path}: {count:,} row(s), {top}")
+    files = quarantine.files
+    lines = [f"quarantined rows: {quarantine.rows:,} in {len(files)} file(s) - raw.quarantine"]
+    for f in files[:5]:
+        lines.append(f"  {f.path}: {f.rows:,} row(s), {'; '.join(reason for reason, _ in f.reasons)}")
     return lines
 
 
@@ -474,6 +484,36 @@ def cmd_report(args: argparse.Namespace) -> int:
     out = args.out or settings.warehouse.parent / "reports" / "finops_report.html"
     print(f"report written to {write_report(source, out)}")
     return 0
+
+
+def _month(text: str) -> str:
+    from serving.export import parse_month
+
+    try:
+        parse_month(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    return text
+
+
+def cmd_export_focus(args: argparse.Namespace) -> int:
+    """The attributed cost as FOCUS 1.3 Parquet and CSV files (serving.export, docs/focus_export.md)."""
+    from serving.export import ExportError, export_focus
+
+    settings = Settings.from_env()
+    out = args.out or settings.warehouse.parent / "exports" / "focus"
+    try:
+        result = export_focus(settings.serving, out, args.month)
+    except ExportError as exc:
+        print(f"finops export focus: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(
+        f"FOCUS 1.3 export of {result.month or 'every month'}: {result.rows:,} rows, "
+        f"BilledCost {result.billed_cost:,.2f}"
+    )
+    for f in result.files:
+        print(f"  {f.path}")
+    return EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -516,6 +556,15 @@ def main(argv: list[str] | None = None) -> int:
     rep.add_argument("--out", type=Path, help="HTML file (default: reports/finops_report.html beside the warehouse)")
     rep.add_argument("--source", type=Path, help="warehouse file (default: the serving file, else the build file)")
     rep.set_defaults(func=cmd_report)
+
+    exp = sub.add_parser("export", help="export the attributed cost in a standard format")
+    exp_sub = exp.add_subparsers(dest="export_format", required=True)
+    focus = exp_sub.add_parser(
+        "focus", help="FOCUS 1.3 Cost and Usage files (Parquet and CSV) of the attributed cost, from the serving file"
+    )
+    focus.add_argument("--month", type=_month, help="YYYY-MM: one billing month (default: every month)")
+    focus.add_argument("--out", type=Path, help="directory (default: exports/focus/ beside the warehouse)")
+    focus.set_defaults(func=cmd_export_focus)
 
     args = parser.parse_args(argv)
     return args.func(args)

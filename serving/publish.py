@@ -51,8 +51,9 @@ META_SCHEMA = "meta"
 STORAGE_VERSION = "v1.0.0"
 
 _BUILD = "build"  # catalog alias of the build database inside the publishing connection
-# A published table with one of these DATE columns is synced by day in an incremental publish.
-DAY_COLUMNS: tuple[str, ...] = ("call_day", "cost_day")
+# A published table with one of these DATE columns is synced by day in an incremental publish
+# (x_ChargeDay: the FOCUS export, marts.focus_cost_and_usage).
+DAY_COLUMNS: tuple[str, ...] = ("call_day", "cost_day", "x_ChargeDay")
 
 
 class PublishError(RuntimeError):

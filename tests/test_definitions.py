@@ -39,6 +39,7 @@ def test_definitions_asset_graph_checks_job_and_schedule():
         "intermediate/int_bill_allocation_grains",
         "intermediate/int_reconciliation_days",
         "marts/fct_bill_reconciliation",
+        "marts/focus_cost_and_usage",  # the FOCUS export: built by the daily job like every mart
         "serving/finops_serving",
     } <= keys
     assert "reference/price_overrides" not in keys  # company prices live in the config dir, not the repository
@@ -67,7 +68,7 @@ def test_definitions_asset_graph_checks_job_and_schedule():
     tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
     own = {n["name"] for n in tests if is_asset_check(n)}
     assert {n for _, n in checks} - {"gx_loaded_batch_valid"} == own
-    assert len(own) == 43 and len(tests) - len(own) == 211
+    assert len(own) == 48 and len(tests) - len(own) == 211
     assert {"warn_cap_breaches", "warn_cost_anomalies"} <= own
     job = defs.resolve_job_def("daily_finops")
     assert job.executor_def.name == "in_process"

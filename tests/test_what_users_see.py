@@ -5,6 +5,7 @@ never written into a mistyped path)."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -121,7 +122,7 @@ def test_the_report_goes_next_to_the_warehouse(built, tmp_path):
 
 def test_every_asset_check_says_what_it_checks():
     specs = list(finops_dbt_assets.check_specs)
-    assert len(specs) == 43
+    assert len(specs) == 48
     described = {spec.name: spec.description for spec in specs}
     assert all(d and d != "No description provided" for d in described.values()), described
     assert described["assert_attributed_cost_sums_to_bill"].startswith("The money identity: per provider x UTC day")
@@ -149,3 +150,76 @@ def test_month_periods_print_as_year_and_month_in_reconcile_as_in_summary(built)
     result = built.finops("reconcile", "--grain", "month")
     rows = [line for line in result.stdout.splitlines() if line.startswith("2026-")]
     assert len(rows) == 6 and all(line.startswith("2026-10  ") for line in rows)
+
+
+FIXTURES = REPO / "tests" / "fixtures" / "calls"
+
+
+def test_misplaced_files_are_named_with_where_they_go_and_never_stop_the_others(tmp_path):
+    """A LiteLLM export dropped in calls/canonical/: as .jsonl every row is quarantined, as .csv no adapter
+    reads it. The good file beside them loads, the run publishes and exits 5 naming both with a hint; moved
+    where the hint says, they load and the run exits 0."""
+    landing = tmp_path / "landing"
+    canonical, litellm = landing / "calls" / "canonical", landing / "calls" / "litellm"
+    (landing / "calls" / "langfuse").mkdir(parents=True)
+    canonical.mkdir()
+    litellm.mkdir()
+    shutil.copy(FIXTURES / "langfuse" / "observations_2026-10-02.jsonl", landing / "calls" / "langfuse")
+    shutil.copy(FIXTURES / "litellm" / "spend_logs_2026-10-02.jsonl", canonical)
+    shutil.copy(FIXTURES / "litellm" / "spend_logs_export.csv", canonical)
+    env = {
+        "FINOPS_LANDING_DIR": str(landing),
+        "FINOPS_WAREHOUSE": str(tmp_path / "wh" / "finops.duckdb"),
+        "DAGSTER_HOME": str(tmp_path / "dagster_home"),
+        "FINOPS_CONFIG_DIR": str(tmp_path / "config"),
+    }
+    first = finops(env, "materialize", "--start", "2026-10-02", "--end", "2026-10-02")
+    assert first.returncode == 5, first.stderr[-3000:]
+    assert "Telemetry" not in first.stdout + first.stderr  # no banner: the project's dagster.yaml turns it off
+    hint = "looks like LiteLLM SpendLogs: move it to calls/litellm/"
+    assert "2 landing file(s) NOT LOADED (the other files were" in first.stderr
+    assert f"  {canonical}/spend_logs_2026-10-02.jsonl: every row quarantined (4); {hint}" in first.stderr
+    assert (
+        f"  {canonical}/spend_logs_export.csv: rejected: no adapter for calls/canonical files ending in '.csv' "
+        f"(supported: .json, .jsonl, .parquet); {hint}"
+    ) in first.stderr
+    con = connect(tmp_path / "wh" / "finops.duckdb", read_only=True)
+    try:
+        langfuse_rows = con.execute("select count(*) from raw.calls").fetchone()[0]
+        published = con.execute("select sum(calls) from marts.fct_cost_daily").fetchone()[0]
+    finally:
+        con.close()
+    assert langfuse_rows > 0 and published == langfuse_rows  # the good file was loaded and built
+
+    summary = finops(env, "summary")
+    assert (
+        f"  not loaded: {canonical}/spend_logs_export.csv: rejected: no adapter for calls/canonical files ending "
+        f"in '.csv' (supported: .json, .jsonl, .parquet); {hint}"
+    ) in summary.stdout.splitlines(), summary.stdout
+    assert f"  not loaded: {canonical}/spend_logs_2026-10-02.jsonl: every row quarantined (4); {hint}" in summary.stdout
+    assert finops(env, "report").returncode == 0
+    report = (tmp_path / "wh" / "reports" / "finops_report.html").read_text()
+    assert "<b>Landing files not loaded</b>: <b>2</b>" in report
+    assert report.count(hint) == 2
+
+    for name in ("spend_logs_2026-10-02.jsonl", "spend_logs_export.csv"):
+        (canonical / name).rename(litellm / name)
+    second = finops(env, "materialize", "--start", "2026-10-02", "--end", "2026-10-02")
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "NOT LOADED" not in second.stderr
+    con = connect(tmp_path / "wh" / "finops.duckdb", read_only=True)
+    try:
+        assert con.execute("select count(*) from raw.calls").fetchone()[0] == langfuse_rows + 3
+        assert con.execute(
+            "select format, status, rows_loaded, rows_quarantined from raw.files where format <> 'langfuse' "
+            "order by format, file_path"
+        ).fetchall() == [
+            ("canonical", "superseded", 0, 4),  # its 4 quarantine rows went with it
+            ("litellm", "loaded", 2, 2),
+            ("litellm", "loaded", 1, 2),
+        ]
+        assert con.execute("select count(*) from raw.quarantine where file_path like '%/canonical/%'").fetchone() == (
+            0,
+        )
+    finally:
+        con.close()

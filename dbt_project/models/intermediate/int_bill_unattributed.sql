@@ -25,10 +25,7 @@ unattributed_usage as (
 non_usage as (
     select
         provider, billing_account, charge_day as cost_day, model, token_bucket, service_tier,
-        case
-            when charge_class = 'Correction' then 'correction'
-            else lower(charge_category)
-        end as cost_kind,
+        {{ bill_cost_kind('charge_category', 'charge_class') }} as cost_kind,
         {{ money('sum(billed_cost)') }} as billed_cost
     from other_lines
     group by all

@@ -37,7 +37,15 @@ grains as (
         service_tier,
         {{ money('sum(billed_cost)') }} as billed_cost,
         sum(consumed_quantity) as billed_quantity,
-        count(*) as bill_lines
+        count(*) as bill_lines,
+        -- what the FOCUS export repeats from the grain's lines (the first, where they differ)
+        min(vendor_account_id) as vendor_account_id,
+        min(sku_id) as sku_id,
+        min(charge_description) as charge_description,
+        min(charge_period_start) as charge_period_start,
+        max(charge_period_end) as charge_period_end,
+        min(billing_currency) as billing_currency,
+        min(nullif(consumed_unit, '')) as consumed_unit
     from keyed
     group by all
 ),

@@ -144,6 +144,8 @@ key_prices as (
         coalesce(key_bands.min_input_tokens, 0) as min_input_tokens,
         key_bands.next_min_input_tokens,
         coalesce(overrides.price_per_mtok, key_bands.price_per_mtok) as price_per_mtok,
+        -- the catalog's own price, also where an override wins: FOCUS ListCost vs ContractedCost
+        key_bands.price_per_mtok as catalog_price_per_mtok,
         case
             when overrides.price_per_mtok is not null then 'override'
             when key_bands.price_per_mtok is not null then 'catalog'
@@ -182,6 +184,7 @@ priced as (
         scenarios.{{ bucket }}_tokens,
         {{ bucket }}_price.price_per_mtok as {{ bucket }}_price_per_mtok,
         {{ bucket }}_price.price_source as {{ bucket }}_price_source,
+        {{ bucket }}_price.catalog_price_per_mtok as {{ bucket }}_catalog_price_per_mtok,
         case
             when scenarios.{{ bucket }}_tokens = 0 then {{ money(0) }}
             when {{ bucket }}_price.price_per_mtok is not null

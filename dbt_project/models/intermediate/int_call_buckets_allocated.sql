@@ -10,6 +10,7 @@
 -- keeps its list cost as an estimate (attributed_estimated_cost, status no_bill_line) until the bill
 -- arrives and the day is rebuilt; once the provider-day has a bill, a bucket no bill amount reached
 -- gets 0 (status not_billed): an estimate and a bill amount are never both counted.
+-- The split itself is the macro allocation_split_ctes (int_call_bucket_pool_shares also uses it).
 with
 
 buckets as (
@@ -24,69 +25,20 @@ billed_days as (
     select distinct provider, cost_day from {{ ref('int_bill_usage_grains') }}
 ),
 
-pool_bases as (
-    select allocation_id, sum(cost_pico) filter (where cost_pico > 0) as cost_base
-    from matches
-    group by allocation_id
-),
-
-weighted as (
-    -- the weight of each covered bucket: its list cost in pico-dollars, or its tokens in a pool of
-    -- unpriced buckets only
-    select
-        matches.call_id,
-        matches.token_bucket,
-        matches.allocation_id,
-        matches.bill_pico,
-        case when pool_bases.cost_base is not null then matches.cost_pico else matches.tokens end as weight
-    from matches
-    inner join pool_bases on pool_bases.allocation_id = matches.allocation_id
-    where pool_bases.cost_base is null or matches.cost_pico > 0
-),
-
-grains as (
-    -- per pool: the allocation base, and the bucket that takes the rounding remainder (the largest;
-    -- ties by call_id, then token_bucket). Aggregates, not window functions: a window over tens of
-    -- millions of matches sorts and spills them all.
-    select
-        allocation_id,
-        sum(weight) as base_pico,
-        min(struct_pack(neg_weight := -weight, call_id := call_id, token_bucket := token_bucket)) as largest
-    from weighted
-    group by allocation_id
-    having sum(weight) <> 0
-),
-
-split as (
-    select
-        weighted.call_id,
-        weighted.token_bucket,
-        weighted.allocation_id,
-        weighted.bill_pico,
-        weighted.bill_pico * weighted.weight // grains.base_pico as share_pico
-    from weighted
-    inner join grains on grains.allocation_id = weighted.allocation_id
-),
-
-remainders as (
-    select
-        grains.largest.call_id as call_id,  -- struct fields, named explicitly -- noqa: AL09, RF01
-        grains.largest.token_bucket as token_bucket,  -- noqa: AL09, RF01
-        split_totals.bill_pico - split_totals.shared_pico as allocated_pico
-    from (
-        select allocation_id, any_value(bill_pico) as bill_pico, sum(share_pico) as shared_pico
-        from split
-        group by allocation_id
-    ) as split_totals
-    inner join grains on grains.allocation_id = split_totals.allocation_id
-),
+{{ allocation_split_ctes('matches') }},
 
 per_bucket as (
-    select call_id, token_bucket, sum(allocated_pico) as allocated_pico
+    select
+        call_id,
+        token_bucket,
+        sum(allocated_pico) as allocated_pico,
+        -- the pool the whole share comes from; null for a bucket covered by several pools (the FOCUS
+        -- export, which names the bill line of every share, splits those in int_call_bucket_pool_shares)
+        case when min(allocation_id) = max(allocation_id) then min(allocation_id) end as allocation_id
     from (
-        select call_id, token_bucket, share_pico as allocated_pico from split
+        select call_id, token_bucket, allocation_id, share_pico as allocated_pico from split
         union all
-        select call_id, token_bucket, allocated_pico from remainders
+        select call_id, token_bucket, allocation_id, allocated_pico from remainders
     ) as parts
     group by call_id, token_bucket
 ),
@@ -102,7 +54,10 @@ final as (
         buckets.token_bucket,
         buckets.tokens,
         buckets.price_per_mtok,
+        buckets.price_source,
+        buckets.catalog_price_per_mtok,
         buckets.list_cost,
+        per_bucket.allocation_id,
         case
             when per_bucket.call_id is not null then {{ from_pico('per_bucket.allocated_pico') }}
             when billed_days.provider is not null then {{ money(0) }}

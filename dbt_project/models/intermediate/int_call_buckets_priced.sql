@@ -25,6 +25,7 @@ final as (
         {{ bucket }}_tokens as tokens,
         {{ bucket }}_price_per_mtok as price_per_mtok,
         {{ bucket }}_price_source as price_source,
+        {{ bucket }}_catalog_price_per_mtok as catalog_price_per_mtok,
         {{ bucket }}_list_cost as list_cost
     from served
     where {{ bucket }}_tokens > 0
