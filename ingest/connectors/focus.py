@@ -82,7 +82,7 @@ def pull(fmt: str, landing: Path, days: list[date] | None = None) -> PullReport:
     if creds is not None:
         kwargs["credentials"] = creds
     try:
-        listing = [item for page in filesystem(**kwargs) for item in page]
+        listing = list(filesystem(**kwargs))
     except Exception as exc:  # noqa: BLE001 - fsspec and dlt raise many kinds; one line, no secrets in it
         raise PullError(f"{fmt}: cannot list {url.split('?', 1)[0]}: {type(exc).__name__}") from None
     for item in sorted(listing, key=lambda i: i["relative_path"]):

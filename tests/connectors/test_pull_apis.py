@@ -144,7 +144,7 @@ def test_openai_pages_retries_restatements_and_loads_exactly(httpserver, monkeyp
     assert _query(
         tmp_path,
         "select count(distinct _file_id || _line) from raw.bill_lines where \"x_ChargeSource\" = 'usage_report'",
-    ) == [(api_usage,)]  # noqa: E501
+    ) == [(api_usage,)]
 
     # a re-pull of unchanged days writes nothing, and the loader has nothing new
     mtimes = {p: p.stat().st_mtime_ns for p in _files(landing)}
