@@ -132,7 +132,21 @@ def setting(env: str, default: str | None = None, dlt_key: str | None = None) ->
     return value or default
 
 
+def _dlt_may_hold(key: str) -> bool:
+    """Whether dlt could know this key: its environment variable (sources.openai.admin_key ->
+    SOURCES__OPENAI__ADMIN_KEY) is set, or a dlt secrets / config file exists (`.dlt/` of DLT_PROJECT_DIR or the
+    current dir, or the global `~/.dlt/`, DLT_DATA_DIR). Checked first so that a code location without any
+    connector configured does not import dlt (~1 s) on every load."""
+    if os.environ.get(key.upper().replace(".", "__")):
+        return True
+    project = Path(os.environ.get("DLT_PROJECT_DIR") or Path.cwd()) / ".dlt"
+    global_dir = Path(os.environ.get("DLT_DATA_DIR") or Path.home() / ".dlt")
+    return any((d / name).is_file() for d in (project, global_dir) for name in ("secrets.toml", "config.toml"))
+
+
 def _dlt_secret(key: str, config: bool = False) -> str:
+    if not _dlt_may_hold(key):
+        return ""
     import dlt
 
     try:
