@@ -357,3 +357,40 @@ def test_pull_asset_fetches_the_lookback_window(httpserver, monkeypatch, tmp_pat
     assert meta["rows_pulled"].value == 18 and meta["days"].value == "2026-11-10 .. 2026-11-11"
     checks = result.get_asset_check_evaluations()
     assert [c.passed for c in checks] == [True]
+
+
+# --------------------------------------------------------------------------------------------
+# throughput against the local servers (printed; run with -s to read it)
+
+
+def test_pull_rates_against_the_local_servers(httpserver, monkeypatch, tmp_path):
+    import dlt.sources.helpers.rest_client  # noqa: F401 - imported once per process (~1 s), not part of a rate
+
+    rates = {}
+    fake = FakeOpenAI(httpserver, OPENAI_KEY, page_size=100).install()
+    _openai_data(fake, scale=200)  # 1000 cost results + 601 usage results a day
+    monkeypatch.setenv("OPENAI_ADMIN_KEY", OPENAI_KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL_ADMIN", httpserver.url_for(""))
+    report = openai.pull(DAYS, tmp_path / "landing")
+    assert report.rows == 2 * (1000 + 600 + 1)
+    rates["openai"] = report
+
+    fake_a = FakeAnthropic(httpserver, ANTHROPIC_KEY, page_size=100).install()
+    _anthropic_data(fake_a, scale=250)  # 1000 cost results + 750 usage results a day
+    monkeypatch.setenv("ANTHROPIC_ADMIN_KEY", ANTHROPIC_KEY)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL_ADMIN", httpserver.url_for(""))
+    report = anthropic.pull(DAYS, tmp_path / "landing")
+    assert report.rows == 2 * (1000 + 750)
+    rates["anthropic"] = report
+
+    fake_l = FakeLangfuse(httpserver, "pk-lf-public", LANGFUSE_SECRET).install()
+    for day in DAYS:
+        fake_l.observations += [_observation(n, day, n % 24) for n in range(1500)]
+    monkeypatch.setenv("LANGFUSE_PUBLIC_KEY", "pk-lf-public")
+    monkeypatch.setenv("LANGFUSE_SECRET_KEY", LANGFUSE_SECRET)
+    monkeypatch.setenv("LANGFUSE_HOST", httpserver.url_for("").rstrip("/"))
+    report = langfuse.pull(DAYS, tmp_path / "landing")  # 100 a page, as the connector asks
+    assert report.rows == 3000
+    rates["langfuse"] = report
+    for name, r in rates.items():
+        print(f"RATE {name}: {r.rows} rows in {r.seconds:.2f} s = {r.rows / r.seconds:,.0f} rows/s (local server)")

@@ -67,3 +67,17 @@ def test_focus_plain_dir_is_the_same_code_path(monkeypatch, tmp_path):
     assert focus.source_url("focus_aws") == export.resolve().as_uri()
     report = CONNECTORS["focus_aws"].pull(tmp_path / "landing")
     assert [f.path.name for f in report.written] == ["focus.csv"]
+
+
+def test_focus_pull_rate(monkeypatch, tmp_path):
+    """A 50k-line export copied from a file:// URL (rows counted from the file: the copy is byte for byte)."""
+    export = tmp_path / "bucket"
+    export.mkdir()
+    lines = (FIXTURES / "focus_aws" / "focus-2025-08.csv").read_text().splitlines()
+    body = [line for line in lines[1:] if line.strip()]
+    (export / "focus.csv").write_text("\n".join([lines[0], *(body * (50_000 // len(body)))]) + "\n")
+    monkeypatch.setenv("FINOPS_FOCUS_AWS_URL", export.as_uri())
+    report = CONNECTORS["focus_aws"].pull(tmp_path / "landing")
+    rows = (tmp_path / "landing/billing/focus_aws/pull/focus.csv").read_text().count("\n") - 1
+    assert rows == len(body) * (50_000 // len(body))
+    print(f"RATE focus_aws: {rows} rows in {report.seconds:.3f} s = {rows / report.seconds:,.0f} rows/s (file://)")

@@ -202,3 +202,14 @@ def test_litellm_refused_password_is_one_line_without_it(spend_logs, monkeypatch
     message = str(caught.value)
     assert "\n" not in message and "password authentication failed" in message
     assert "wrong-TESTSECRET-pw" not in message and PASSWORD not in message
+
+
+def test_litellm_pull_rate(spend_logs, monkeypatch, tmp_path):
+    monkeypatch.setenv("LITELLM_DATABASE_URL", spend_logs.url)
+    insert(spend_logs.url, [(f"r{i}", at(DAYS[i % 2], 0) + timedelta(seconds=i)) for i in range(20_000)])
+    report = litellm.pull(DAYS, tmp_path / "landing")
+    assert report.rows == 20_000 and {d: len(r) for d, r in landed(tmp_path / "landing").items()} == {
+        "2026-11-10": 10_000,
+        "2026-11-11": 10_000,
+    }
+    print(f"RATE litellm: {report.rows} rows in {report.seconds:.2f} s = {report.rows / report.seconds:,.0f} rows/s")
