@@ -213,3 +213,20 @@ def test_litellm_pull_rate(spend_logs, monkeypatch, tmp_path):
         "2026-11-11": 10_000,
     }
     print(f"RATE litellm: {report.rows} rows in {report.seconds:.2f} s = {report.rows / report.seconds:,.0f} rows/s")
+
+
+def test_litellm_needs_only_select_on_the_selected_columns(spend_logs, monkeypatch, tmp_path):
+    """The smallest permission the README gives: a login with SELECT on the connector's columns only (no
+    access to the prompts, responses or IP addresses) is enough for a pull."""
+    cols = ", ".join(f'"{c}"' for c in litellm.COLUMNS)
+    with psycopg.connect(spend_logs.url, autocommit=True) as con:
+        con.execute("drop role if exists finops_reader")
+        con.execute("create role finops_reader login password 'reader-TESTSECRET'")
+        con.execute(f'grant select ({cols}) on "LiteLLM_SpendLogs" to finops_reader')
+    insert(spend_logs.url, [(f"g{i}", at(DAYS[0], 9, i)) for i in range(5)])
+    reader = spend_logs.url.replace(f"litellm:{PASSWORD}@", "finops_reader:reader-TESTSECRET@")
+    with psycopg.connect(reader) as con, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        con.execute('select messages from "LiteLLM_SpendLogs"')
+    monkeypatch.setenv("LITELLM_DATABASE_URL", reader)
+    report = litellm.pull(DAYS[:1], tmp_path / "landing")
+    assert report.rows == 5 and len(report.written) == 1
