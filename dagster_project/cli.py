@@ -504,7 +504,8 @@ def cmd_pull(args: argparse.Namespace) -> int:
             failed += 1
             continue
         pulled += 1
-        print(f"{report.summary()} (UTC days {days[0]} .. {days[-1]}, into {settings.landing_dir})")
+        span = f"UTC days {days[0]} .. {days[-1]}, " if report.unit == "row" else ""
+        print(f"{report.summary()} ({span}into {settings.landing_dir})")
     if args.source == "all" and not pulled and not failed:
         print("finops pull: no connector is configured (see README 'Pulling from the sources')", file=sys.stderr)
         return EXIT_USAGE

@@ -87,8 +87,8 @@ def _pull_asset(connector: Connector) -> AssetsDefinition:
         return MaterializeResult(
             metadata={
                 "status": "pulled",
-                "days": f"{days[0]} .. {days[-1]}",
-                "rows_pulled": report.rows,
+                "days": f"{days[0]} .. {days[-1]}" if report.unit == "row" else "the whole export folder",
+                f"{report.unit}s_pulled": report.rows,
                 "files_written": len(report.written),
                 "files_unchanged": sum(1 for f in report.files if f.status == "unchanged"),
                 "seconds": round(report.seconds, 2),

@@ -53,8 +53,9 @@ class FileOutcome:
 class PullReport:
     source: str
     files: list[FileOutcome] = field(default_factory=list)
-    rows: int = 0  # records fetched from the source (API results / table rows / observations / file rows)
+    rows: int = 0  # records fetched from the source (API results / table rows / observations; files for FOCUS)
     seconds: float = 0.0
+    unit: str = "row"  # "file" for the FOCUS sync, which copies whole export files and has no day window
 
     @property
     def written(self) -> list[FileOutcome]:
@@ -63,7 +64,7 @@ class PullReport:
     def summary(self) -> str:
         unchanged = sum(1 for f in self.files if f.status == "unchanged")
         return (
-            f"{self.source}: {self.rows:,} row(s) pulled in {self.seconds:.1f} s; {len(self.written)} file(s) "
+            f"{self.source}: {self.rows:,} {self.unit}(s) pulled in {self.seconds:.1f} s; {len(self.written)} file(s) "
             f"written, {unchanged} unchanged"
         )
 

@@ -74,7 +74,7 @@ def pull(fmt: str, landing: Path, days: list[date] | None = None) -> PullReport:
     from dlt.sources.filesystem import filesystem
 
     url = source_url(fmt)
-    report = PullReport(fmt)
+    report = PullReport(fmt, unit="file")
     started = time.perf_counter()
     target_root = landing / "billing" / fmt / PULL_FOLDER
     kwargs: dict = {"bucket_url": url, "file_glob": "**/*"}
@@ -90,7 +90,7 @@ def pull(fmt: str, landing: Path, days: list[date] | None = None) -> PullReport:
         if not rel.name.lower().endswith(EXPORT_SUFFIXES) or any(p.startswith((".", "_")) for p in rel.parts):
             continue
         data = item.read_bytes()
-        report.rows += 1  # files here: an export's row count is the loader's business
+        report.rows += 1  # files: an export's row count is the loader's business
         target = target_root.joinpath(*rel.parts)
         status = "unchanged"
         if not target.exists() or hashlib.sha256(target.read_bytes()).digest() != hashlib.sha256(data).digest():
