@@ -349,14 +349,23 @@ def test_pull_asset_fetches_the_lookback_window(httpserver, monkeypatch, tmp_pat
     resource = WarehouseResource(
         landing_dir=str(landing), warehouse=str(tmp_path / "wh.duckdb"), config_dir=str(tmp_path / "config")
     )
-    result = materialize([PULL_ASSETS["openai"]], partition_key="2026-11-11", resources={"warehouse": resource})
+    from dagster_project.ingest_assets import raw_bill_lines
+
+    result = materialize(
+        [PULL_ASSETS["openai"], raw_bill_lines], partition_key="2026-11-11", resources={"warehouse": resource}
+    )
     assert result.success
     days = {r.args["start_time"] for r in fake.requests}
     assert len(days) == 2  # 2026-11-10 and 2026-11-11
     meta = result.asset_materializations_for_node(PULL_ASSETS["openai"].op.name)[0].metadata
     assert meta["rows_pulled"].value == 18 and meta["days"].value == "2026-11-10 .. 2026-11-11"
-    checks = result.get_asset_check_evaluations()
-    assert [c.passed for c in checks] == [True]
+    checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
+    assert checks == {"pull_succeeded": True, "gx_loaded_batch_valid": True}
+    # the raw asset ran after the pull in the same run and loaded what it landed: API rows = loaded rows
+    costs = sum(len(v) for (p, _), v in fake.results.items() if p.endswith("/costs"))
+    usage = sum(len(v) for (p, _), v in fake.results.items() if "/usage/" in p)
+    assert _query(tmp_path, "select count(*) from raw.bill_lines") == [(costs + 3 * usage,)]
+    assert _query(tmp_path, "select count(*) from raw.quarantine") == [(0,)]
 
 
 # --------------------------------------------------------------------------------------------
