@@ -11,10 +11,11 @@ FOCUS exports are per billing period, not per day: every pull syncs the whole pr
 not apply), which is how restated and re-issued months arrive.
 
 Settings: FINOPS_FOCUS_AWS_URL / FINOPS_FOCUS_AZURE_URL (the export's folder). Credentials are those of
-the storage, read by dlt/fsspec: for S3 the usual AWS chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
-AWS_SESSION_TOKEN, AWS_PROFILE, an instance role) or dlt secrets `sources.filesystem.credentials.*`; for Azure
-AZURE_STORAGE_ACCOUNT_NAME with AZURE_STORAGE_ACCOUNT_KEY or AZURE_STORAGE_SAS_TOKEN (or a service principal:
-AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET). A local dir needs none.
+the storage (`_filesystem_kwargs`): dlt secrets `sources.filesystem.credentials.*`, else what the cloud SDKs
+read: for S3 the usual AWS chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, AWS_PROFILE, an
+instance role); for Azure AZURE_STORAGE_ACCOUNT_NAME with AZURE_STORAGE_ACCOUNT_KEY, AZURE_STORAGE_SAS_TOKEN or
+AZURE_STORAGE_CONNECTION_STRING (or a service principal: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET).
+A local dir needs none.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 
 from ingest.connectors.common import PULL_FOLDER, FileOutcome, MissingCredential, PullError, PullReport
+from ingest.connectors.common import _dlt_secret as dlt_secret
 
 EXPORT_SUFFIXES = (".csv", ".csv.gz", ".parquet")
 SOURCES = {"focus_aws": "FINOPS_FOCUS_AWS_URL", "focus_azure": "FINOPS_FOCUS_AZURE_URL"}
@@ -41,32 +43,34 @@ def source_url(fmt: str) -> str:
     return url
 
 
-def _credentials(url: str) -> object:
-    """Storage credentials for dlt's filesystem source: from its secrets (sources.filesystem.credentials) or,
-    for S3 and Azure, the environment the cloud SDKs read; none for a local dir."""
+SECRET_ENV = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AZURE_STORAGE_ACCOUNT_KEY", "AZURE_STORAGE_SAS_TOKEN")
+DLT_KEY = "sources.filesystem.credentials"
+
+
+def _filesystem_kwargs(url: str) -> dict:
+    """How dlt's filesystem source reaches the storage: a local dir needs nothing; storage credentials in dlt's
+    secrets (sources.filesystem.credentials) are resolved by dlt; otherwise an fsspec filesystem built from the
+    environment the cloud SDKs read (s3fs: the AWS chain incl. AWS_PROFILE and instance roles; adlfs:
+    AZURE_STORAGE_ACCOUNT_NAME with AZURE_STORAGE_ACCOUNT_KEY / AZURE_STORAGE_SAS_TOKEN /
+    AZURE_STORAGE_CONNECTION_STRING, or a service principal)."""
     scheme = url.split("://", 1)[0]
-    if scheme == "file":
-        return None
-    if scheme == "s3":
-        from dlt.common.configuration.specs import AwsCredentials
+    if scheme == "file" or dlt_secret(DLT_KEY):
+        return {}
+    import fsspec
 
-        creds = AwsCredentials()
-        creds.aws_access_key_id = os.environ.get("AWS_ACCESS_KEY_ID")
-        creds.aws_secret_access_key = os.environ.get("AWS_SECRET_ACCESS_KEY")  # type: ignore[assignment]
-        creds.aws_session_token = os.environ.get("AWS_SESSION_TOKEN")  # type: ignore[assignment]
-        creds.profile_name = os.environ.get("AWS_PROFILE")
-        creds.region_name = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-        creds.endpoint_url = os.environ.get("AWS_ENDPOINT_URL")
-        return creds if creds.aws_access_key_id or creds.profile_name else None
-    if scheme in ("az", "abfs", "abfss"):
-        from dlt.common.configuration.specs import AzureCredentials
+    return {"credentials": fsspec.filesystem(scheme)}
 
-        creds_az = AzureCredentials()
-        creds_az.azure_storage_account_name = os.environ.get("AZURE_STORAGE_ACCOUNT_NAME")
-        creds_az.azure_storage_account_key = os.environ.get("AZURE_STORAGE_ACCOUNT_KEY")  # type: ignore[assignment]
-        creds_az.azure_storage_sas_token = os.environ.get("AZURE_STORAGE_SAS_TOKEN")  # type: ignore[assignment]
-        return creds_az if creds_az.azure_storage_account_name else None
-    return None
+
+def _root_cause(exc: BaseException) -> str:
+    root: BaseException = exc
+    while root.__cause__ is not None or root.__context__ is not None:
+        root = root.__cause__ or root.__context__  # type: ignore[assignment]
+    text = (str(root).strip().splitlines() or [""])[0][:300]
+    for name in SECRET_ENV:
+        value = os.environ.get(name)
+        if value:
+            text = text.replace(value, "***")
+    return f"{type(root).__name__}: {text}".rstrip(": ")
 
 
 def pull(fmt: str, landing: Path, days: list[date] | None = None) -> PullReport:
@@ -77,14 +81,10 @@ def pull(fmt: str, landing: Path, days: list[date] | None = None) -> PullReport:
     report = PullReport(fmt, unit="file")
     started = time.perf_counter()
     target_root = landing / "billing" / fmt / PULL_FOLDER
-    kwargs: dict = {"bucket_url": url, "file_glob": "**/*"}
-    creds = _credentials(url)
-    if creds is not None:
-        kwargs["credentials"] = creds
     try:
-        listing = list(filesystem(**kwargs))
+        listing = list(filesystem(bucket_url=url, file_glob="**/*", **_filesystem_kwargs(url)))
     except Exception as exc:  # noqa: BLE001 - fsspec and dlt raise many kinds; one line, no secrets in it
-        raise PullError(f"{fmt}: cannot list {url.split('?', 1)[0]}: {type(exc).__name__}") from None
+        raise PullError(f"{fmt}: cannot list {url.split('?', 1)[0]}: {_root_cause(exc)}") from None
     for item in sorted(listing, key=lambda i: i["relative_path"]):
         rel = PurePosixPath(item["relative_path"])
         if not rel.name.lower().endswith(EXPORT_SUFFIXES) or any(p.startswith((".", "_")) for p in rel.parts):
