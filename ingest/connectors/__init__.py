@@ -45,6 +45,19 @@ class Connector:
         return self.run(window(start, end), landing)
 
 
+# the environment variables that configure a connector (a test run clears them: tests/conftest.py)
+CONNECTOR_ENV_PREFIXES = (
+    "OPENAI_ADMIN_KEY",
+    "OPENAI_BASE_URL_ADMIN",
+    "ANTHROPIC_ADMIN_KEY",
+    "ANTHROPIC_BASE_URL_ADMIN",
+    "LITELLM_DATABASE_URL",
+    "LANGFUSE_",
+    "FINOPS_FOCUS_AWS_URL",
+    "FINOPS_FOCUS_AZURE_URL",
+    "SOURCES__",  # dlt's own spelling of its secrets (SOURCES__OPENAI__ADMIN_KEY)
+)
+
 CONNECTORS: dict[str, Connector] = {
     c.name: c
     for c in (
@@ -64,4 +77,12 @@ CONNECTORS: dict[str, Connector] = {
     )
 }
 
-__all__ = ["CONNECTORS", "Connector", "MissingCredential", "PullError", "PullReport", "window"]
+__all__ = [
+    "CONNECTORS",
+    "CONNECTOR_ENV_PREFIXES",
+    "Connector",
+    "MissingCredential",
+    "PullError",
+    "PullReport",
+    "window",
+]

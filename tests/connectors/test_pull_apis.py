@@ -359,6 +359,7 @@ def test_pull_asset_fetches_the_lookback_window(httpserver, monkeypatch, tmp_pat
     assert len(days) == 2  # 2026-11-10 and 2026-11-11
     meta = result.asset_materializations_for_node(PULL_ASSETS["openai"].op.name)[0].metadata
     assert meta["rows_pulled"].value == 18 and meta["days"].value == "2026-11-10 .. 2026-11-11"
+    assert OPENAI_KEY not in repr(result.all_events)  # nor in the run's event log
     checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
     assert checks == {"pull_succeeded": True, "gx_loaded_batch_valid": True}
     # the raw asset ran after the pull in the same run and loaded what it landed: API rows = loaded rows
