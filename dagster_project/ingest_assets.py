@@ -29,6 +29,11 @@ def _ingest(context: AssetExecutionContext, warehouse: WarehouseResource, kind: 
     finally:
         con.close()  # closed before the check, which reads the warehouse (maybe from the validation worker)
     loaded_ids = [f.file_id for f in report.files if f.status == "loaded"]
+    not_loaded = [f for f in report.files if f.not_loaded]
+    for f in not_loaded:
+        context.log.warning(
+            f"{f.path}: NOT LOADED, {f.reason or 'every row quarantined'}" + (f"; {f.hint}" if f.hint else "")
+        )
     context.log.info(
         f"{kind}: {len(loaded_ids)} new file(s) loaded ({report.total('rows_loaded'):,} rows, "
         f"{report.total('rows_quarantined'):,} quarantined); "
@@ -47,6 +52,7 @@ def _ingest(context: AssetExecutionContext, warehouse: WarehouseResource, kind: 
         metadata={
             "files_loaded": len(loaded_ids),
             "files_duplicate": sum(1 for f in report.files if f.status == "duplicate"),
+            "files_not_loaded": len(not_loaded),
             "rows_read": report.total("rows_read"),
             "rows_loaded": report.total("rows_loaded"),
             "rows_quarantined": report.total("rows_quarantined"),

@@ -22,6 +22,12 @@ How a load works, for every file under `<landing>/calls/<format>/...` and `<land
 4. In one transaction: good rows go to `raw.<table>`, bad rows to `raw.quarantine` (file, line,
    field, reason, raw text), and the file to `raw.files` with its counts. The identity
    rows read = rows loaded + rows quarantined is checked before commit.
+One bad file never stops the others: a file no adapter reads (a folder or extension no adapter serves,
+content that cannot be parsed at all, a symlink out of the landing dir) is recorded in raw.files as
+'rejected' with its reason, and is tried again on every run until it is fixed, moved or removed. For it,
+and for a file whose rows were all quarantined, the loader says what the content looks like and where it
+goes (ingest.sniff). Content moved to another format folder (after such a hint) replaces what its old
+path loaded, once the old path is gone.
 All SQL takes file paths and values as parameters; identifiers come only from ingest.schemas.
 """
 
@@ -38,6 +44,7 @@ import pyarrow as pa
 
 from ingest.adapters import ADAPTERS, supported
 from ingest.schemas import FILE_COLUMNS, MAX_TOKENS_PER_CALL, MONEY, QUANTITY, TABLES, Field
+from ingest.sniff import misplaced_hint
 from ingest.staging import LoadError
 from ingest.warehouse import RAW, ensure_raw_schema
 
@@ -56,6 +63,7 @@ class LandingFile:
     path: Path
     kind: str  # calls | billing
     format: str
+    refused: str | None = None  # why it is not read at all (a symlink out of the landing dir)
 
     @property
     def table(self) -> str:
@@ -66,7 +74,7 @@ class LandingFile:
 class FileResult:
     path: str
     file_id: str
-    status: str  # loaded | duplicate | skipped
+    status: str  # loaded | duplicate | skipped | rejected
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
@@ -74,6 +82,13 @@ class FileResult:
     max_day: str | None = None
     duplicate_of: str | None = None
     changed_days: list[str] = field(default_factory=list)  # UTC days whose rows this file changed
+    reason: str | None = None  # why a rejected file was not read
+    hint: str | None = None  # what a rejected or all-quarantined file looks like, and where it goes
+
+    @property
+    def not_loaded(self) -> bool:
+        """Rejected, or every row quarantined: the file needs a person (`finops materialize` exits 5)."""
+        return self.status == "rejected" or (self.status == "loaded" and self.rows_read > 0 and not self.rows_loaded)
 
 
 @dataclass
@@ -98,7 +113,7 @@ def discover(landing_dir: Path, kind: str | None = None) -> list[LandingFile]:
 
     Hidden files and temp files (name starting with '.' or '_', or ending in .tmp/.part) are
     skipped: writers should write a temp name and rename. A symlink that resolves outside the
-    landing dir is refused.
+    landing dir is refused (returned with `refused` set, never read).
     """
     root = landing_dir.resolve()
     found: list[LandingFile] = []
@@ -115,9 +130,10 @@ def discover(landing_dir: Path, kind: str | None = None) -> list[LandingFile]:
                     continue
                 if path.name.endswith((".tmp", ".part")):
                     continue
+                refused = None
                 if not path.resolve().is_relative_to(root):
-                    raise LoadError(f"{path}: symlink points outside the landing dir ({path.resolve()}); refused")
-                found.append(LandingFile(path=path, kind=kind_dir, format=fmt_dir.name))
+                    refused = f"{path}: symlink points outside the landing dir ({path.resolve()}); refused"
+                found.append(LandingFile(path=path, kind=kind_dir, format=fmt_dir.name, refused=refused))
     return found
 
 
@@ -311,10 +327,12 @@ def _changed_days(
 
 
 def _record_file(con: duckdb.DuckDBPyConnection, **values: object) -> None:
-    """Insert one raw.files row by column name; every column of FILE_COLUMNS but loaded_at (now()) is given."""
+    """Insert one raw.files row by column name; every column of FILE_COLUMNS but loaded_at (now()) is given.
+    An earlier rejection of the file at this path is replaced: this row says what became of it."""
     names = [name for name, _ in FILE_COLUMNS if name != "loaded_at"]
     if set(values) != set(names):
         raise ValueError(f"raw.files row: expected {sorted(names)}, got {sorted(values)}")
+    con.execute("delete from raw.files where file_path = ? and status = 'rejected'", [values["file_path"]])
     con.execute(
         f"insert into {RAW}.files ({', '.join(f'{chr(34)}{n}{chr(34)}' for n in names)}, loaded_at) "
         f"values ({', '.join('?' for _ in names)}, now())",
@@ -335,6 +353,8 @@ def _unchanged(con: duckdb.DuckDBPyConnection, path_text: str, size: int, mtime_
 
 
 def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> FileResult:
+    if lf.refused:
+        raise LoadError(lf.refused)
     ext = lf.path.suffix.lower()
     stager = ADAPTERS.get((lf.kind, lf.format, ext))
     if stager is None:
@@ -351,8 +371,11 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> FileResult:
     mtime_ns = st.st_mtime_ns if time.time_ns() - st.st_mtime_ns >= RECENT_MTIME_NS else None
     file_id = file_sha256(lf.path)
     known = con.execute(
-        "select file_path from raw.files where file_id = ? and status = 'loaded' limit 1", [file_id]
+        "select file_path, kind, format from raw.files where file_id = ? and status = 'loaded' limit 1", [file_id]
     ).fetchone()
+    if known and (known[1], known[2]) != (lf.kind, lf.format) and not Path(known[0]).exists():
+        _withdraw_moved(con, file_id, known[0], known[1])
+        known = None
     if known:
         changed: list[str] = []
         seen = con.execute(
@@ -380,6 +403,8 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> FileResult:
                     rows_quarantined=0,
                     min_day=None,
                     max_day=None,
+                    reason=None,
+                    hint=None,
                 )
                 con.execute("commit")
             except BaseException:
@@ -451,6 +476,7 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> FileResult:
         rows_read = staged + len(rejects)
         if rows_read != loaded + quarantined:
             raise LoadError(f"{lf.path}: rows read {rows_read} != loaded {loaded} + quarantined {quarantined}")
+        hint = misplaced_hint(lf.path, lf.kind, lf.format) if quarantined and not loaded else None
         _record_file(
             con,
             file_id=file_id,
@@ -466,6 +492,8 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> FileResult:
             rows_quarantined=quarantined,
             min_day=min_day,
             max_day=max_day,
+            reason=None,
+            hint=hint,
         )
         con.execute("drop table if exists _validated")
         con.execute("drop table if exists _staged")
@@ -483,7 +511,75 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> FileResult:
         min_day=min_day,
         max_day=max_day,
         changed_days=changed,
+        hint=hint,
     )
+
+
+def _withdraw_moved(con: duckdb.DuckDBPyConnection, file_id: str, old_path: str, old_kind: str) -> None:
+    """The content loaded from `old_path` (now gone) came back in another format folder, most likely moved
+    there after a hint: its rows as the old format read them go (and their days are rebuilt), its raw.files
+    row becomes 'superseded', so the content loads afresh with the right adapter."""
+    table = KIND_TABLE[old_kind]
+    con.execute("begin transaction")
+    try:
+        days = _fingerprints(con, table, f"{RAW}.{table} where _file_id = ?", [file_id])
+        if days:
+            con.executemany(
+                "insert into raw.changed_days values (?, ?, ?, now(), null)", [[d, old_kind, old_path] for d in days]
+            )
+        con.execute(f"delete from {RAW}.{table} where _file_id = ?", [file_id])
+        con.execute(f"delete from {RAW}.quarantine where file_id = ?", [file_id])
+        con.execute(
+            "update raw.files set status = 'superseded' where file_id = ? and status in ('loaded', 'duplicate')",
+            [file_id],
+        )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+# what makes one file unreadable without saying anything about the others
+FILE_ERRORS = (
+    LoadError,
+    OSError,
+    UnicodeError,
+    duckdb.InvalidInputException,
+    duckdb.ConversionException,
+    duckdb.BinderException,
+    duckdb.ParserException,
+)
+
+
+def _reject(con: duckdb.DuckDBPyConnection, lf: LandingFile, reason: str) -> FileResult:
+    """Record a file no adapter read as 'rejected' in raw.files, with the reason and a hint."""
+    path_text = str(lf.path)
+    try:
+        size = lf.path.stat().st_size
+        file_id = None if lf.refused else file_sha256(lf.path)
+    except OSError:
+        size, file_id = None, None
+    hint = None if lf.refused or size is None else misplaced_hint(lf.path, lf.kind, lf.format)
+    file_id = file_id or "path:" + hashlib.sha256(path_text.encode()).hexdigest()  # unread: named by its path
+    _record_file(
+        con,
+        file_id=file_id,
+        file_path=path_text,
+        kind=lf.kind,
+        format=lf.format,
+        size_bytes=size,
+        mtime_ns=None,
+        status="rejected",
+        duplicate_of=None,
+        rows_read=0,
+        rows_loaded=0,
+        rows_quarantined=0,
+        min_day=None,
+        max_day=None,
+        reason=reason,
+        hint=hint,
+    )
+    return FileResult(path=path_text, file_id=file_id, status="rejected", reason=reason, hint=hint)
 
 
 def load_landing(
@@ -498,15 +594,63 @@ def load_landing(
         )
     ensure_raw_schema(con)
     files = discover(landing_dir, kind)
+    _forget_rejections_of_gone_files(con, files, kind)
     report = LoadReport()
     for i, lf in enumerate(files, start=1):
-        result = load_file(con, lf)
+        try:
+            result = load_file(con, lf)
+        except FILE_ERRORS as exc:
+            reason = (str(exc).splitlines() or [type(exc).__name__])[0].removeprefix(f"{lf.path}: ")
+            result = _reject(con, lf, reason)
         report.files.append(result)
         if progress and result.status != "skipped":
-            detail = (
-                f"{result.rows_loaded} loaded, {result.rows_quarantined} quarantined"
-                if result.status == "loaded"
-                else f"same content as {result.duplicate_of}, not loaded again"
-            )
-            progress(f"[{i}/{len(files)}] {lf.path.relative_to(landing_dir)}: {result.status}, {detail}")
+            progress(f"[{i}/{len(files)}] {lf.path.relative_to(landing_dir)}: {_describe(result)}")
     return report
+
+
+def _describe(result: FileResult) -> str:
+    if result.status == "rejected":
+        return f"REJECTED, {result.reason}" + (f" ({result.hint})" if result.hint else "")
+    if result.status == "duplicate":
+        return f"duplicate, same content as {result.duplicate_of}, not loaded again"
+    text = f"loaded, {result.rows_loaded} loaded, {result.rows_quarantined} quarantined"
+    if result.not_loaded:
+        text += " - EVERY ROW QUARANTINED" + (f" ({result.hint})" if result.hint else "")
+    return text
+
+
+def _forget_rejections_of_gone_files(
+    con: duckdb.DuckDBPyConnection, files: list[LandingFile], kind: str | None
+) -> None:
+    """A rejection describes a file in the landing dir now: once the file is gone (moved, removed), so is it."""
+    present = [str(lf.path) for lf in files]
+    con.execute(
+        "delete from raw.files where status = 'rejected' and (?::varchar is null or kind = ?) "
+        "and not list_contains(?::varchar[], file_path)",
+        [kind, kind, present],
+    )
+
+
+@dataclass(frozen=True)
+class UnloadedFile:
+    path: str
+    problem: str  # 'rejected: <reason>' or 'every row quarantined (n)'
+    hint: str | None
+
+
+def unloaded_files(con: duckdb.DuckDBPyConnection) -> list[UnloadedFile]:
+    """Landing files present now that the last load did not read: rejected ones, and loaded ones whose every
+    row was quarantined (a file removed since is left out). `finops materialize` exits 5 while any remain."""
+    rows = con.execute(
+        "select file_path, status, reason, rows_quarantined, hint from raw.files "
+        "where status = 'rejected' or (status = 'loaded' and rows_read > 0 and rows_loaded = 0) order by file_path"
+    ).fetchall()
+    return [
+        UnloadedFile(
+            path=path,
+            problem=f"rejected: {reason}" if status == "rejected" else f"every row quarantined ({quarantined:,})",
+            hint=hint,
+        )
+        for path, status, reason, quarantined, hint in rows
+        if Path(path).exists()
+    ]

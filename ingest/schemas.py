@@ -181,7 +181,7 @@ FILE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("kind", "VARCHAR"),  # calls | billing
     ("format", "VARCHAR"),
     ("size_bytes", "BIGINT"),
-    ("status", "VARCHAR"),  # loaded | duplicate | superseded
+    ("status", "VARCHAR"),  # loaded | duplicate | superseded | rejected (no adapter read it: see reason)
     ("duplicate_of", "VARCHAR"),
     ("rows_read", "BIGINT"),
     ("rows_loaded", "BIGINT"),
@@ -194,6 +194,11 @@ FILE_COLUMNS: tuple[tuple[str, str], ...] = (
     # before this column, files modified moments before the load). Last, so that warehouses created
     # before it (ensure_raw_schema adds it there) have the same column order as new ones.
     ("mtime_ns", "BIGINT"),
+    # why a 'rejected' file was not read (no adapter for its folder and extension, unreadable content)
+    ("reason", "VARCHAR"),
+    # for a rejected file, or one whose rows were all quarantined, what its content looks like and where
+    # it goes ("looks like LiteLLM SpendLogs: move it to calls/litellm/"; ingest.sniff)
+    ("hint", "VARCHAR"),
 )
 
 # UTC days whose inputs changed (new or restated calls or bill lines, a changed config row): the daily

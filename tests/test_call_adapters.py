@@ -7,6 +7,7 @@ kept in `extra`, and a writer round trip per adapter and file type."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ingest.adapters import langfuse, litellm, otel
-from ingest.loaders import LoadError, load_landing
+from ingest.loaders import load_landing
 from ingest.schemas import CALL_FIELDS
 from ingest.warehouse import connect
 
@@ -227,10 +228,14 @@ def test_litellm_custom_mapping_from_the_format_folder(tmp_path, con):
     }
 
 
-def test_a_bad_custom_mapping_is_a_load_error_naming_the_file(tmp_path, con):
+def test_a_bad_custom_mapping_rejects_the_files_it_maps_naming_the_mapping(tmp_path, con):
     landing = _landing(tmp_path, "litellm", mapping="fields:\n  tenant: [team_id]\n")
-    with pytest.raises(LoadError, match=r"calls/litellm/_mapping.yml: unknown canonical field\(s\) tenant"):
-        load_landing(con, landing)
+    report = load_landing(con, landing)
+    assert report.files and {f.status for f in report.files} == {"rejected"}
+    assert all(
+        re.search(r"calls/litellm/_mapping.yml: unknown canonical field\(s\) tenant", f.reason) for f in report.files
+    )
+    assert con.execute("select count(*) from raw.calls").fetchone() == (0,)
 
 
 # --------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from ingest import loaders
-from ingest.loaders import FileResult, LoadError, load_landing
+from ingest.loaders import FileResult, load_landing
 from ingest.schemas import BILL_FIELDS, FILE_COLUMNS
 from ingest.warehouse import connect
 
@@ -186,16 +186,20 @@ def test_focus_csv_with_bom_quoted_newlines_and_a_short_row(landing, con):
     assert _quarantine(con) == [(4, "_row", f"expected {len(BILL_FIELDS)} fields, got 3")]
 
 
-def test_unknown_format_and_symlink_outside_are_refused_with_the_file_named(landing, con, tmp_path):
+def test_unknown_format_and_symlink_outside_are_rejected_with_the_file_named(landing, con, tmp_path):
     _write_jsonl(landing / "calls/mystery/a.jsonl", [_row()])
-    with pytest.raises(LoadError, match=r"calls/mystery/a.jsonl: no adapter for calls/mystery"):
-        load_landing(con, landing)
-    (landing / "calls/mystery/a.jsonl").unlink()
     outside = _write_jsonl(tmp_path / "elsewhere.jsonl", [_row()])
     (landing / "calls/canonical").mkdir(parents=True)
     (landing / "calls/canonical/link.jsonl").symlink_to(outside)
-    with pytest.raises(LoadError, match="symlink points outside the landing dir"):
-        load_landing(con, landing)
+    report = load_landing(con, landing)
+    assert [(Path(f.path).name, f.status) for f in report.files] == [
+        ("link.jsonl", "rejected"),
+        ("a.jsonl", "rejected"),
+    ]
+    assert report.files[0].reason == f"symlink points outside the landing dir ({outside}); refused"
+    assert report.files[1].reason == "no adapter for calls/mystery files ending in '.jsonl' (unknown format 'mystery')"
+    assert report.files[1].hint == "looks like canonical call records: move it to calls/canonical/"
+    assert con.execute("select count(*) from raw.calls").fetchone()[0] == 0  # the link was never read
 
 
 def test_unknown_fields_are_kept_in_extra(landing, con):
@@ -336,7 +340,8 @@ def test_warehouse_from_before_mtime_ns_gets_the_column(landing, tmp_path, hashe
     _set_mtime(a, OLD)
     with connect(tmp_path / "old.duckdb") as con:  # a warehouse as the loader wrote it before the column
         load_landing(con, landing)
-        con.execute("alter table raw.files drop column mtime_ns")
+        for column in ("mtime_ns", "reason", "hint"):  # added since, in this order
+            con.execute(f"alter table raw.files drop column {column}")
     b = _write_jsonl(landing / "calls/canonical/b.jsonl", [_row(call_id="y1")])
     _set_mtime(b, OLD)
     hashed.clear()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -18,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ingest.loaders import LoadError, load_landing
+from ingest.loaders import load_landing
 from ingest.schemas import BILL_FIELDS, MAX_TOKENS_PER_CALL
 from ingest.warehouse import connect
 from tests.faults.kit import (
@@ -200,17 +201,18 @@ def test_empty_files_are_recorded_and_a_cut_parquet_is_refused(landing, con, loa
     write(landing / "calls/canonical/2026/10/03/empty-too.jsonl", b"")  # same (empty) content again
     assert [f.status for f in load().files if f.path.endswith("empty-too.jsonl")] == ["duplicate"]
 
-    # a Parquet file cut mid-write cannot be read at all: the load stops, naming it
+    # a Parquet file cut mid-write cannot be read at all: it is rejected, named, and tried again next run
     whole = landing / "whole.parquet"
     pq.write_table(pa.table({"call_id": [f"p{i}" for i in range(100)]}), whole)
     bad = write(landing / "calls/canonical/2026/10/04/calls.parquet", whole.read_bytes()[: whole.stat().st_size // 2])
     whole.unlink()
-    with pytest.raises(LoadError, match=r"calls/canonical/2026/10/04/calls.parquet: not a readable Parquet file"):
-        load_landing(con, landing)
-    assert_nothing_lost(con)
-    assert con.execute("select count(*) from raw.files where file_path = ?", [str(bad)]).fetchone() == (0,)
-    bad.rename(bad.with_name("calls.parquet.part"))  # the operator parks it; the next run goes on
+    (cut,) = [f for f in load().files if f.status != "skipped"]
+    assert (cut.path, cut.status) == (str(bad), "rejected")
+    assert cut.reason.startswith("not a readable Parquet file")
+    assert con.execute("select status from raw.files where file_path = ?", [str(bad)]).fetchall() == [("rejected",)]
+    bad.rename(bad.with_name("calls.parquet.part"))  # the operator parks it; its rejection goes with it
     load()
+    assert con.execute("select count(*) from raw.files where status = 'rejected'").fetchone() == (0,)
 
 
 def test_latin1_bytes_quarantine_a_jsonl_line_and_refuse_a_csv(landing, con, load):
@@ -228,9 +230,9 @@ def test_latin1_bytes_quarantine_a_jsonl_line_and_refuse_a_csv(landing, con, loa
     csv_path = write(
         landing / "billing/focus/openai/bill.csv", bill_csv([bill_line(ChargeDescription="Crédit")]).encode("latin-1")
     )
-    with pytest.raises(LoadError, match=r"bill.csv: not valid UTF-8 \(invalid continuation byte at byte \d+\)"):
-        load_landing(con, landing)
-    assert_nothing_lost(con)
+    (refused,) = [f for f in load().files if f.status != "skipped"]
+    assert refused.status == "rejected"
+    assert re.fullmatch(r"not valid UTF-8 \(invalid continuation byte at byte \d+\)", refused.reason)
     assert con.execute("select count(*) from raw.bill_lines").fetchone() == (0,)
     write(csv_path, csv_path.read_bytes().decode("latin-1").encode("utf-8"))  # re-encoded by the operator
     load()
@@ -365,9 +367,8 @@ def test_missing_columns_required_quarantine_optional_default(landing, con, load
         landing / "billing/focus/openai/no-amount.csv",
         bill_csv([bill_line()], header=[h for h in BILL_HEADER if h != "BilledCost"]),
     )
-    with pytest.raises(LoadError, match=r"no-amount.csv: header lacks required column\(s\) BilledCost"):
-        load_landing(con, landing)
-    assert_nothing_lost(con)
+    (refused,) = [f for f in load().files if f.status != "skipped"]
+    assert (refused.status, refused.reason) == ("rejected", "header lacks required column(s) BilledCost")
 
 
 def test_type_changes_cast_when_exact_and_quarantine_otherwise(landing, con, load):
@@ -645,8 +646,9 @@ def test_symlink_out_of_the_landing_dir_is_refused(landing, con, load, tmp_path)
     load()
     link = landing / DAY / "link.jsonl"
     link.symlink_to(outside)
-    with pytest.raises(LoadError, match=r"link.jsonl: symlink points outside the landing dir"):
-        load_landing(con, landing)
+    (refused,) = [f for f in load().files if f.status != "skipped"]
+    assert (refused.path, refused.status) == (str(link), "rejected")
+    assert refused.reason == f"symlink points outside the landing dir ({outside}); refused"
     link.unlink()
     (landing / "calls/canonical/linked-dir").symlink_to(outside.parent, target_is_directory=True)
     assert load().files[1:] == []  # a symlinked folder is not followed: nothing under it is seen
@@ -670,23 +672,31 @@ def test_writer_temp_names_are_ignored_until_renamed(landing, con, load):
     assert [r[0] for r in _calls(con)] == ["c1", "c2"]
 
 
-def test_a_file_of_an_unknown_kind_stops_the_load_with_its_name(landing, con, load):
+def test_a_file_of_an_unknown_kind_is_rejected_with_its_name_and_the_others_load(landing, con, load):
     write_calls(landing / DAY / "a.jsonl", [call(call_id="c1")])
     write(landing / "calls/canonical/notes.txt", "not data")
     write_calls(landing / "calls/canonical/z.jsonl", [call(call_id="c2")])
-    with pytest.raises(
-        LoadError,
-        match=(
-            r"notes.txt: no adapter for calls/canonical files ending in '.txt' "
-            r"\(supported: .json, .jsonl, .parquet\)"
-        ),
-    ):
-        load_landing(con, landing)
-    assert_nothing_lost(con)  # files before it (in path order) are committed, the ones after wait
-    assert [r[0] for r in _calls(con)] == ["c1"]
-    (landing / "calls/canonical/notes.txt").rename(landing / "calls/canonical/_notes.txt")
-    assert [f.status for f in load().files] == ["skipped", "loaded"]
+    report = load()
+    assert [(f.status, f.not_loaded) for f in report.files] == [
+        ("loaded", False),
+        ("rejected", True),
+        ("loaded", False),
+    ]
+    assert (
+        report.files[1].reason
+        == "no adapter for calls/canonical files ending in '.txt' (supported: .json, .jsonl, .parquet)"
+    )
+    assert_nothing_lost(con, report)
     assert [r[0] for r in _calls(con)] == ["c1", "c2"]
+    assert con.execute("select status, rows_read from raw.files where file_path like '%notes.txt'").fetchall() == [
+        ("rejected", 0)
+    ]
+    # tried again on every run, one row for it; renamed away (a '_' name is skipped), its rejection goes
+    assert [f.status for f in load().files] == ["skipped", "rejected", "skipped"]
+    assert con.execute("select count(*) from raw.files where status = 'rejected'").fetchone()[0] == 1
+    (landing / "calls/canonical/notes.txt").rename(landing / "calls/canonical/_notes.txt")
+    assert [f.status for f in load().files] == ["skipped", "skipped"]
+    assert con.execute("select count(*) from raw.files where status = 'rejected'").fetchone()[0] == 0
 
 
 def test_a_json_array_in_a_canonical_json_file_is_quarantined_whole(landing, con, load):
