@@ -14,9 +14,12 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # `make run` needs no browser and no sudo: only the tests install Chromium.
 install: .venv/.installed
 
-# Headless Chromium renders the docs site and the HTML report in the tests (Debian package).
+# Headless Chromium renders the docs site and the HTML report in the tests; PostgreSQL is the LiteLLM
+# database the connector tests start (a throwaway cluster, tests/connectors/pg_server.py). Debian packages.
 system-deps:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq postgresql; }
 
 $(UV):
 	python3 -m venv .tools && .tools/bin/python -m pip install --quiet uv

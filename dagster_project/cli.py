@@ -516,6 +516,42 @@ def cmd_export_focus(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_pull(args: argparse.Namespace) -> int:
+    """Fetch a source (or every configured one) into the landing dir. A connector without its credential is
+    disabled with one line; a failed pull says why in one line (exit 1), never with the secret."""
+    from ingest.connectors import CONNECTORS, PullError, window
+
+    settings = Settings.from_env()
+    try:
+        days = window(args.start, args.end)
+    except ValueError as exc:
+        print(f"finops pull: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    names = list(CONNECTORS) if args.source == "all" else [args.source]
+    failed = pulled = 0
+    for name in names:
+        connector = CONNECTORS[name]
+        reason = connector.disabled_reason()
+        if reason:
+            print(reason, file=sys.stderr)
+            if args.source != "all":
+                return EXIT_USAGE
+            continue
+        try:
+            report = connector.run(days, settings.landing_dir)
+        except PullError as exc:
+            print(f"finops pull: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        pulled += 1
+        span = f"UTC days {days[0]} .. {days[-1]}, " if report.unit == "row" else ""
+        print(f"{report.summary()} ({span}into {settings.landing_dir})")
+    if args.source == "all" and not pulled and not failed:
+        print("finops pull: no connector is configured (see README 'Pulling from the sources')", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_FAILED if failed else EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="finops", description="AI spend warehouse")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -541,6 +577,17 @@ def main(argv: list[str] | None = None) -> int:
     mat.add_argument("--start", type=_day, help="first UTC day (default: first partition)")
     mat.add_argument("--end", type=_day, help="last UTC day, inclusive (default: yesterday)")
     mat.set_defaults(func=cmd_materialize)
+
+    from ingest.connectors import CONNECTORS
+
+    pull = sub.add_parser(
+        "pull",
+        help="fetch a source's logs or bills into the landing dir (default: the last FINOPS_PULL_LOOKBACK_DAYS days)",
+    )
+    pull.add_argument("source", choices=[*CONNECTORS, "all"])
+    pull.add_argument("--start", type=_day, help="first UTC day (default: --end minus the lookback, 3 days in all)")
+    pull.add_argument("--end", type=_day, help="last UTC day, inclusive (default: yesterday)")
+    pull.set_defaults(func=cmd_pull)
 
     rec = sub.add_parser("reconcile", help="print computed vs billed; exit 1 when out of tolerance")
     rec.add_argument("--grain", choices=["day", "month"], default="day")

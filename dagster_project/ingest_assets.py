@@ -13,6 +13,7 @@ from dagster import (
 )
 
 from dagster_project.partitions import DAILY
+from dagster_project.pull_assets import pull_keys
 from dagster_project.resources import WarehouseResource
 from ingest.loaders import load_landing
 from ingest.validation import validate_loaded
@@ -85,6 +86,7 @@ def _check(table: str) -> list[AssetCheckSpec]:
 
 @asset(
     key=["raw", "calls"],
+    deps=pull_keys("calls"),
     group_name="ingest",
     partitions_def=DAILY,
     owners=OWNERS,
@@ -99,6 +101,7 @@ def raw_calls(context: AssetExecutionContext, warehouse: WarehouseResource) -> M
 
 @asset(
     key=["raw", "bill_lines"],
+    deps=pull_keys("billing"),
     group_name="ingest",
     partitions_def=DAILY,
     owners=OWNERS,

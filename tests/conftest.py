@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,14 @@ import duckdb
 import pytest
 
 from demo.generate import generate
+from ingest.connectors import CONNECTOR_ENV_PREFIXES
+
+# The connectors (ingest.connectors) take credentials from the environment and dlt's secrets files: a developer's
+# own keys must never make a test run pull from the real vendors (the daily job includes every configured
+# connector). Tests that pull set their own, against local servers.
+for _name in [n for n in os.environ if n.startswith(CONNECTOR_ENV_PREFIXES)]:
+    del os.environ[_name]
+os.environ["DLT_PROJECT_DIR"] = os.environ["DLT_DATA_DIR"] = tempfile.mkdtemp(prefix="finops-tests-dlt-")
 
 DEMO_START = "2026-10-01"
 DEMO_END = "2026-10-30"

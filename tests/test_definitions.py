@@ -41,6 +41,12 @@ def test_definitions_asset_graph_checks_job_and_schedule():
         "marts/fct_bill_reconciliation",
         "marts/focus_cost_and_usage",  # the FOCUS export: built by the daily job like every mart
         "serving/finops_serving",
+        "landing/openai",
+        "landing/anthropic",
+        "landing/litellm",
+        "landing/langfuse",
+        "landing/focus_aws",
+        "landing/focus_azure",
     } <= keys
     assert "reference/price_overrides" not in keys  # company prices live in the config dir, not the repository
     # the company config feeds pricing: the dbt staging model reads the config asset's table
@@ -59,6 +65,16 @@ def test_definitions_asset_graph_checks_job_and_schedule():
     assert graph.get(AssetKey(["marts", "fct_llm_calls"])).owners == ["team:data-platform"]
     # dbt models depend on the ingest assets through the raw sources
     assert AssetKey(["raw", "calls"]) in graph.get(AssetKey(["staging", "stg_raw__calls"])).parent_keys
+    # the connectors' pull assets are upstream of the raw table their files feed, partitioned by day too
+    pulls = {"calls": {"litellm", "langfuse"}, "bill_lines": {"openai", "anthropic", "focus_aws", "focus_azure"}}
+    for table, names in pulls.items():
+        parents = graph.get(AssetKey(["raw", table])).parent_keys
+        assert {k.path[1] for k in parents if k.path[0] == "landing"} == names
+        for name in names:
+            node = graph.get(AssetKey(["landing", name]))
+            assert (
+                node.group_name == "pull" and node.partitions_def == graph.get(AssetKey(["raw", table])).partitions_def
+            )
     checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
     assert ("raw/calls", "gx_loaded_batch_valid") in checks
     assert ("raw/bill_lines", "gx_loaded_batch_valid") in checks
@@ -67,17 +83,42 @@ def test_definitions_asset_graph_checks_job_and_schedule():
     manifest = json.loads(DBT_PROJECT.manifest_path.read_text())
     tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
     own = {n["name"] for n in tests if is_asset_check(n)}
-    assert {n for _, n in checks} - {"gx_loaded_batch_valid"} == own
+    assert {n for _, n in checks} - {"gx_loaded_batch_valid", "pull_succeeded"} == own
+    assert {a for a, n in checks if n == "pull_succeeded"} == {f"landing/{n}" for v in pulls.values() for n in v}
     assert len(own) == 48 and len(tests) - len(own) == 211
     assert {"warn_cap_breaches", "warn_cost_anomalies"} <= own
     job = defs.resolve_job_def("daily_finops")
     assert job.executor_def.name == "in_process"
+    # no connector is configured here: the daily job leaves every pull asset out (see the next test)
+    assert not [k for k in job.asset_layer.executable_asset_keys if k.path[0] == "landing"]
+    assert AssetKey(["raw", "calls"]) in job.asset_layer.executable_asset_keys
     assert job.partitions_def.get_partition_keys()[0] == "2026-10-01"
     schedule = defs.resolve_schedule_def(DAILY_SCHEDULE.name)
     assert schedule.job_name == DAILY_JOB.name and schedule.cron_schedule == "0 2 * * *"
     assert schedule.default_status.value == "RUNNING"
     sensor = defs.resolve_sensor_def("alert_webhook")
     assert sensor.default_status.value == "RUNNING"
+
+
+def test_daily_job_includes_the_configured_connectors(tmp_path):
+    """A connector whose credential is set when the code location loads is part of the daily job; the
+    others stay out (a fresh process: the job is defined at import)."""
+    code = (
+        "from dagster_project.definitions import defs; "
+        "job = defs.resolve_job_def('daily_finops'); "
+        "print(sorted(k.path[1] for k in job.asset_layer.executable_asset_keys if k.path[0] == 'landing'))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ANTHROPIC_", "LANGFUSE_", "LITELLM_"))}
+    env.update(
+        OPENAI_ADMIN_KEY="sk-admin-test",
+        FINOPS_FOCUS_AWS_URL=str(tmp_path),
+        DAGSTER_HOME=str(tmp_path),
+        DLT_PROJECT_DIR=str(tmp_path),
+    )
+    env.pop("FINOPS_FOCUS_AZURE_URL", None)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "['focus_aws', 'openai']"
 
 
 def test_dagster_cli_loads_the_code_location(tmp_path):

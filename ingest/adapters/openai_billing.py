@@ -34,6 +34,9 @@ openai_usage: `GET /v1/organization/usage/completions?group_by=project_id&group_
         cache_write     = input_cache_write_tokens + input_cache_write_12h_tokens (only when present)
         input_uncached  = input_tokens - input_cached_tokens - cache_write (input_tokens INCLUDES both)
         output          = output_tokens
+    The embeddings and moderations endpoints (`/v1/organization/usage/embeddings`, `.../moderations`) are read the
+    same way: their results (object organization.usage.embeddings.result / ...moderations.result) carry
+    input_tokens and no output_tokens, so output is 0 there.
     x_ServiceTier: batch=true -> batch, else service_tier ('default'/null -> standard, 'priority' ->
     priority; other values such as 'flex' or 'scale' pass through verbatim so they stay visible).
     input_audio_tokens / output_audio_tokens (and the newer image/text splits) are NOT emitted as
@@ -206,10 +209,15 @@ def _token_sum(values: Sequence[object]) -> Decimal | str | None:
     return total
 
 
+# usage endpoints whose results count input tokens only (no output_tokens key): output is 0
+INPUT_ONLY_RESULTS = ("organization.usage.embeddings.result", "organization.usage.moderations.result")
+
+
 def usage_lines(item: Result) -> tuple[list[dict[str, object]], str | None]:
     """Quantity-only lines of one Usage API result, or ([], reason) when the result is inconsistent."""
     r = item.result
-    missing = [k for k in ("input_tokens", "output_tokens") if r.get(k) is None]
+    required = ("input_tokens",) if r.get("object") in INPUT_ONLY_RESULTS else ("input_tokens", "output_tokens")
+    missing = [k for k in required if r.get(k) is None]
     if missing:
         return [], f"usage result without {' and '.join(missing)}"
     model = as_text(r.get("model")) or UNKNOWN
