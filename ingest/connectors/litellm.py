@@ -27,6 +27,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from ingest.adapters.litellm import COLUMNS as SPEND_LOG_COLUMNS
 from ingest.connectors.common import (
     FileOutcome,
     MissingCredential,
@@ -41,36 +42,10 @@ from ingest.connectors.common import (
 
 NAME = "litellm"
 TABLE = "LiteLLM_SpendLogs"
-# what ingest.adapters.litellm maps or keeps in `extra`; the payload and IP columns are never read
-COLUMNS = [
-    "request_id",
-    "call_type",
-    "api_key",  # LiteLLM stores the hash of the virtual key, not the key
-    "spend",
-    "total_tokens",
-    "prompt_tokens",
-    "completion_tokens",
-    "startTime",
-    "endTime",
-    "request_duration_ms",
-    "completionStartTime",
-    "model",
-    "model_id",
-    "model_group",
-    "custom_llm_provider",
-    "api_base",
-    "user",
-    "metadata",
-    "cache_hit",
-    "cache_key",
-    "request_tags",
-    "team_id",
-    "organization_id",
-    "end_user",
-    "session_id",
-    "status",
-    "agent_id",
-]
+# what ingest.adapters.litellm maps or keeps in `extra` (its CSV columns), less the IP address, plus agent_id;
+# the payload columns (messages, response, proxy_server_request) are never read. api_key is LiteLLM's hash of
+# the virtual key, not the key.
+COLUMNS = [c for c in SPEND_LOG_COLUMNS if c != "requester_ip_address"] + ["agent_id"]
 OVERLAP_ENV = "FINOPS_LITELLM_OVERLAP_MINUTES"
 DEFAULT_OVERLAP_MINUTES = 60
 
