@@ -34,9 +34,7 @@ def _yaml_order(manifest: Path | None) -> dict[tuple[str, str], list[str]]:
         return {}
     nodes = json.loads(manifest.read_text())["nodes"].values()
     return {
-        (n["schema"], n["name"]): list(n.get("columns") or {})
-        for n in nodes
-        if n["resource_type"] in ("model", "seed")
+        (n["schema"], n["name"]): list(n.get("columns") or {}) for n in nodes if n["resource_type"] in ("model", "seed")
     }
 
 
