@@ -51,7 +51,8 @@ grains as (
     select
         allocation_id,
         sum(weight) as base_pico,
-        min({{ struct_pack([('neg_weight', '-weight'), ('call_id', 'call_id'), ('token_bucket', 'token_bucket')]) }}) as largest
+        min({{ struct_pack([('neg_weight', '-weight'), ('call_id', 'call_id'), ('token_bucket', 'token_bucket')]) }})
+            as largest
     from weighted
     group by allocation_id
     having sum(weight) <> 0

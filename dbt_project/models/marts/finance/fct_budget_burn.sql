@@ -152,7 +152,8 @@ quarterly_rows as (
         case when not_started then {{ money(0) }} else spent end as spent_usd,
         case when not_started then null else burn_rate end as burn_rate_usd_per_day,
         case when not_started then 0 else days_elapsed end as days_elapsed,
-        case when not_started then {{ days_between('quarter_start', 'quarter_end') }} else days_remaining end as days_remaining,
+        case when not_started then {{ days_between('quarter_start', 'quarter_end') }} else days_remaining end
+            as days_remaining,
         case when not_started then null else {{ money('spent + burn_rate * days_remaining') }} end as forecast_usd,
         case
             when not_started then null

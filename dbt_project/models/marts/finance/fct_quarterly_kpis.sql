@@ -157,7 +157,9 @@ final as (
         usage_list_cost_usd,
         calls,
         active_features,
-        case when active_features > 0 then {{ from_pico(int_div(to_pico('inference_cogs_usd'), 'active_features')) }} end
+        case
+            when active_features > 0 then {{ from_pico(int_div(to_pico('inference_cogs_usd'), 'active_features')) }}
+        end
             as cost_per_feature_usd,
         active_users,
         case when active_users > 0 then {{ from_pico(int_div(to_pico('inference_cogs_usd'), 'active_users')) }} end

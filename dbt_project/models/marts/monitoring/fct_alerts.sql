@@ -28,7 +28,8 @@ anomaly_alerts as (
         severity,
         case anomaly_type
             when 'daily_spend' then
-                'Daily spend of ' || axis || ' ' || axis_value || ' on ' || {{ format_time('period_start', '%Y-%m-%d') }}
+                'Daily spend of ' || axis || ' ' || axis_value || ' on '
+                || {{ format_time('period_start', '%Y-%m-%d') }}
                 || ' was $' || cast(round(actual, 2) as string) || ', ' || cast(round(ratio, 2) as string)
                 || 'x the trailing 7-day average of $' || cast(round(expected, 2) as string)
             when 'hourly_spend' then
@@ -39,7 +40,8 @@ anomaly_alerts as (
                 || ' (the same hour on the 7 days before; at least the week''s average hour,'
                 || ' its average call and the floor)'
             else
-                'Cost per call of ' || axis || ' ' || axis_value || ' on ' || {{ format_time('period_start', '%Y-%m-%d') }}
+                'Cost per call of ' || axis || ' ' || axis_value || ' on '
+                || {{ format_time('period_start', '%Y-%m-%d') }}
                 || ' was $' || cast(round(actual, 4) as string) || ', ' || cast(round(ratio, 2) as string)
                 || 'x the trailing 7-day $' || cast(round(expected, 4) as string)
                 || ' per call while calls stayed at ' || cast(round(volume_ratio, 2) as string) || 'x'
@@ -60,7 +62,8 @@ cap_alerts as (
     select
         'cap_breach' as alert_type,
         case when is_hard_cap then 'critical' else 'warning' end as severity,
-        'Spend of ' || replace(scope, '_cap', '') || ' ' || scope_value || ' on ' || {{ format_time('period_start', '%Y-%m-%d') }}
+        'Spend of ' || replace(scope, '_cap', '') || ' ' || scope_value || ' on '
+        || {{ format_time('period_start', '%Y-%m-%d') }}
         || ' (' || spend_counted || ') was $' || cast(round(spent_usd, 2) as string) || ', over its '
         || case when is_hard_cap then 'hard' else 'soft' end || ' daily cap of $'
         || cast(round(amount_usd, 2) as string)
@@ -86,7 +89,8 @@ budget_alerts as (
         || case status
             when 'exceeded' then 'spent $' || cast(round(spent_usd, 2) as string) || ' by '
                 || {{ format_time('as_of_day', '%Y-%m-%d') }} || ', over budget'
-            else 'spent $' || cast(round(spent_usd, 2) as string) || ' by ' || {{ format_time('as_of_day', '%Y-%m-%d') }}
+            else 'spent $' || cast(round(spent_usd, 2) as string) || ' by '
+                || {{ format_time('as_of_day', '%Y-%m-%d') }}
                 || ', forecast $' || cast(round(forecast_usd, 2) as string) || ' at $'
                 || cast(round(burn_rate_usd_per_day, 2) as string) || '/day'
         end || '.' as message,
@@ -112,7 +116,10 @@ unioned as (
 
 final as (
     select
-        md5(alert_type || '|' || axis || '|' || axis_value || '|' || {{ format_time('period_start', '%Y-%m-%dT%H:%M:%S') }})
+        md5(
+            alert_type || '|' || axis || '|' || axis_value || '|'
+            || {{ format_time('period_start', '%Y-%m-%dT%H:%M:%S') }}
+        )
             as alert_id,
         alert_type,
         severity,

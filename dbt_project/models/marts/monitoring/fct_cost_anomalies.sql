@@ -165,7 +165,8 @@ unit_cost as (
         {{ ratio('baseline_calls', 7) }} as expected_calls,
         {{ ratio('calls * 7', 'baseline_calls') }} as volume_ratio,
         -- what the day cost above its calls at the baseline cost per call
-        attributed_cost - {{ from_pico(int_div(to_pico('baseline_cost') ~ ' * calls', 'baseline_calls')) }} as excess_cost,
+        attributed_cost - {{ from_pico(int_div(to_pico('baseline_cost') ~ ' * calls', 'baseline_calls')) }}
+            as excess_cost,
         'attributed_cost' as cost_measure
     from daily_baseline
     where baseline_cost > 0 and calls > 0 and baseline_calls > 0
@@ -203,7 +204,10 @@ anomalies as (
 
 final as (
     select
-        md5(anomaly_type || '|' || axis || '|' || axis_value || '|' || {{ format_time('period_start', '%Y-%m-%dT%H:%M:%S') }})
+        md5(
+            anomaly_type || '|' || axis || '|' || axis_value || '|'
+            || {{ format_time('period_start', '%Y-%m-%dT%H:%M:%S') }}
+        )
             as anomaly_id,
         anomaly_type,
         axis,

@@ -30,7 +30,8 @@ final as (
         -- usage-report lines (vendor usage APIs) carry quantities, not cost
         {{ adapter.quote('x_ChargeSource') }} = 'usage_report' as is_usage_report,
         -- usage lines are allocated onto calls; credits, refunds and corrections stay visible lines
-        ({{ adapter.quote('ChargeCategory') }} = 'Usage' and coalesce({{ adapter.quote('ChargeClass') }}, '') <> 'Correction'
+        ({{ adapter.quote('ChargeCategory') }} = 'Usage'
+            and coalesce({{ adapter.quote('ChargeClass') }}, '') <> 'Correction'
             and {{ adapter.quote('x_ChargeSource') }} <> 'usage_report') as is_usage,
         _file_id as source_file_id,
         _line as source_line
