@@ -70,12 +70,15 @@ class ExportReport:
     days_written: dict[str, list[str]] = field(default_factory=dict)
     days_removed: dict[str, list[str]] = field(default_factory=dict)
     tables_written: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
         parts = [f"{t}: {len(d)} day(s) written" for t, d in self.days_written.items() if d]
         parts += [f"{t}: {len(d)} day(s) removed" for t, d in self.days_removed.items() if d]
         if self.tables_written:
             parts.append(f"rewritten whole: {', '.join(self.tables_written)}")
+        if self.missing:
+            parts.append(f"not in the warehouse yet: {', '.join(self.missing)}")
         return "; ".join(parts) or "nothing changed"
 
 
@@ -126,16 +129,27 @@ def export_raw(con: duckdb.DuckDBPyConnection, lake: Path) -> ExportReport:
                 root / f"day={day}" / "part-0.parquet",
             )
         removed = [d for d in before if d not in now]
-        if not now:  # no row at all: one empty file keeps the table's columns readable
-            _copy(con, f"select * from raw.{table} limit 0", [], root / f"day={EMPTY_DAY}" / "part-0.parquet")
-        else:
-            removed += [EMPTY_DAY] if (root / f"day={EMPTY_DAY}").is_dir() and EMPTY_DAY not in now else []
+        empty = root / f"day={EMPTY_DAY}" / "part-0.parquet"
+        if not now and not empty.exists():  # no row at all: one empty file keeps the table's columns readable
+            _copy(con, f"select * from raw.{table} limit 0", [], empty)
+        elif now and EMPTY_DAY not in now and empty.parent.is_dir():
+            removed.append(EMPTY_DAY)
         for day in removed:
             shutil.rmtree(root / f"day={day}", ignore_errors=True)
         _write_json(state_path, now)
         report.days_written[table] = written
         report.days_removed[table] = [d for d in removed if d != EMPTY_DAY]
+    present = {
+        name
+        for (name,) in con.execute(
+            "select table_name from information_schema.tables where table_catalog = current_database() "
+            "and table_schema = 'raw'"
+        ).fetchall()
+    }
     for table in WHOLE_TABLES:
+        if table not in present:  # not made yet (the catalog assets make theirs before any dbt build)
+            report.missing.append(table)
+            continue
         root = lake / "raw" / table
         root.mkdir(parents=True, exist_ok=True)
         state_path = root / "_table.json"

@@ -68,7 +68,8 @@ def mirror_spark_tables(
             documented = order.get((schema, table), [])
             for column in sorted(partition_columns):  # back where the model's YAML puts it (else first)
                 after = documented[documented.index(column) + 1 :] if column in documented else []
-                at = next((columns.index(c) for c in after if c in columns), 0 if not after else len(columns))
+                following = [columns.index(c) for c in after if c in columns]
+                at = min(following) if following else (0 if not after else len(columns))
                 columns.insert(at, column)
             # Spark's timestamps are UTC instants (TIMESTAMP WITH TIME ZONE in Parquet); the marts' are
             # UTC wall-clock TIMESTAMPs (the session time zone is UTC on both engines)
