@@ -18,7 +18,7 @@ import os
 import shutil
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -32,12 +32,14 @@ MONTH_DAYS, MONTH_CALLS_PER_DAY = 30, 33_000_000
 
 @dataclass
 class EngineRun:
+    """Seconds of each run (and of its dbt phase); saved as <work>/<days>d/<engine>.json."""
+
     engine: str
-    full: Measured
+    full: float
     full_dbt: float
-    day: Measured
+    day: float
     day_dbt: float
-    empty: Measured
+    empty: float
     empty_dbt: float
     slowest: list[tuple[str, float]]
 
@@ -64,6 +66,7 @@ def run_engine(work: Path, shared: Path, engine: str, days: int, calls_per_day: 
     shutil.copytree(shared, landing, copy_function=os.link)
     env = _env(base)
     env.update(FINOPS_LANDING_DIR=str(landing), FINOPS_ENGINE=engine)
+    env.setdefault("FINOPS_SPARK_DRIVER_MEMORY", "4g")  # local mode: the driver is the executor too
     last = START + timedelta(days=days - 1)
     full = _materialize(env, START, last, base / "logs" / "full.log")
     say(f"  {engine}: full build {full.seconds:.1f} s")
@@ -76,19 +79,30 @@ def run_engine(work: Path, shared: Path, engine: str, days: int, calls_per_day: 
     say(f"  {engine}: new day {new.seconds:.1f} s")
     empty = _materialize(env, day + timedelta(days=1), day + timedelta(days=1), base / "logs" / "empty_day.log")
     say(f"  {engine}: day with no new files {empty.seconds:.1f} s")
-    return EngineRun(engine, full, _dbt_seconds(full), new, _dbt_seconds(new), empty, _dbt_seconds(empty), slowest)
+    run = EngineRun(
+        engine,
+        full.seconds,
+        _dbt_seconds(full),
+        new.seconds,
+        _dbt_seconds(new),
+        empty.seconds,
+        _dbt_seconds(empty),
+        slowest,
+    )
+    (work / f"{engine}.json").write_text(json.dumps(asdict(run)))
+    return run
 
 
 def projection(spark: EngineRun, calls_per_day: int, cores: int) -> str:
     """A 30-day month at 33M calls a day, from the measured Spark day partition: the fixed cost of a
     run (the day with no new files) plus the marginal cost of the day's calls, which scales with the
     calls and divides over the executors' cores (at an assumed 70% parallel efficiency)."""
-    fixed = spark.empty.seconds
-    per_million_core_s = max(spark.day.seconds - fixed, 0.0) / (calls_per_day / 1e6) * cores
+    fixed = spark.empty
+    per_million_core_s = max(spark.day - fixed, 0.0) / (calls_per_day / 1e6) * cores
     lines = [
         (
             f"Measured on this machine ({cores} cores, Spark local mode): a day partition of {calls_per_day:,} "
-            f"calls took {spark.day.seconds:.1f} s (dbt {spark.day_dbt:.1f} s), a day with no new files "
+            f"calls took {spark.day:.1f} s (dbt {spark.day_dbt:.1f} s), a day with no new files "
             f"{fixed:.1f} s, so the calls themselves cost ~{per_million_core_s:.0f} core-seconds per million. "
             f"Projected for {MONTH_CALLS_PER_DAY / 1e6:.0f}M calls a day (4-core executors, 70% parallel "
             "efficiency, the fixed part of a run unchanged, loading and the lake export not counted: they run "
@@ -128,10 +142,10 @@ def report(rows: list[tuple[int, int, EngineRun, EngineRun]], cores: int) -> str
     ]
     for calls, days, duck, spark in rows:
         out.append(
-            f"| {calls:,} | {days} | {duck.full.seconds:.1f} s | {duck.full.seconds / (calls / 1e6):.1f} | "
-            f"{spark.full.seconds:.1f} s | {spark.full.seconds / (calls / 1e6):.1f} | {duck.full_dbt:.1f} s | "
-            f"{spark.full_dbt:.1f} s | {duck.day.seconds:.1f} s | {spark.day.seconds:.1f} s | "
-            f"{duck.empty.seconds:.1f} s | {spark.empty.seconds:.1f} s |"
+            f"| {calls:,} | {days} | {duck.full:.1f} s | {duck.full / (calls / 1e6):.1f} | "
+            f"{spark.full:.1f} s | {spark.full / (calls / 1e6):.1f} | {duck.full_dbt:.1f} s | "
+            f"{spark.full_dbt:.1f} s | {duck.day:.1f} s | {spark.day:.1f} s | "
+            f"{duck.empty:.1f} s | {spark.empty:.1f} s |"
         )
     calls, days, _, spark = rows[-1]
     out += ["", "Slowest dbt nodes of the Spark new-day run: " + ", ".join(f"{n} {s:.1f} s" for n, s in spark.slowest)]
@@ -157,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=ROOT / "data" / "bench-spark")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--no-docs", action="store_true", help="print the section, do not write it")
+    parser.add_argument("--reuse", action="store_true", help="reuse the saved results of a scale and engine")
     args = parser.parse_args(argv)
 
     def say(message: str) -> None:
@@ -167,12 +182,17 @@ def main(argv: list[str] | None = None) -> int:
     for days in [int(s) for s in args.scales.split(",")]:
         work = args.work / f"{days}d"
         landing = work / "landing"
-        if landing.exists():
-            shutil.rmtree(landing)
-        bulk.generate(landing, start=START, days=days, calls_per_day=args.calls_per_day, progress=lambda m: None)
-        say(f"{days * args.calls_per_day:,} calls: {_size_gb(landing):.2f} GB of landing files")
-        duck = run_engine(work, landing, "duckdb", days, args.calls_per_day, say)
-        spark = run_engine(work, landing, "spark", days, args.calls_per_day, say)
+        if not (args.reuse and all((work / f"{e}.json").exists() for e in ("duckdb", "spark"))):
+            if landing.exists():
+                shutil.rmtree(landing)
+            bulk.generate(landing, start=START, days=days, calls_per_day=args.calls_per_day, progress=lambda m: None)
+            say(f"{days * args.calls_per_day:,} calls: {_size_gb(landing):.2f} GB of landing files")
+        duck, spark = (
+            EngineRun(**json.loads((work / f"{engine}.json").read_text()))
+            if args.reuse and (work / f"{engine}.json").exists()
+            else run_engine(work, landing, engine, days, args.calls_per_day, say)
+            for engine in ("duckdb", "spark")
+        )
         rows.append((days * args.calls_per_day, days, duck, spark))
     text = report(rows, cores)
     print(text)
