@@ -66,6 +66,9 @@ def pair(tmp_path_factory) -> tuple[EngineWorkspace, EngineWorkspace]:
     return built[0], built[1]
 
 
+DUCKDB_ONLY = {("marts", "focus_cost_and_usage")}
+
+
 def differences(duck: Path, spark: Path) -> list[str]:
     """Every published table of the two serving files compared: same tables, same columns in the same
     order, the same rows (except all both ways, each Spark column cast to the DuckDB column's type:
@@ -91,8 +94,11 @@ def differences(duck: Path, spark: Path) -> list[str]:
         ).fetchall()
 
     found = []
-    if tables("d") != tables("s"):
-        found.append(f"tables differ: {sorted(tables('d') ^ tables('s'))}")
+    # the FOCUS export is built on DuckDB only, for now (docs/scaling.md): exactly that table may be missing
+    if tables("d") - DUCKDB_ONLY != tables("s"):
+        found.append(f"tables differ: {sorted((tables('d') - DUCKDB_ONLY) ^ tables('s'))}")
+    if not tables("d") >= DUCKDB_ONLY:
+        found.append(f"the DuckDB build lacks {sorted(DUCKDB_ONLY - tables('d'))}")
     for schema, table in sorted(tables("d") & tables("s")):
         d_cols, s_cols = columns("d", schema, table), columns("s", schema, table)
         if [c for c, _ in d_cols] != [c for c, _ in s_cols]:
