@@ -10,9 +10,11 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, 
 
 from dagster_project.partitions import DAILY
 from dagster_project.resources import DBT_PROJECT, WarehouseResource, prepared_manifest
+from ingest.lake import LAKE_ENV, engine, export_raw, lake_dir
 from ingest.rebuild import RebuildWindow, rebuild_window
 from ingest.validation import stop_worker
 from ingest.warehouse import connect
+from serving.spark_marts import SPARK_DIR_ENV, mirror_spark_tables, spark_dir
 
 # dbt's own column tests guard each model's shape (190 of the 231 tests). They run in every build
 # and a failure fails it, but they are not Dagster asset checks: as checks they were ~570 of a run's
@@ -93,24 +95,50 @@ def finops_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, wareh
         # them cost ~0.6 s of each run. Set DBT_LOG_LEVEL_FILE=debug to have them again.
         "DBT_LOG_LEVEL_FILE": os.environ.get("DBT_LOG_LEVEL_FILE") or "info",
     }
+    on_spark = engine() == "spark"  # FINOPS_ENGINE: the dbt target (profiles.yml), checked here
+    if on_spark:  # Spark reads the raw tables from the lake: bring it up to date first
+        lake = lake_dir(warehouse.warehouse_path)
+        con = connect(warehouse.warehouse_path)
+        try:
+            context.log.info(f"lake {lake}: {export_raw(con, lake).describe()}")
+        finally:
+            con.close()
+        window_env.update({LAKE_ENV: str(lake), SPARK_DIR_ENV: str(spark_dir(warehouse.warehouse_path))})
     before = {name: os.environ.get(name) for name in window_env}
     os.environ.update(FINOPS_WAREHOUSE=warehouse.warehouse, **window_env)
     try:
-        # dbt unit tests check the SQL on hand-made inputs: the test suite runs them, not every day
-        yield from _dbt_build_events(
-            context,
-            dbt.cli(
-                ["build", "--exclude-resource-type", "unit_test"],
-                context=context,
-                target_path=warehouse.dbt_target_path,
-            ),
-        )
+        try:
+            # dbt unit tests check the SQL on hand-made inputs: the test suite runs them, not every day
+            yield from _dbt_build_events(
+                context,
+                dbt.cli(
+                    ["build", "--exclude-resource-type", "unit_test"],
+                    context=context,
+                    target_path=warehouse.dbt_target_path,
+                ),
+            )
+        finally:  # Spark: the marts into the build file (as a DuckDB build leaves them there, failed or not)
+            if on_spark:
+                _mirror_spark_marts(context, warehouse)
     finally:  # a later dbt call in this process must not inherit the window
         for name, value in before.items():
             if value is None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def _mirror_spark_marts(context: AssetExecutionContext, warehouse: WarehouseResource) -> None:
+    """The marts and reference tables of the Spark build copied into the DuckDB build file, which the
+    publish step, `finops reconcile` / `summary` / `report` and the alert sensor read on both engines."""
+    con = connect(warehouse.warehouse_path)
+    try:
+        counts = mirror_spark_tables(
+            con, spark_dir(warehouse.warehouse_path) / "warehouse", warehouse.dbt_target_path / "manifest.json"
+        )
+    finally:
+        con.close()
+    context.log.info(f"copied {len(counts)} Spark tables (marts, reference) into {warehouse.warehouse}")
 
 
 def run_window(context: AssetExecutionContext, warehouse: WarehouseResource) -> RebuildWindow:

@@ -17,6 +17,7 @@ from packaging.version import Version, parse
 from pydantic import PrivateAttr
 
 from ingest.config import REPO_ROOT, Settings
+from ingest.lake import engine
 from ingest.validation import start_worker, stop_worker
 from ingest.warehouse import dbt_target_dir, run_lock
 
@@ -64,7 +65,8 @@ def prepared_manifest(project: DbtProject = DBT_PROJECT) -> Path:
     manifest.parent.mkdir(parents=True, exist_ok=True)
     with open(manifest.parent / ".parse.lock", "w") as lock:  # code server, daemon, CLI, test workers
         fcntl.flock(lock, fcntl.LOCK_EX)
-        fingerprint = _dbt_sources_fingerprint(project_dir)
+        # the engine too: a model disabled on one target (the FOCUS export on Spark) is not in its manifest
+        fingerprint = f"{_dbt_sources_fingerprint(project_dir)} engine={engine()}"
         if manifest.exists() and stamp.exists() and stamp.read_text() == fingerprint:
             return manifest
         print(f"dbt project {project_dir} changed since its last parse: parsing it", file=sys.stderr, flush=True)

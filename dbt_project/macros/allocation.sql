@@ -64,7 +64,8 @@ grains as (
     select
         allocation_id,
         sum(weight) as base_pico,
-        min(struct_pack(neg_weight := -weight, call_id := call_id, token_bucket := token_bucket)) as largest
+        min({{ struct_pack([('neg_weight', '-weight'), ('call_id', 'call_id'), ('token_bucket', 'token_bucket')]) }})
+            as largest
     from weighted
     group by allocation_id
     having sum(weight) <> 0
@@ -76,7 +77,7 @@ split as (
         weighted.token_bucket,
         weighted.allocation_id,
         weighted.bill_pico,
-        weighted.bill_pico * weighted.weight // grains.base_pico as share_pico
+        {{ int_div('weighted.bill_pico * weighted.weight', 'grains.base_pico') }} as share_pico
     from weighted
     inner join grains on grains.allocation_id = weighted.allocation_id
 ),

@@ -2,7 +2,7 @@
   Money rules, implemented once:
   - money is decimal(38,12); DuckDB turns decimal / decimal into DOUBLE, so money is never divided:
   - token cost = tokens x USD per million tokens x 0.000001, all decimal;
-  - allocation works on integer pico-dollars (hugeint) with floor division, and the remainder
+  - allocation works on integer pico-dollars (pico_type(): hugeint, on Spark decimal(38,0)) with integer division (int_div), and the remainder
     goes to one row per group, so allocated parts sum to the whole exactly.
 -#}
 {% macro money(expr) -%} cast({{ expr }} as decimal(38,12)) {%- endmacro %}
@@ -11,7 +11,7 @@
     cast(cast({{ tokens }} as decimal(38,0)) * cast({{ price_per_mtok }} as decimal(18,6)) * cast(0.000001 as decimal(7,6)) as decimal(38,12))
 {%- endmacro %}
 
-{% macro to_pico(expr) -%} cast(cast({{ expr }} as decimal(38,12)) * 1000000000000 as hugeint) {%- endmacro %}
+{% macro to_pico(expr) -%} cast(cast({{ expr }} as decimal(38,12)) * 1000000000000 as {{ pico_type() }}) {%- endmacro %}
 
 {% macro from_pico(expr) -%} cast(cast({{ expr }} as decimal(38,0)) * cast(0.000000000001 as decimal(13,12)) as decimal(38,12)) {%- endmacro %}
 
@@ -19,7 +19,7 @@
     float anywhere); null when the denominator is 0. -#}
 {% macro ratio(numerator, denominator) -%}
     case when {{ denominator }} <> 0 then
-        cast(cast(({{ to_pico(numerator) }} * 100000000) // {{ to_pico(denominator) }} as decimal(38,0))
+        cast(cast({{ int_div('(' ~ to_pico(numerator) ~ ' * 100000000)', to_pico(denominator)) }} as decimal(38,0))
             * cast(0.00000001 as decimal(9,8)) as decimal(18,8))
     end
 {%- endmacro %}

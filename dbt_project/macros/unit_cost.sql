@@ -3,7 +3,7 @@
   DuckDB turns decimal / decimal (and decimal / integer) into DOUBLE, so money is never divided
   as a decimal. The amount goes to integer pico-dollars (to_pico, exact for decimal(38,12)),
   times `per` (e.g. 1000 for "per 1k tokens", or another count: the result is then
-  money x per / units), and is divided by the unit count with hugeint integer division.
+  money x per / units), and is divided by the unit count with integer division (int_div).
   Rounding rule: to the nearest pico-dollar (12 decimals), half away from zero (ROUND_HALF_UP).
   Result: decimal(38,12); null when the unit count is 0 or null. `units` and `per` are counts
   (integers >= 0); `money` any decimal amount, negative allowed (savings can be negative).
@@ -11,8 +11,10 @@
 {% macro money_per_unit(money, units, per=1) -%}
     case when {{ units }} <> 0 then
         {{ from_pico(
-            'sign(' ~ to_pico(money) ~ ') * ((2 * abs(' ~ to_pico(money) ~ ') * cast(' ~ per ~ ' as hugeint)'
-            ~ ' + cast(' ~ units ~ ' as hugeint)) // (2 * cast(' ~ units ~ ' as hugeint)))'
+            int_sign(to_pico(money)) ~ ' * (' ~ int_div(
+                '(2 * abs(' ~ to_pico(money) ~ ') * cast(' ~ per ~ ' as ' ~ pico_type() ~ ')'
+                ~ ' + cast(' ~ units ~ ' as ' ~ pico_type() ~ '))',
+                '(2 * cast(' ~ units ~ ' as ' ~ pico_type() ~ '))') ~ ')'
         ) }}
     end
 {%- endmacro %}

@@ -1,4 +1,4 @@
-{{ config(meta={"dagster": {"ref": {"name": "focus_cost_and_usage"}}}) }}
+{{ config(enabled=target.type != "spark", meta={"dagster": {"ref": {"name": "focus_cost_and_usage"}}}) }}
 -- FOCUS 1.3 BilledCost: "The sum of BilledCost for a given InvoiceId and InvoiceIssuerName MUST match the
 -- payable amount provided on the corresponding issued invoice". The bills the warehouse loads carry no
 -- invoice id (InvoiceId is null), so the invoice is the provider's bill of a billing account and

@@ -1,4 +1,4 @@
-{{ config(meta={"dagster": {"ref": {"name": "focus_cost_and_usage"}}}) }}
+{{ config(enabled=target.type != "spark", meta={"dagster": {"ref": {"name": "focus_cost_and_usage"}}}) }}
 -- FOCUS 1.3 columns of focus_cost_and_usage, from the database's catalog: every column the spec makes
 -- Mandatory for a Cost and Usage dataset (and the Conditional ones the export supports: sub accounts, SKUs,
 -- unit prices, quantities, split cost allocation) is present with its FOCUS data type (Decimal, String,

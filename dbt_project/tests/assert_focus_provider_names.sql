@@ -1,4 +1,4 @@
-{{ config(meta={"dagster": {"ref": {"name": "focus_cost_and_usage"}}}) }}
+{{ config(enabled=target.type != "spark", meta={"dagster": {"ref": {"name": "focus_cost_and_usage"}}}) }}
 -- FOCUS 1.3 ServiceProviderName, HostProviderName and InvoiceIssuerName (and the deprecated ProviderName and
 -- PublisherName), for the rows of the partition window (the names: macro focus_providers; the dbt unit test
 -- focus_cost_and_usage::bedrock_and_azure_are_hosts pins them for Bedrock and Azure):

@@ -1,4 +1,4 @@
-{{ config(meta={"dagster": {"ref": {"name": "focus_cost_and_usage"}}}) }}
+{{ config(enabled=target.type != "spark", meta={"dagster": {"ref": {"name": "focus_cost_and_usage"}}}) }}
 -- FOCUS 1.3 Cost and Usage requirements on the values of the export (focus_cost_and_usage), for the rows
 -- of the partition window: each violation is a row naming the requirement it breaks (`focus_rule`: the
 -- spec's section > the normative sentence), with the origin charge and the allocation target. The

@@ -1,4 +1,6 @@
-{{ config(severity='warn', meta={"dagster": {"ref": {"name": "focus_cost_and_usage"}}}) }}
+{{ config(
+    enabled=target.type != "spark", severity='warn', meta={"dagster": {"ref": {"name": "focus_cost_and_usage"}}}
+) }}
 -- Warning: usage rows of the partition window without the unit prices and quantities FOCUS asks of a
 -- Usage charge that is not a correction (Columns > SkuPriceId, ListUnitPrice, ContractedUnitPrice,
 -- PricingQuantity, ConsumedQuantity: "MUST NOT be null when ChargeCategory is "Usage" ... and ChargeClass is

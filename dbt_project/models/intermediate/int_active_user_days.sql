@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        pre_hook="{{ delete_window('call_day') }}",
-        on_schema_change='fail'
-    )
-}}
+{{ config(**incremental_by_day('call_day')) }}
 -- One row per UTC day x environment x tenant x end user x feature x provider with calls: distinct
 -- active users over a quarter (fct_quarterly_kpis) and over trailing windows by axis
 -- (fct_unit_cost_daily) without rescanning call-level history. Incremental by UTC day.

@@ -1,3 +1,4 @@
+{{ config(enabled=target.type != 'spark') }}  -- the FOCUS export is DuckDB-only for now (docs/scaling.md)
 -- Every billed usage grain of the window that was allocated onto calls (int_bill_allocation_grains,
 -- allocated_at other than 'unattributed'), split by what it was allocated to: tenant x feature x prompt
 -- template x the calls' model and token bucket x their price (catalog and contracted unit price, price

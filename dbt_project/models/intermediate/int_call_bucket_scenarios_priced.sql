@@ -153,7 +153,7 @@ key_prices as (
         end as price_source
     from price_keys
     cross join (  -- one line of bucket names; a CTE would say no more -- noqa: ST05
-        select unnest({{ buckets }}) as token_bucket
+        select {{ unnest_values(buckets) }} as token_bucket
     ) as bucket_names
     left join key_bands_from_zero as key_bands
         on key_bands.provider = price_keys.provider

@@ -23,7 +23,7 @@ mapped_accounts as (
     select
         calls.call_id,
         calls.call_day,
-        arg_min(account_map.billing_account, account_map.map_line) as billing_account
+        {{ arg_min('account_map.billing_account', 'account_map.map_line') }} as billing_account
     from calls
     inner join account_map
         on account_map.provider in ('*', calls.provider)
@@ -36,7 +36,7 @@ mapped_accounts as (
             when 'user_id' then calls.user_id
             when 'feature' then calls.feature
             when 'prompt_template' then calls.prompt_template
-            else json_extract_string(calls.extra, '$."' || substr(account_map.field, 7) || '"')
+            else {{ json_field('calls.extra', 'substr(account_map.field, 7)') }}
         end
     where calls.billing_account = 'unknown'
     group by calls.call_id, calls.call_day
@@ -44,7 +44,34 @@ mapped_accounts as (
 
 final as (
     select
-        calls.* replace (coalesce(mapped_accounts.billing_account, calls.billing_account) as billing_account),
+        -- the columns of stg_raw__calls in its order, the billing account filled from the account map
+        calls.call_id,
+        calls.started_at,
+        calls.call_day,
+        calls.latency_ms,
+        calls.provider,
+        coalesce(mapped_accounts.billing_account, calls.billing_account) as billing_account,
+        calls.model_requested,
+        calls.model_served,
+        calls.environment,
+        calls.region,
+        calls.tenant_id,
+        calls.user_id,
+        calls.feature,
+        calls.prompt_template,
+        calls.prompt_version,
+        calls.service_tier,
+        calls.cache_outcome,
+        calls.routing_decision,
+        calls.input_uncached_tokens,
+        calls.cache_read_tokens,
+        calls.cache_write_tokens,
+        calls.output_tokens,
+        calls.reasoning_tokens,
+        calls.status,
+        calls.extra,
+        calls.source_file_id,
+        calls.source_line,
         coalesce(aliases.model_key, calls.model_served) as model_key,
         aliases.catalog_model is not null as is_catalog_model
     from calls
@@ -56,5 +83,4 @@ final as (
         and mapped_accounts.call_day = calls.call_day
 )
 
--- calls.* replace (...): the columns of stg_raw__calls, which sqlfluff cannot see -- noqa: disable=AM04
 select * from final

@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        pre_hook="{{ delete_window('cost_day') }}",
-        on_schema_change='fail'
-    )
-}}
+{{ config(**incremental_by_day('cost_day')) }}
 -- Tokens, list cost and attributed cost per UTC day x provider x served model x service tier x
 -- token bucket: the price/volume/mix decomposition (fct_cost_change_mom) needs cost per bucket,
 -- which fct_cost_daily does not carry. Built from the allocation of the partition window

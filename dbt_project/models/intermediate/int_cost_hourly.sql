@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        pre_hook="{{ delete_window('call_day') }}",
-        on_schema_change='fail'
-    )
-}}
+{{ config(**incremental_by_day('call_day')) }}
 -- List cost and calls per UTC hour and anomaly axis (provider, feature, tenant, prompt template,
 -- model, tenant x feature), the input of the hourly spend anomalies. List cost, not attributed
 -- cost: it exists as soon as the call is logged, before the vendor's bill. Incremental by UTC day

@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        pre_hook="{{ delete_window('period_start') }}",
-        on_schema_change='fail'
-    )
-}}
+{{ config(**incremental_by_day('period_start')) }}
 -- Reconciliation of the partition window's UTC days: computed (list) cost of the logged calls vs the
 -- bill, per provider x billing account x day, or per provider x day (billing_account 'all_accounts',
 -- reconciled_at 'provider') when part of the provider-day's bill was allocated across accounts (logs
@@ -160,7 +153,7 @@ periods as (
 acknowledged as (
     select
         periods.provider, periods.billing_account, periods.cost_day,
-        arg_min(acknowledgments.reason, acknowledgments.period_start) as acknowledgment_reason
+        {{ arg_min('acknowledgments.reason', 'acknowledgments.period_start') }} as acknowledgment_reason
     from periods
     inner join acknowledgments
         on {{ acknowledgment_covers('acknowledgments', 'periods.provider', 'periods.billing_account',

@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        pre_hook="{{ delete_window('call_day') }}",
-        on_schema_change='fail'
-    )
-}}
+{{ config(**incremental_by_day('call_day')) }}
 -- Calls and cost per UTC day x provider x environment x feature x requested model x served model x
 -- routing decision x app cache outcome: the router and app-cache counts of the quarterly KPIs
 -- (fct_cost_daily has neither dimension). Incremental by UTC day.

@@ -27,11 +27,10 @@ bounds as (
 
 months as (
     select cast(series.month_ts as date) as month_start
-    from bounds, generate_series(
-        cast(date_trunc('month', bounds.first_day) as timestamp),
-        cast(date_trunc('month', bounds.last_day) as timestamp),
-        interval 1 month
-    ) as series(month_ts)  -- a column alias list touches its table alias -- noqa: LT01
+    from bounds, {{ time_series(
+        "cast(date_trunc('month', bounds.first_day) as timestamp)",
+        "cast(date_trunc('month', bounds.last_day) as timestamp)",
+        'interval 1 month', 'series', 'month_ts') }}
 ),
 
 usage_months as (
@@ -101,7 +100,7 @@ split as (
         *,
         case
             when tenant_prod_calls > 0
-                then {{ to_pico('tenant_revenue') }} * prod_calls // tenant_prod_calls
+                then {{ int_div(to_pico('tenant_revenue') ~ ' * prod_calls', 'tenant_prod_calls') }}
             when feature = 'unallocated' then {{ to_pico('tenant_revenue') }}
             else 0
         end as share_pico

@@ -3,7 +3,7 @@
     twice. -#}
 {% test no_overlapping_validity(model, key_columns, valid_from='valid_from', valid_to='valid_to') %}
 with numbered as (
-    select *, row_number() over () as _row_number from {{ model }}
+    select *, row_number() over (order by {{ valid_from }}) as _row_number from {{ model }}
 )
 select {% for c in key_columns %}a.{{ c }}, {% endfor %}a.{{ valid_from }}, b.{{ valid_from }} as overlapping_from
 from numbered as a

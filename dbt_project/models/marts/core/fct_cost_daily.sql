@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        pre_hook="{{ delete_window('cost_day') }}",
-        on_schema_change='fail'
-    )
-}}
+{{ config(**incremental_by_day('cost_day')) }}
 -- Daily cost by UTC day x provider x billing account x served model x environment x tenant x
 -- feature x prompt template x service tier x cost kind. cost_kind 'usage' rows come from calls;
 -- bill amounts that are not allocated onto calls are rows of their own with the dimension value

@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        pre_hook="{{ delete_window('call_day') }}",
-        on_schema_change='fail'
-    )
-}}
+{{ config(**incremental_by_day('call_day')) }}
 -- One row per logged call, priced. list_cost = tokens x list price (null when any bucket has no
 -- price: such calls are flagged, never priced at $0). attributed_cost = the call's share of the
 -- vendor bill (attributed_billed_cost) or, while its provider-day has no bill yet, its list cost as

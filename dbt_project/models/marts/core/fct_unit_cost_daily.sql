@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        pre_hook="{{ delete_trailing_refresh_window('cost_day', 90) }}",
-        on_schema_change='fail'
-    )
-}}
+{{ config(**incremental_by_day('cost_day', delete_hook="{{ delete_trailing_refresh_window('cost_day', 90) }}")) }}
 -- Unit costs per UTC day x environment x axis ('total', 'feature', 'tenant', 'provider') x axis
 -- value: cost per call, per active user and per 1k output tokens, on the day and over the trailing
 -- 7, 30 and 90 days (the day and the 6 / 29 / 89 days before it).

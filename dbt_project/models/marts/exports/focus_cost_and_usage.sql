@@ -1,5 +1,6 @@
 {{
     config(
+        enabled=target.type != 'spark',
         materialized='incremental',
         incremental_strategy='append',
         pre_hook="{{ delete_window('x_ChargeDay') }}",

@@ -24,7 +24,13 @@ with
 
 budgets as (
     select
-        * exclude (environments),
+        budget_id,
+        scope,
+        scope_value,
+        quarter_start,
+        amount_usd,
+        is_hard_cap,
+        note,
         coalesce(nullif(trim(environments), ''), 'prod') as environments
     from {{ ref('budgets') }}
 ),
@@ -94,7 +100,7 @@ budget_days as (
         on scope_env_days.scope_kind = budget_scopes.scope_kind
         and scope_env_days.scope_value = budget_scopes.scope_value
         and (budget_scopes.environments = 'all'
-            or list_contains(string_split(budget_scopes.environments, '|'), scope_env_days.environment))
+            or {{ split_contains('budget_scopes.environments', '|', 'scope_env_days.environment') }})
     group by all
 ),
 
@@ -123,9 +129,9 @@ quarterly_burn as (
         quarterly.*,
         quarterly.quarter_start > quarterly.as_of_day as not_started,
         quarterly_spend.spent,
-        {{ from_pico(to_pico('quarterly_spend.last_7_days') ~ ' // 7') }} as burn_rate,
-        greatest(quarterly.quarter_end - quarterly.counted_through - 1, 0) as days_remaining,
-        greatest(quarterly.counted_through - quarterly.quarter_start + 1, 0) as days_elapsed
+        {{ from_pico(int_div(to_pico('quarterly_spend.last_7_days'), '7')) }} as burn_rate,
+        greatest({{ days_between('quarterly.counted_through', 'quarterly.quarter_end') }} - 1, 0) as days_remaining,
+        greatest({{ days_between('quarterly.quarter_start', 'quarterly.counted_through') }} + 1, 0) as days_elapsed
     from quarterly
     inner join quarterly_spend on quarterly_spend.budget_id = quarterly.budget_id
 ),
@@ -146,12 +152,13 @@ quarterly_rows as (
         case when not_started then {{ money(0) }} else spent end as spent_usd,
         case when not_started then null else burn_rate end as burn_rate_usd_per_day,
         case when not_started then 0 else days_elapsed end as days_elapsed,
-        case when not_started then quarter_end - quarter_start else days_remaining end as days_remaining,
+        case when not_started then {{ days_between('quarter_start', 'quarter_end') }} else days_remaining end
+            as days_remaining,
         case when not_started then null else {{ money('spent + burn_rate * days_remaining') }} end as forecast_usd,
         case
             when not_started then null
             when spent >= amount_usd then 0
-            when burn_rate > 0 then cast({{ to_pico('amount_usd - spent') }} // {{ to_pico('burn_rate') }} as bigint)
+            when burn_rate > 0 then cast({{ int_div(to_pico('amount_usd - spent'), to_pico('burn_rate')) }} as bigint)
         end as days_until_exhausted,
         case
             when not_started then 'not_started'
@@ -171,11 +178,10 @@ cap_days as (
         caps.*,
         cast(series.day_ts as date) as cap_day
     from caps,
-        generate_series(
-            cast(greatest(caps.quarter_start, caps.first_day) as timestamp),
-            cast(caps.counted_through as timestamp),
-            interval 1 day
-        ) as series(day_ts)  -- a column alias list touches its table alias -- noqa: LT01
+        {{ time_series(
+            'cast(greatest(caps.quarter_start, caps.first_day) as timestamp)',
+            'cast(caps.counted_through as timestamp)',
+            'interval 1 day', 'series', 'day_ts') }}
 ),
 
 cap_rows as (

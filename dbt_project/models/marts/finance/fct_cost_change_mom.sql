@@ -96,7 +96,7 @@ component_price as (
         *,
         case
             when prev_tokens > 0 and tokens > 0
-                then {{ to_pico('cost') }} - {{ to_pico('prev_cost') }} * tokens // prev_tokens
+                then {{ to_pico('cost') }} - {{ int_div(to_pico('prev_cost') ~ ' * tokens', 'prev_tokens') }}
             else 0
         end as price_pico
     from component_values
@@ -122,7 +122,7 @@ effects as (
         *,
         {{ to_pico('cost') }} - {{ to_pico('prev_cost') }} as change_pico,
         case
-            when prev_tokens > 0 then {{ to_pico('prev_cost') }} * (tokens - prev_tokens) // prev_tokens
+            when prev_tokens > 0 then {{ int_div(to_pico('prev_cost') ~ ' * (tokens - prev_tokens)', 'prev_tokens') }}
             else {{ to_pico('cost') }} - {{ to_pico('prev_cost') }}
         end as volume_pico
     from per_model
@@ -145,10 +145,10 @@ final as (
         {{ from_pico('effects.price_pico') }} as price_effect,
         {{ from_pico('effects.change_pico - effects.volume_pico - effects.price_pico') }} as mix_effect,
         case when effects.prev_tokens > 0
-            then {{ from_pico(to_pico('effects.prev_cost') ~ ' * 1000000 // effects.prev_tokens') }}
+            then {{ from_pico(int_div(to_pico('effects.prev_cost') ~ ' * 1000000', 'effects.prev_tokens')) }}
         end as prev_cost_per_mtok,
         case when effects.tokens > 0
-            then {{ from_pico(to_pico('effects.cost') ~ ' * 1000000 // effects.tokens') }}
+            then {{ from_pico(int_div(to_pico('effects.cost') ~ ' * 1000000', 'effects.tokens')) }}
         end as cost_per_mtok
     from effects
     left join model_days as cur_days

@@ -149,7 +149,7 @@ final as (
         first_day,
         last_day,
         days_with_data,
-        days_with_data = datediff('day', quarter_start, cast(quarter_start + interval 3 month as date))
+        days_with_data = {{ dbt.datediff('quarter_start', 'cast(quarter_start + interval 3 month as date)', 'day') }}
             as is_complete_quarter,
         total_spend_usd,
         usage_cost_usd,
@@ -157,10 +157,12 @@ final as (
         usage_list_cost_usd,
         calls,
         active_features,
-        case when active_features > 0 then {{ from_pico(to_pico('inference_cogs_usd') ~ ' // active_features') }} end
+        case
+            when active_features > 0 then {{ from_pico(int_div(to_pico('inference_cogs_usd'), 'active_features')) }}
+        end
             as cost_per_feature_usd,
         active_users,
-        case when active_users > 0 then {{ from_pico(to_pico('inference_cogs_usd') ~ ' // active_users') }} end
+        case when active_users > 0 then {{ from_pico(int_div(to_pico('inference_cogs_usd'), 'active_users')) }} end
             as cost_per_active_user_usd,
         app_cache_hits,
         app_cache_lookups,

@@ -53,7 +53,9 @@ final as (
         coalesce(tenants.plan, 'unknown') as plan,
         coalesce(month_days.days_with_data, 0) as days_with_data,
         coalesce(month_days.days_with_data, 0)
-            = datediff('day', per_tenant.month_start, cast(per_tenant.month_start + interval 1 month as date))
+            = {{ dbt.datediff(
+                'per_tenant.month_start', 'cast(per_tenant.month_start + interval 1 month as date)', 'day'
+            ) }}
             as is_complete_month,
         per_tenant.calls,
         per_tenant.prod_calls,

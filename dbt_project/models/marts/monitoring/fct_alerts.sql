@@ -28,21 +28,23 @@ anomaly_alerts as (
         severity,
         case anomaly_type
             when 'daily_spend' then
-                'Daily spend of ' || axis || ' ' || axis_value || ' on ' || strftime(period_start, '%Y-%m-%d')
-                || ' was $' || cast(round(actual, 2) as varchar) || ', ' || cast(round(ratio, 2) as varchar)
-                || 'x the trailing 7-day average of $' || cast(round(expected, 2) as varchar)
+                'Daily spend of ' || axis || ' ' || axis_value || ' on '
+                || {{ format_time('period_start', '%Y-%m-%d') }}
+                || ' was $' || cast(round(actual, 2) as string) || ', ' || cast(round(ratio, 2) as string)
+                || 'x the trailing 7-day average of $' || cast(round(expected, 2) as string)
             when 'hourly_spend' then
                 'Hourly list cost of ' || axis || ' ' || axis_value
-                || ' at ' || strftime(period_start, '%Y-%m-%d %H:00')
-                || ' UTC was $' || cast(round(actual, 2) as varchar) || ', ' || cast(round(ratio, 2) as varchar)
-                || 'x its expected $' || cast(round(expected, 3) as varchar)
+                || ' at ' || {{ format_time('period_start', '%Y-%m-%d %H:00') }}
+                || ' UTC was $' || cast(round(actual, 2) as string) || ', ' || cast(round(ratio, 2) as string)
+                || 'x its expected $' || cast(round(expected, 3) as string)
                 || ' (the same hour on the 7 days before; at least the week''s average hour,'
                 || ' its average call and the floor)'
             else
-                'Cost per call of ' || axis || ' ' || axis_value || ' on ' || strftime(period_start, '%Y-%m-%d')
-                || ' was $' || cast(round(actual, 4) as varchar) || ', ' || cast(round(ratio, 2) as varchar)
-                || 'x the trailing 7-day $' || cast(round(expected, 4) as varchar)
-                || ' per call while calls stayed at ' || cast(round(volume_ratio, 2) as varchar) || 'x'
+                'Cost per call of ' || axis || ' ' || axis_value || ' on '
+                || {{ format_time('period_start', '%Y-%m-%d') }}
+                || ' was $' || cast(round(actual, 4) as string) || ', ' || cast(round(ratio, 2) as string)
+                || 'x the trailing 7-day $' || cast(round(expected, 4) as string)
+                || ' per call while calls stayed at ' || cast(round(volume_ratio, 2) as string) || 'x'
         end || ' (' || severity || ').' as message,
         period_start,
         axis,
@@ -60,10 +62,11 @@ cap_alerts as (
     select
         'cap_breach' as alert_type,
         case when is_hard_cap then 'critical' else 'warning' end as severity,
-        'Spend of ' || replace(scope, '_cap', '') || ' ' || scope_value || ' on ' || strftime(period_start, '%Y-%m-%d')
-        || ' (' || spend_counted || ') was $' || cast(round(spent_usd, 2) as varchar) || ', over its '
+        'Spend of ' || replace(scope, '_cap', '') || ' ' || scope_value || ' on '
+        || {{ format_time('period_start', '%Y-%m-%d') }}
+        || ' (' || spend_counted || ') was $' || cast(round(spent_usd, 2) as string) || ', over its '
         || case when is_hard_cap then 'hard' else 'soft' end || ' daily cap of $'
-        || cast(round(amount_usd, 2) as varchar)
+        || cast(round(amount_usd, 2) as string)
         || ' (budget ' || budget_id || ').' as message,
         cast(period_start as timestamp) as period_start,
         scope as axis,
@@ -82,13 +85,14 @@ budget_alerts as (
         case status when 'exceeded' then 'budget_exceeded' else 'budget_forecast_exceeded' end as alert_type,
         case status when 'exceeded' then 'critical' else 'warning' end as severity,
         'Quarterly budget ' || budget_id || ' (' || scope || ' ' || scope_value || ', $'
-        || cast(round(amount_usd, 2) as varchar) || ', ' || spend_counted || '): '
+        || cast(round(amount_usd, 2) as string) || ', ' || spend_counted || '): '
         || case status
-            when 'exceeded' then 'spent $' || cast(round(spent_usd, 2) as varchar) || ' by '
-                || strftime(as_of_day, '%Y-%m-%d') || ', over budget'
-            else 'spent $' || cast(round(spent_usd, 2) as varchar) || ' by ' || strftime(as_of_day, '%Y-%m-%d')
-                || ', forecast $' || cast(round(forecast_usd, 2) as varchar) || ' at $'
-                || cast(round(burn_rate_usd_per_day, 2) as varchar) || '/day'
+            when 'exceeded' then 'spent $' || cast(round(spent_usd, 2) as string) || ' by '
+                || {{ format_time('as_of_day', '%Y-%m-%d') }} || ', over budget'
+            else 'spent $' || cast(round(spent_usd, 2) as string) || ' by '
+                || {{ format_time('as_of_day', '%Y-%m-%d') }}
+                || ', forecast $' || cast(round(forecast_usd, 2) as string) || ' at $'
+                || cast(round(burn_rate_usd_per_day, 2) as string) || '/day'
         end || '.' as message,
         cast(period_start as timestamp) as period_start,
         scope as axis,
@@ -112,7 +116,10 @@ unioned as (
 
 final as (
     select
-        md5(alert_type || '|' || axis || '|' || axis_value || '|' || strftime(period_start, '%Y-%m-%dT%H:%M:%S'))
+        md5(
+            alert_type || '|' || axis || '|' || axis_value || '|'
+            || {{ format_time('period_start', '%Y-%m-%dT%H:%M:%S') }}
+        )
             as alert_id,
         alert_type,
         severity,

@@ -103,9 +103,9 @@ hourly_expected as (
     select
         hourly_baseline.*,
         hourly_week.week_cost,
-        {{ from_pico('greatest(' ~ to_pico('hourly_baseline.baseline_cost') ~ ' // 7, '
-            ~ to_pico('hourly_week.week_cost') ~ ' // 168, '
-            ~ to_pico('hourly_week.week_cost') ~ ' // hourly_week.week_calls, '
+        {{ from_pico('greatest(' ~ int_div(to_pico('hourly_baseline.baseline_cost'), '7') ~ ', '
+            ~ int_div(to_pico('hourly_week.week_cost'), '168') ~ ', '
+            ~ int_div(to_pico('hourly_week.week_cost'), 'hourly_week.week_calls') ~ ', '
             ~ to_pico(var('anomaly_min_expected_hourly_usd')) ~ ')') }} as expected
     from hourly_baseline
     inner join hourly_week
@@ -124,7 +124,7 @@ daily_spend as (
         cast(cost_day as timestamp) as period_start,
         cost_day as period_day,
         attributed_cost as actual,
-        {{ from_pico(to_pico('baseline_cost') ~ ' // 7') }} as expected,
+        {{ from_pico(int_div(to_pico('baseline_cost'), '7')) }} as expected,
         attributed_cost * 7 as ratio_numerator,
         baseline_cost as ratio_denominator,
         {{ anomaly_severity('attributed_cost * 7', 'baseline_cost',
@@ -134,7 +134,7 @@ daily_spend as (
         calls as actual_calls,
         {{ ratio('baseline_calls', 7) }} as expected_calls,
         {{ ratio('calls * 7', 'baseline_calls') }} as volume_ratio,
-        attributed_cost - {{ from_pico(to_pico('baseline_cost') ~ ' // 7') }} as excess_cost,
+        attributed_cost - {{ from_pico(int_div(to_pico('baseline_cost'), '7')) }} as excess_cost,
         'attributed_cost' as cost_measure
     from daily_baseline
     where baseline_cost > 0
@@ -148,8 +148,8 @@ unit_cost as (
         'day' as period_grain,
         cast(cost_day as timestamp) as period_start,
         cost_day as period_day,
-        {{ from_pico(to_pico('attributed_cost') ~ ' // calls') }} as actual,
-        {{ from_pico(to_pico('baseline_cost') ~ ' // baseline_calls') }} as expected,
+        {{ from_pico(int_div(to_pico('attributed_cost'), 'calls')) }} as actual,
+        {{ from_pico(int_div(to_pico('baseline_cost'), 'baseline_calls')) }} as expected,
         attributed_cost * baseline_calls as ratio_numerator,
         baseline_cost * calls as ratio_denominator,
         case
@@ -165,7 +165,8 @@ unit_cost as (
         {{ ratio('baseline_calls', 7) }} as expected_calls,
         {{ ratio('calls * 7', 'baseline_calls') }} as volume_ratio,
         -- what the day cost above its calls at the baseline cost per call
-        attributed_cost - {{ from_pico(to_pico('baseline_cost') ~ ' * calls // baseline_calls') }} as excess_cost,
+        attributed_cost - {{ from_pico(int_div(to_pico('baseline_cost') ~ ' * calls', 'baseline_calls')) }}
+            as excess_cost,
         'attributed_cost' as cost_measure
     from daily_baseline
     where baseline_cost > 0 and calls > 0 and baseline_calls > 0
@@ -203,7 +204,10 @@ anomalies as (
 
 final as (
     select
-        md5(anomaly_type || '|' || axis || '|' || axis_value || '|' || strftime(period_start, '%Y-%m-%dT%H:%M:%S'))
+        md5(
+            anomaly_type || '|' || axis || '|' || axis_value || '|'
+            || {{ format_time('period_start', '%Y-%m-%dT%H:%M:%S') }}
+        )
             as anomaly_id,
         anomaly_type,
         axis,

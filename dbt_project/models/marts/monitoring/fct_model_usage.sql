@@ -107,8 +107,8 @@ mix as (
         case
             when not has_prev_month or feature_prev_calls = 0 then null
             when calls > 0
-                then {{ to_pico('cost') }} * feature_calls * prev_calls // (feature_prev_calls * calls)
-            else {{ to_pico('prev_cost') }} * feature_calls // feature_prev_calls
+                then {{ int_div(to_pico('cost') ~ ' * feature_calls * prev_calls', '(feature_prev_calls * calls)') }}
+            else {{ int_div(to_pico('prev_cost') ~ ' * feature_calls', 'feature_prev_calls') }}
         end as cost_at_prev_mix_pico
     from with_totals
 ),

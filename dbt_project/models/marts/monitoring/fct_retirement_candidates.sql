@@ -140,13 +140,13 @@ final as (
         last_call_day,
         case when last_call_day is not null then as_of_day - last_call_day end as days_since_last_call,
         case when recent_data_days > 0
-            then {{ from_pico(to_pico('cost_recent') ~ ' * 30 // recent_data_days') }}
+            then {{ from_pico(int_div(to_pico('cost_recent') ~ ' * 30', 'recent_data_days')) }}
             else {{ money(0) }}
         end as monthly_run_rate_usd,
         retirement_reason is not null as is_retirement_candidate,
         retirement_reason,
         case when retirement_reason is not null and recent_data_days > 0
-            then {{ from_pico(to_pico('cost_recent') ~ ' * 30 // recent_data_days') }}
+            then {{ from_pico(int_div(to_pico('cost_recent') ~ ' * 30', 'recent_data_days')) }}
             else {{ money(0) }}
         end as estimated_monthly_saving_usd
     from judged

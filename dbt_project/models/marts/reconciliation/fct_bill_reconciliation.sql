@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        pre_hook="{{ delete_window('cost_day') }}",
-        on_schema_change='fail'
-    )
-}}
+{{ config(**incremental_by_day('cost_day')) }}
 -- Reconciliation at each vendor's own grain: one row per billed usage grain (provider x billing
 -- account x UTC day x model x token bucket x service tier; OpenAI project x day x line item,
 -- Anthropic workspace x day x model x token type x tier, FOCUS sub-account x day x SKU), with the

@@ -44,11 +44,11 @@ unbuilt_bill_days as (
         {{ money(0) }} as unbilled_computed_cost,
         {{ money(0) }} as logged_not_billed_cost,
         {{ money(0) }} as fallback_allocated_cost,
-        cast(null as varchar) as allocated_at,
+        cast(null as string) as allocated_at,
         0 as days_awaiting_bill,
         'not_built' as reconciliation_status,
         cast(null as boolean) as within_tolerance,
-        cast(null as varchar) as acknowledgment_reason
+        cast(null as string) as acknowledgment_reason
     from bill_lines
     where not exists (
         select 1 from days where days.provider = bill_lines.provider and days.period_start = bill_lines.charge_day
@@ -85,7 +85,7 @@ month_sums as (
 month_acknowledged as (
     select
         month_sums.period_start, month_sums.provider, month_sums.billing_account,
-        arg_min(acknowledgments.reason, acknowledgments.period_start) as acknowledgment_reason
+        {{ arg_min('acknowledgments.reason', 'acknowledgments.period_start') }} as acknowledgment_reason
     from month_sums
     inner join acknowledgments
         on {{ acknowledgment_covers('acknowledgments', 'month_sums.provider', 'month_sums.billing_account',
@@ -130,12 +130,20 @@ months as (
         and month_acknowledged.billing_account = month_sums.billing_account
 ),
 
+{%- set columns = [
+    'period_grain', 'period_start', 'provider', 'billing_account', 'reconciled_at', 'calls', 'unpriced_calls',
+    'computed_cost', 'billed_usage_cost', 'credits_and_adjustments_cost', 'billed_total_cost', 'variance_cost',
+    'variance_pct', 'attributed_to_calls_cost', 'unattributed_usage_cost', 'unbilled_computed_cost',
+    'logged_not_billed_cost', 'fallback_allocated_cost', 'allocated_at', 'days_awaiting_bill',
+    'reconciliation_status', 'within_tolerance', 'acknowledgment_reason'] %}
+
+-- the three parts matched by column name
 final as (
-    select * from days
-    union all by name
-    select * from unbuilt_bill_days
-    union all by name
-    select * from months
+    select {{ columns | join(', ') }} from days
+    union all
+    select {{ columns | join(', ') }} from unbuilt_bill_days
+    union all
+    select {{ columns | join(', ') }} from months
 )
 
 select

@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        pre_hook="{{ delete_window('cost_day') }}",
-        on_schema_change='fail'
-    )
-}}
+{{ config(**incremental_by_day('cost_day')) }}
 -- Batch tier: the discount realised and the traffic that could still move, per UTC day x provider
 -- x feature x served model (catalog model id), in list prices. Calls that reached the provider only.
 --

@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        pre_hook="{{ delete_window('cost_day') }}",
-        on_schema_change='fail'
-    )
-}}
+{{ config(**incremental_by_day('cost_day')) }}
 -- What caching saves (or costs), per UTC day x feature x prompt template x cache type, in list
 -- prices (what the calls would have cost at list price; bills allocate onto calls by list cost).
 --

@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        pre_hook="{{ delete_window('cost_day') }}",
-        on_schema_change='fail'
-    )
-}}
+{{ config(**incremental_by_day('cost_day')) }}
 -- What the model router saves, per UTC day x feature, in list prices. Routed calls are the calls
 -- that went through the router (routing_decision kept or rerouted). For each, the same tokens
 -- (same buckets, same tier, same UTC day, same long-context tier) are priced twice with the one
