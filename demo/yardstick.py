@@ -88,14 +88,12 @@ def load(con: duckdb.DuckDBPyConnection, landing: Path) -> int:
         sources.append(f"select {CALL_COLUMNS} from read_parquet($parquet)")
     if jsonl:
         sources.append(
-            f"select {CALL_COLUMNS} from read_json($jsonl, format = 'newline_delimited', "
-            f"columns = {json.dumps(types)})"
+            f"select {CALL_COLUMNS} from read_json($jsonl, format = 'newline_delimited', columns = {json.dumps(types)})"
         )
     params = {k: v for k, v in (("parquet", parquet), ("jsonl", jsonl)) if v}
     # one file is one UTC day in the bench, so rows stay grouped by day without a sort (zone maps prune)
     con.execute(
-        f"create table calls as select *, cast(started_at as date) as call_day "
-        f"from ({' union all '.join(sources)})",
+        f"create table calls as select *, cast(started_at as date) as call_day from ({' union all '.join(sources)})",
         params,
     )
     # the few keys logged twice: keep the first loaded copy (the smallest rowid)
@@ -132,9 +130,7 @@ def load_bills(con: duckdb.DuckDBPyConnection, landing: Path) -> None:
     other = con.execute("select count(*) from bill_lines where category <> 'Usage'").fetchone()[0]
     if other:
         raise SystemExit(f"{other} bill lines are not usage: the yardstick allocates usage only")
-    pivot = ", ".join(
-        f"sum(bill_pico) filter (where bucket = '{b}') as bill_{SHORT[b]}" for b in TOKEN_BUCKETS
-    )
+    pivot = ", ".join(f"sum(bill_pico) filter (where bucket = '{b}') as bill_{SHORT[b]}" for b in TOKEN_BUCKETS)
     con.execute(
         f"create table bills as select cost_day, provider, billing_account, billed_model, tier, {pivot} "
         "from bill_lines group by all"
@@ -182,7 +178,7 @@ def build_day(con: duckdb.DuckDBPyConnection, day: date) -> None:
         {"day": day},
     )
     unmatched = con.execute(
-        f"""
+        """
         select count(*) from bills
         anti join grains on grains.provider = bills.provider and grains.billing_account = bills.billing_account
             and grains.billed_model = bills.billed_model and grains.service_tier = bills.tier
@@ -190,15 +186,13 @@ def build_day(con: duckdb.DuckDBPyConnection, day: date) -> None:
         """,
         {"day": day},
     ).fetchone()[0]
-    lost = " or ".join(
-        f"(bill_{k} is not null and coalesce(base_{k}, tokens_{k}, 0) = 0)" for k in b
-    )
+    lost = " or ".join(f"(bill_{k} is not null and coalesce(base_{k}, tokens_{k}, 0) = 0)" for k in b)
     unmatched += con.execute(f"select count(*) from grains where {lost}").fetchone()[0]
     if unmatched:
         raise SystemExit(f"{day}: {unmatched} bill grains meet no call at their own grain (not in the yardstick)")
-    billed_days = con.execute(
-        "select list(distinct provider) from bills where cost_day = $day", {"day": day}
-    ).fetchone()[0] or []
+    billed_days = (
+        con.execute("select list(distinct provider) from bills where cost_day = $day", {"day": day}).fetchone()[0] or []
+    )
 
     def weight(k: str) -> str:
         return f"case when grains.base_{k} is not null then day_calls.c_{k} else day_calls.{tok[k]} end"
@@ -230,8 +224,10 @@ def build_day(con: duckdb.DuckDBPyConnection, day: date) -> None:
         """
         for k in b
     )
-    con.execute(f"create or replace temp table remainders as select call_id, sum(remainder) as remainder "
-                f"from ({leftover}) group by call_id")
+    con.execute(
+        f"create or replace temp table remainders as select call_id, sum(remainder) as remainder "
+        f"from ({leftover}) group by call_id"
+    )
     list_pico = " + ".join(f"coalesce(c_{k}, 0)" for k in b)
     con.execute(
         f"""
@@ -246,8 +242,10 @@ def build_day(con: duckdb.DuckDBPyConnection, day: date) -> None:
                    when list_contains($billed::VARCHAR[], day_shares.provider) then
                        {" + ".join(f"s_{k}" for k in b)} + coalesce(remainders.remainder, 0)
                end as billed_pico,
-               case when not list_contains($billed::VARCHAR[], day_shares.provider) and day_shares.is_priced then {list_pico} end
-                   as estimated_pico
+               case
+                   when not list_contains($billed::VARCHAR[], day_shares.provider) and day_shares.is_priced
+                       then {list_pico}
+               end as estimated_pico
         from day_shares
         left join remainders using (call_id)
         """,

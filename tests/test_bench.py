@@ -1,6 +1,6 @@
-"""The benchmark's own parts: the bulk generator writes loadable, reconcilable data, and the bare
-DuckDB script computes the same daily list cost as an independent Python recomputation. (The
-pipeline-vs-bare comparison itself runs in `make bench` / `make bench-quick`, not in the suite.)"""
+"""The benchmark's own parts: the bulk generator writes loadable, reconcilable data, and the yardstick
+(demo.yardstick) prices and allocates every call as an independent Python recomputation of the rule
+does. (The pipeline-vs-yardstick comparison itself runs in `make bench` / `make bench-quick`, not in the suite.)"""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from demo import bulk
-from demo.benchmark import bare_script, peak_by_phase, phases
+from demo import bulk, yardstick
+from demo.benchmark import peak_by_phase, phases
 from demo.prices import load_prices
+from demo.product import BILL_MODEL_IDS
 from ingest.loaders import load_landing
 from ingest.schemas import TOKEN_BUCKETS, TOKEN_COLUMN
 from ingest.warehouse import connect
@@ -82,25 +83,62 @@ def test_bulk_days_load_without_loss_and_bills_match_the_calls(landing: Path, tm
     con.close()
 
 
-def test_bare_script_equals_python_recomputation(landing: Path) -> None:
+def test_yardstick_equals_python_recomputation(landing: Path, tmp_path: Path) -> None:
+    """The yardstick's list cost and allocation, call by call, against the rule recomputed in Python from
+    the files: tokens x the price in effect that day, each bill grain split by floor(bill x cost / base)
+    in pico-dollars, the remainder to the grain's largest call bucket (ties: smallest call id)."""
     prices = load_prices()
-    per_day: dict[date, list] = defaultdict(lambda: [0, Decimal(0)])
-    for c in _calls(landing):
-        per_day[c["day"]][0] += 1
-        per_day[c["day"]][1] += sum(
-            (
-                Decimal(c[TOKEN_COLUMN[b]])
-                * prices.price(c["provider"], c["model_served"], b, c["service_tier"], c["day"])
-                / Decimal(1_000_000)
-                for b in TOKEN_BUCKETS
-            ),
-            Decimal(0),
-        )
-    result = bare_script(landing)
-    got = {date.fromisoformat(d): (n, Decimal(v)) for d, n, v in result["per_day"]}
-    assert got == {d: (n, v) for d, (n, v) in per_day.items()}
-    assert got[DAYS[0]][0] == got[DAYS[1]][0] == CALLS
-    assert result["max_input_tokens"] < 128_000  # the bare script prices the base long-context band only
+    pico = Decimal(10**12)
+    billed_model = BILL_MODEL_IDS
+    calls = _calls(landing)
+    # list cost in pico-dollars per call and bucket, and the calls of each grain
+    cost: dict[tuple[str, str], int] = {}
+    grains: dict[tuple, list[tuple[int, str]]] = defaultdict(list)
+    for c in calls:
+        for b in TOKEN_BUCKETS:
+            price = prices.price(c["provider"], c["model_served"], b, c["service_tier"], c["day"])
+            value = Decimal(c[TOKEN_COLUMN[b]]) * price / Decimal(1_000_000) * pico
+            assert value == int(value)
+            cost[(c["call_id"], b)] = int(value)
+            if value > 0:
+                key = (
+                    c["day"],
+                    c["provider"],
+                    c["billing_account"],
+                    billed_model.get(c["model_served"], c["model_served"]),
+                    b,
+                    c["service_tier"],
+                )
+                grains[key].append((int(value), c["call_id"]))
+    with duckdb.connect() as con:
+        bills = con.execute(
+            'select "ChargePeriodStart"[:10]::DATE, "ProviderName", "SubAccountId", "x_Model", "x_TokenBucket", '
+            '"x_ServiceTier", "BilledCost"::DECIMAL(38,12) from read_csv(?, all_varchar = true)',
+            [str(landing / "billing" / "focus" / "*" / "*.csv")],
+        ).fetchall()
+    expected: dict[str, int] = defaultdict(int)
+    for *key, amount in bills:
+        members = grains[tuple(key)]
+        assert members, key  # the bench's bills all meet calls at their own grain
+        bill, base = int(amount * pico), sum(w for w, _ in members)
+        shares = {call_id: bill * w // base for w, call_id in members}
+        largest = min(members, key=lambda m: (-m[0], m[1]))[1]
+        shares[largest] += bill - sum(shares.values())
+        for call_id, share in shares.items():
+            expected[call_id] += share
+
+    result = yardstick.run(landing, tmp_path / "y.duckdb")
+    with duckdb.connect(str(tmp_path / "y.duckdb"), read_only=True) as con:
+        got = con.execute("select call_id, list_pico, billed_pico from call_costs").fetchall()
+    assert len(got) == len(calls) == 2 * CALLS
+    listed = {call_id: sum(v for (c, _), v in cost.items() if c == call_id) for call_id in {c for c, _ in cost}}
+    assert {c: lp for c, lp, _ in got} == listed
+    assert {c: bp for c, _, bp in got} == {c["call_id"]: expected.get(c["call_id"], 0) for c in calls}
+    # per day: the calls, their list cost, and an attributed cost that is the day's bill to the cent
+    per_day = {date.fromisoformat(d): (n, Decimal(lc), Decimal(ac)) for d, n, lc, ac in result["per_day"]}
+    assert {d: n for d, (n, _, _) in per_day.items()} == {DAYS[0]: CALLS, DAYS[1]: CALLS}
+    for day, (_, _, attributed) in per_day.items():
+        assert attributed == sum(a for d, *_, a in bills if d == day)
 
 
 def test_phases_are_read_from_the_run_log() -> None:
