@@ -22,7 +22,7 @@ from serving.spark_marts import SPARK_DIR_ENV, mirror_spark_tables, spark_dir
 # (reconciliation, accounting identities, alerts, price validity) are the asset checks.
 # A run that leaves some asset checks out (the UI's subset launches) runs only the selected checks'
 # tests, so no column tests; the daily job and `finops materialize` select everything.
-DBT_COLUMN_TESTS = frozenset({"not_null", "unique", "accepted_values", "relationships"})
+DBT_COLUMN_TESTS = frozenset({"not_null", "not_null_columns", "unique", "accepted_values", "relationships"})
 
 
 def is_asset_check(test_props: Mapping[str, Any]) -> bool:

@@ -210,7 +210,8 @@ def test_a_failing_column_test_fails_the_run_and_is_logged(built, tmp_path):
     ws = built.copy(tmp_path / "ws")
     env = _dbt_project_copy(tmp_path / "repo")
     seed = tmp_path / "repo" / "data" / "reference" / "tenants.csv"
-    seed.write_text(seed.read_text() + "t001,Northwind Health (typo),enterprise,1.00\n")
+    # a tenant listed twice (unique) and one without an id (the seed's not-null columns, one test)
+    seed.write_text(seed.read_text() + "t001,Northwind Health (typo),enterprise,1.00\n,Nameless Co,startup,1.00\n")
     serving = ws.root / "warehouse" / "serving.duckdb"
     published = serving.stat().st_mtime_ns
     result = subprocess.run(
@@ -221,6 +222,7 @@ def test_a_failing_column_test_fails_the_run_and_is_logged(built, tmp_path):
     )
     assert result.returncode == 1
     assert "dbt test unique_tenants_tenant_id: fail" in result.stdout + result.stderr
+    assert "dbt test not_null_columns_tenants_tenant_id: fail" in result.stdout + result.stderr
     assert serving.stat().st_mtime_ns == published
 
 
