@@ -112,7 +112,7 @@ publish: install
 report: install
 	$(UV) run --frozen finops report
 
-# Scale benchmark (not a test): pipeline vs a bare DuckDB script at 1M/10M/30M calls, then the Spark column
+# Scale benchmark (not a test): pipeline vs a same-work DuckDB script (demo.yardstick) at 1M/10M/30M calls, then the Spark column
 # (DuckDB and Spark side by side at 1M/10M calls, and the projection of a 33M-calls-a-day month); writes
 # docs/benchmarks.md.
 bench: install spark-deps

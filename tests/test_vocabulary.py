@@ -38,7 +38,8 @@ def test_the_token_bucket_macro_reads_the_var():
 
 def test_accepted_values_of_vocabulary_columns_read_the_vars():
     """Every accepted_values test of a vocabulary column of the staged raw data names its var, never a
-    literal list."""
+    literal list (the calls' columns are tested on int_calls_keyed: stg_raw__calls's rows of the run's
+    window as a table)."""
     column_var = {
         "service_tier": "service_tiers",
         "cache_outcome": "cache_outcomes",
@@ -57,7 +58,7 @@ def test_accepted_values_of_vocabulary_columns_read_the_vars():
                         isinstance(test, dict)
                         and "accepted_values" in test
                         and column["name"] in column_var
-                        and model["name"].startswith("stg_raw__")
+                        and (model["name"].startswith("stg_raw__") or model["name"] == "int_calls_keyed")
                     ):
                         values = test["accepted_values"]["arguments"]["values"]
                         assert values == f"{{{{ var('{column_var[column['name']]}') }}}}", (
@@ -67,10 +68,10 @@ def test_accepted_values_of_vocabulary_columns_read_the_vars():
                         )
                         seen.add((model["name"], column["name"]))
     assert {
-        ("stg_raw__calls", "service_tier"),
-        ("stg_raw__calls", "cache_outcome"),
-        ("stg_raw__calls", "routing_decision"),
-        ("stg_raw__calls", "status"),
+        ("int_calls_keyed", "service_tier"),
+        ("int_calls_keyed", "cache_outcome"),
+        ("int_calls_keyed", "routing_decision"),
+        ("int_calls_keyed", "status"),
         ("stg_raw__bill_lines", "charge_category"),
         ("stg_raw__bill_lines", "charge_source"),
         ("stg_raw__price_catalog", "token_bucket"),
