@@ -65,7 +65,7 @@ def prepared_manifest(project: DbtProject = DBT_PROJECT) -> Path:
     manifest.parent.mkdir(parents=True, exist_ok=True)
     with open(manifest.parent / ".parse.lock", "w") as lock:  # code server, daemon, CLI, test workers
         fcntl.flock(lock, fcntl.LOCK_EX)
-        # the engine too: a model disabled on one target (the FOCUS export on Spark) is not in its manifest
+        # the engine too: a model disabled on one target is not in its manifest, and macros render per engine
         fingerprint = f"{_dbt_sources_fingerprint(project_dir)} engine={engine()}"
         if manifest.exists() and stamp.exists() and stamp.read_text() == fingerprint:
             return manifest

@@ -1,4 +1,5 @@
-{{ config(enabled=target.type != "spark", meta={"dagster": {"ref": {"name": "focus_cost_and_usage"}}}) }}
+{{ config(meta={"dagster": {"ref": {"name": "focus_cost_and_usage"}}}) }}
+{%- set q = adapter.quote %}  {#- the export's PascalCase column names: "Name" on DuckDB, `Name` on Spark #}
 -- FOCUS 1.3 BilledCost: "The sum of BilledCost for a given InvoiceId and InvoiceIssuerName MUST match the
 -- payable amount provided on the corresponding issued invoice". The bills the warehouse loads carry no
 -- invoice id (InvoiceId is null), so the invoice is the provider's bill of a billing account and
@@ -11,7 +12,7 @@
 with
 
 export_days as (
-    select distinct "x_ChargeDay" as cost_day from {{ ref('focus_cost_and_usage') }}
+    select distinct {{ q('x_ChargeDay') }} as cost_day from {{ ref('focus_cost_and_usage') }}
 ),
 
 built_days as (
@@ -29,13 +30,13 @@ bill as (
 
 export as (
     select
-        "x_Provider" as provider,
-        "BillingAccountId" as vendor_account_id,
-        "SubAccountId" as billing_account,
-        "x_ChargeDay" as charge_day,
-        "BilledCost" as billed_cost
+        {{ q('x_Provider') }} as provider,
+        {{ q('BillingAccountId') }} as vendor_account_id,
+        {{ q('SubAccountId') }} as billing_account,
+        {{ q('x_ChargeDay') }} as charge_day,
+        {{ q('BilledCost') }} as billed_cost
     from {{ ref('focus_cost_and_usage') }}
-    where "x_ChargeDay" in (select built_days.cost_day from built_days)
+    where {{ q('x_ChargeDay') }} in (select built_days.cost_day from built_days)
 ),
 
 per_day as (

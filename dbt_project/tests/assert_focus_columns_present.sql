@@ -1,4 +1,4 @@
-{{ config(enabled=target.type != "spark", meta={"dagster": {"ref": {"name": "focus_cost_and_usage"}}}) }}
+{{ config(meta={"dagster": {"ref": {"name": "focus_cost_and_usage"}}}) }}
 -- FOCUS 1.3 columns of focus_cost_and_usage, from the database's catalog: every column the spec makes
 -- Mandatory for a Cost and Usage dataset (and the Conditional ones the export supports: sub accounts, SKUs,
 -- unit prices, quantities, split cost allocation) is present with its FOCUS data type (Decimal, String,
@@ -8,10 +8,9 @@
 with
 
 actual as (
-    select column_name, data_type
-    from information_schema.columns
-    where table_schema = '{{ ref("focus_cost_and_usage").schema }}'
-        and table_name = '{{ ref("focus_cost_and_usage").identifier }}'
+    -- type names as the engine spells them: DuckDB VARCHAR, DECIMAL(38,12), TIMESTAMP; Spark string,
+    -- decimal(38,12), timestamp
+    {{ catalog_columns(ref('focus_cost_and_usage')) }}
 ),
 
 expected as (
@@ -49,13 +48,14 @@ final as (
         actual.data_type,
         case
             when actual.column_name is null then 'missing: a FOCUS 1.3 column of the export'
-            when expected.column_name is null and not starts_with(actual.column_name, 'x_')
+            when expected.column_name is null and left(actual.column_name, 2) <> 'x_'
                 then 'Custom Column Handling: a column the spec does not define MUST be prefixed x_'
-            when expected.focus_type = 'decimal' and not starts_with(actual.data_type, 'DECIMAL')
+            when expected.focus_type = 'decimal' and lower(actual.data_type) not like 'decimal%'
                 then 'Numeric Format: a Decimal column MUST be an exact decimal'
-            when expected.focus_type = 'datetime' and actual.data_type not in ('TIMESTAMP', 'TIMESTAMP WITH TIME ZONE')
+            when expected.focus_type = 'datetime'
+                and lower(actual.data_type) not in ('timestamp', 'timestamp with time zone', 'timestamp_ntz')
                 then 'Date/Time Format: a date/time column MUST hold date/time values'
-            when expected.focus_type = 'string' and actual.data_type <> 'VARCHAR'
+            when expected.focus_type = 'string' and lower(actual.data_type) not in ('varchar', 'string')
                 then 'String Handling: a String column MUST be of type String'
         end as focus_rule
     from expected

@@ -1,4 +1,5 @@
-{{ config(enabled=target.type != "spark", meta={"dagster": {"ref": {"name": "focus_cost_and_usage"}}}) }}
+{{ config(meta={"dagster": {"ref": {"name": "focus_cost_and_usage"}}}) }}
+{%- set q = adapter.quote %}  {#- the export's PascalCase column names: "Name" on DuckDB, `Name` on Spark #}
 -- FOCUS 1.3 ServiceProviderName, HostProviderName and InvoiceIssuerName (and the deprecated ProviderName and
 -- PublisherName), for the rows of the partition window (the names: macro focus_providers; the dbt unit test
 -- focus_cost_and_usage::bedrock_and_azure_are_hosts pins them for Bedrock and Azure):
@@ -15,18 +16,18 @@ with
 
 export as (
     select * from {{ ref('focus_cost_and_usage') }}
-    where {{ in_window('"x_ChargeDay"') }}
+    where {{ in_window(q('x_ChargeDay')) }}
 ),
 
 provider_names as (
     select distinct
-        "x_Provider" as provider,
-        "x_Model" as model,
-        coalesce("ServiceProviderName", 'unknown') as service_provider_name,
-        coalesce("HostProviderName", 'unknown') as host_provider_name,
-        coalesce("InvoiceIssuerName", 'unknown') as invoice_issuer_name,
-        coalesce("ProviderName", 'unknown') as provider_name,
-        coalesce("PublisherName", 'unknown') as publisher_name
+        {{ q('x_Provider') }} as provider,
+        {{ q('x_Model') }} as model,
+        coalesce({{ q('ServiceProviderName') }}, 'unknown') as service_provider_name,
+        coalesce({{ q('HostProviderName') }}, 'unknown') as host_provider_name,
+        coalesce({{ q('InvoiceIssuerName') }}, 'unknown') as invoice_issuer_name,
+        coalesce({{ q('ProviderName') }}, 'unknown') as provider_name,
+        coalesce({{ q('PublisherName') }}, 'unknown') as publisher_name
     from export
 ),
 

@@ -1,4 +1,5 @@
-{{ config(enabled=target.type != "spark", meta={"dagster": {"ref": {"name": "focus_cost_and_usage"}}}) }}
+{{ config(meta={"dagster": {"ref": {"name": "focus_cost_and_usage"}}}) }}
+{%- set q = adapter.quote %}  {#- the export's PascalCase column names: "Name" on DuckDB, `Name` on Spark #}
 -- FOCUS 1.3 Cost and Usage requirements on the values of the export (focus_cost_and_usage), for the rows
 -- of the partition window: each violation is a row naming the requirement it breaks (`focus_rule`: the
 -- spec's section > the normative sentence), with the origin charge and the allocation target. The
@@ -18,117 +19,125 @@ with
 
 export as (
     select * from {{ ref('focus_cost_and_usage') }}
-    where {{ in_window('"x_ChargeDay"') }}
+    where {{ in_window(q('x_ChargeDay')) }}
 ),
 
 checks as (
     select
-        "x_OriginChargeId" as origin_charge_id,
-        "x_TenantId" as tenant_id,
-        "x_Feature" as feature,
-        "x_PromptTemplate" as prompt_template,
-        [
+        {{ q('x_OriginChargeId') }} as origin_charge_id,
+        {{ q('x_TenantId') }} as tenant_id,
+        {{ q('x_Feature') }} as feature,
+        {{ q('x_PromptTemplate') }} as prompt_template,
+        {% call list_of() -%}
             {%- for column in mandatory %}
-            case when "{{ column }}" is null then 'Columns > {{ column }}: {{ column }} MUST NOT be null' end,
+            case when {{ q(column) }} is null then 'Columns > {{ column }}: {{ column }} MUST NOT be null' end,
             {%- endfor %}
             -- allowed values
-            case when "ChargeCategory" not in (
+            case when {{ q('ChargeCategory') }} not in (
                 {%- for value in var('charge_categories') %}
                 '{{ value }}'{{ ',' if not loop.last }}
                 {%- endfor %}
             )
                 then 'Columns > ChargeCategory: ChargeCategory MUST be one of the allowed values' end,
-            case when "ChargeClass" <> 'Correction'
+            case when {{ q('ChargeClass') }} <> 'Correction'
                 then 'Columns > ChargeClass: ChargeClass MUST be "Correction" when ChargeClass is not null' end,
-            case when "ChargeFrequency" not in ('One-Time', 'Recurring', 'Usage-Based')
+            case when {{ q('ChargeFrequency') }} not in ('One-Time', 'Recurring', 'Usage-Based')
                 then 'Columns > ChargeFrequency: ChargeFrequency MUST be one of the allowed values' end,
-            case when "ChargeCategory" = 'Purchase' and "ChargeFrequency" = 'Usage-Based'
+            case when {{ q('ChargeCategory') }} = 'Purchase' and {{ q('ChargeFrequency') }} = 'Usage-Based'
                 then 'Columns > ChargeFrequency: ChargeFrequency MUST NOT be "Usage-Based" '
                 || 'when ChargeCategory is "Purchase"' end,
-            case when "ServiceCategory" not in (
+            case when {{ q('ServiceCategory') }} not in (
                 {%- for value in service_categories %}
                 '{{ value }}'{{ ',' if not loop.last }}
                 {%- endfor %}
             )
                 then 'Columns > ServiceCategory: ServiceCategory MUST be one of the allowed values' end,
-            case when "ServiceCategory" = 'AI and Machine Learning'
-                and "ServiceSubcategory" not in (
+            case when {{ q('ServiceCategory') }} = 'AI and Machine Learning'
+                and {{ q('ServiceSubcategory') }} not in (
                     {%- for value in ai_subcategories %}
                     '{{ value }}'{{ ',' if not loop.last }}
                     {%- endfor %}
                 )
                 then 'Columns > ServiceSubcategory: ServiceSubcategory MUST have one and only one parent '
                 || 'ServiceCategory as specified in the allowed values' end,
-            case when "PricingCategory" not in ('Standard', 'Dynamic', 'Committed', 'Other')
+            case when {{ q('PricingCategory') }} not in ('Standard', 'Dynamic', 'Committed', 'Other')
                 then 'Columns > PricingCategory: PricingCategory MUST be one of the allowed values' end,
             -- nullability that depends on ChargeCategory / ChargeClass
-            case when "ChargeCategory" = 'Tax' and coalesce(
-                "PricingCategory", "SkuId", "SkuPriceId", cast("PricingQuantity" as varchar),
-                cast("ListUnitPrice" as varchar), cast("ContractedUnitPrice" as varchar)
+            case when {{ q('ChargeCategory') }} = 'Tax' and coalesce(
+                {{ q('PricingCategory') }}, {{ q('SkuId') }}, {{ q('SkuPriceId') }},
+                cast({{ q('PricingQuantity') }} as string),
+                cast({{ q('ListUnitPrice') }} as string), cast({{ q('ContractedUnitPrice') }} as string)
             ) is not null
                 then 'Columns > PricingCategory, SkuId, SkuPriceId, PricingQuantity, ListUnitPrice, '
                 || 'ContractedUnitPrice: MUST be null when ChargeCategory is "Tax"' end,
-            case when "ChargeCategory" in ('Usage', 'Purchase') and "ChargeClass" is null
-                and ("PricingCategory" is null or "SkuId" is null)
+            case when {{ q('ChargeCategory') }} in ('Usage', 'Purchase') and {{ q('ChargeClass') }} is null
+                and ({{ q('PricingCategory') }} is null or {{ q('SkuId') }} is null)
                 then 'Columns > PricingCategory, SkuId: MUST NOT be null when ChargeCategory is "Usage" or '
                 || '"Purchase" and ChargeClass is not "Correction"' end,
-            case when "SubAccountId" is not null and "SubAccountName" is null
+            case when {{ q('SubAccountId') }} is not null and {{ q('SubAccountName') }} is null
                 then 'Columns > SubAccountName: SubAccountName MUST NOT be null when SubAccountId is not null' end,
             -- Currency Code Format: ISO 4217 three-letter alphabetic code
-            case when not regexp_full_match("BillingCurrency", '[A-Z]{3}')
+            case when not ({{ regexp_full_match(q('BillingCurrency'), '[A-Z]{3}') }})
                 then 'Attributes > Currency Code Format: BillingCurrency MUST be a three-letter alphabetic '
                 || 'code (ISO 4217)' end,
             -- Date/Time Format and the periods: UTC days, a charge period within its billing period
-            case when not ("ChargePeriodStart" < "ChargePeriodEnd")
+            case when not ({{ q('ChargePeriodStart') }} < {{ q('ChargePeriodEnd') }})
                 then 'Columns > ChargePeriodEnd: ChargePeriodEnd MUST be after ChargePeriodStart (exclusive end)' end,
-            case when not ("BillingPeriodStart" <= "ChargePeriodStart" and "ChargePeriodEnd" <= "BillingPeriodEnd")
+            case when not (
+                {{ q('BillingPeriodStart') }} <= {{ q('ChargePeriodStart') }}
+                and {{ q('ChargePeriodEnd') }} <= {{ q('BillingPeriodEnd') }}
+            )
                 then 'Columns > BillingPeriodStart, BillingPeriodEnd: the charge period MUST fall within its '
                 || 'billing period' end,
-            case when cast("x_ChargeDay" as timestamp) <> "ChargePeriodStart"
+            case when cast({{ q('x_ChargeDay') }} as timestamp) <> {{ q('ChargePeriodStart') }}
                 then 'Attributes > Date/Time Format: charge periods MUST be UTC days (x_ChargeDay = '
                 || 'ChargePeriodStart)' end,
             -- quantities and units
-            case when ("ConsumedQuantity" is null) <> ("ConsumedUnit" is null)
+            case when ({{ q('ConsumedQuantity') }} is null) <> ({{ q('ConsumedUnit') }} is null)
                 then 'Columns > ConsumedUnit: ConsumedUnit MUST be null when ConsumedQuantity is null and MUST '
                 || 'NOT be null otherwise' end,
-            case when "ChargeCategory" <> 'Usage' and "ConsumedQuantity" is not null
+            case when {{ q('ChargeCategory') }} <> 'Usage' and {{ q('ConsumedQuantity') }} is not null
                 then 'Columns > ConsumedQuantity: ConsumedQuantity MUST be null when ChargeCategory is not '
                 || '"Usage"' end,
-            case when "x_CostKind" = 'usage' and "ConsumedUnit" is distinct from 'Tokens'
+            case when {{ q('x_CostKind') }} = 'usage' and {{ q('ConsumedUnit') }} is distinct from 'Tokens'
                 then 'Columns > ConsumedUnit: allocated token usage is consumed in Tokens' end,
-            case when ("PricingQuantity" is null) <> ("PricingUnit" is null)
+            case when ({{ q('PricingQuantity') }} is null) <> ({{ q('PricingUnit') }} is null)
                 then 'Columns > PricingUnit: PricingUnit MUST be null when PricingQuantity is null and MUST NOT '
                 || 'be null otherwise' end,
             -- costs and unit prices
-            case when "ChargeClass" is null and "ListCost" <> "ListUnitPrice" * "PricingQuantity"
+            case when {{ q('ChargeClass') }} is null
+                and {{ q('ListCost') }} <> {{ q('ListUnitPrice') }} * {{ q('PricingQuantity') }}
                 then 'Columns > ListUnitPrice: the product of ListUnitPrice and PricingQuantity MUST match '
                 || 'the ListCost' end,
-            case when "ChargeClass" is null and "ContractedCost" <> "ContractedUnitPrice" * "PricingQuantity"
+            case when {{ q('ChargeClass') }} is null
+                and {{ q('ContractedCost') }} <> {{ q('ContractedUnitPrice') }} * {{ q('PricingQuantity') }}
                 then 'Columns > ContractedUnitPrice: the product of ContractedUnitPrice and PricingQuantity '
                 || 'MUST match the ContractedCost' end,
-            case when "ListUnitPrice" < 0 or "ContractedUnitPrice" < 0
+            case when {{ q('ListUnitPrice') }} < 0 or {{ q('ContractedUnitPrice') }} < 0
                 then 'Columns > ListUnitPrice, ContractedUnitPrice: MUST be a non-negative decimal value' end,
-            case when "x_PriceSource" = 'catalog' and "ContractedCost" <> "ListCost"
+            case when {{ q('x_PriceSource') }} = 'catalog' and {{ q('ContractedCost') }} <> {{ q('ListCost') }}
                 then 'Columns > ContractedCost: ContractedCost MUST equal ListCost when no negotiated pricing '
                 || 'terms apply' end,
-            case when "ChargeCategory" = 'Credit' and ("ContractedCost" <> "BilledCost" or "ListCost" <> "BilledCost")
+            case when {{ q('ChargeCategory') }} = 'Credit'
+                and ({{ q('ContractedCost') }} <> {{ q('BilledCost') }} or {{ q('ListCost') }} <> {{ q('BilledCost') }})
                 then 'Columns > ContractedCost, ListCost: MUST equal (match) BilledCost when ChargeCategory is '
                 || '"Credit"' end,
-            case when "EffectiveCost" <> "BilledCost"
+            case when {{ q('EffectiveCost') }} <> {{ q('BilledCost') }}
                 then 'Columns > EffectiveCost: no amortized purchase or commitment discount applies, so '
                 || 'EffectiveCost MUST match BilledCost' end,
             -- Allocated* (new in 1.3): data generator-calculated split cost allocation
-            case when ("AllocatedMethodId" is null) <> ("x_AllocatedAt" in ('unattributed', 'not_allocated'))
+            case when ({{ q('AllocatedMethodId') }} is null)
+                <> ({{ q('x_AllocatedAt') }} in ('unattributed', 'not_allocated'))
                 then 'Columns > AllocatedMethodId: MUST be null when a charge is not related to a split cost '
                 || 'allocation and MUST NOT be null when it is' end,
-            case when ("AllocatedResourceId" is null) <> ("AllocatedMethodId" is null)
-                or ("AllocatedResourceName" is null) <> ("AllocatedResourceId" is null)
+            case when ({{ q('AllocatedResourceId') }} is null) <> ({{ q('AllocatedMethodId') }} is null)
+                or ({{ q('AllocatedResourceName') }} is null) <> ({{ q('AllocatedResourceId') }} is null)
                 then 'Columns > AllocatedResourceId, AllocatedResourceName: MUST NOT be null for the allocated '
                 || 'portion of an origin charge, null otherwise' end,
-            case when ("AllocatedTags" is null) <> ("AllocatedMethodId" is null)
+            case when ({{ q('AllocatedTags') }} is null) <> ({{ q('AllocatedMethodId') }} is null)
                 then 'Columns > AllocatedTags: AllocatedTags MUST be null when a charge is not related to a '
                 || 'split cost allocation' end,
-            case when "AllocatedMethodId" not in (
+            case when {{ q('AllocatedMethodId') }} not in (
                 {%- for basis in ['list_cost_share', 'token_share'] %}
                 {%- set outer = loop %}
                 {%- for level in range(5) %}
@@ -137,13 +146,11 @@ checks as (
                 {%- endfor %}
             ) then 'Columns > AllocatedMethodId: the allocation method MUST be documented '
                 || '(docs/focus_export.md)' end,
-            case when not (
-                json_valid("AllocatedTags") and json_type("AllocatedTags") = 'OBJECT'
-                and list_sort(json_keys("AllocatedTags"))
-                = ['aispend/feature', 'aispend/prompt_template', 'aispend/tenant_id']
-            ) then 'Columns > AllocatedTags: AllocatedTags MUST conform to KeyValueFormat; data '
+            case when not ({{ json_object_keys_are(
+                q('AllocatedTags'), ['aispend/feature', 'aispend/prompt_template', 'aispend/tenant_id']
+            ) }}) then 'Columns > AllocatedTags: AllocatedTags MUST conform to KeyValueFormat; data '
                 || 'generator-defined tag keys MUST be prefixed' end
-        ] as rules
+        {%- endcall %} as rules
     from export
 ),
 
@@ -153,17 +160,19 @@ row_rules as (
         tenant_id,
         feature,
         prompt_template,
-        unnest(list_filter(rules, lambda rule: rule is not null)) as focus_rule
+        {{ unnest_non_null('rules') }} as focus_rule
     from checks
 ),
 
 origin_dimensions as (
     select distinct
-        "x_OriginChargeId" as origin_charge_id,
-        "BillingAccountId", "BillingCurrency", "BillingPeriodStart", "ChargeCategory", "ChargeClass",
-        "ChargeDescription", "ChargePeriodStart", "ChargePeriodEnd", "HostProviderName", "InvoiceIssuerName",
-        "ServiceName", "ServiceProviderName", "SkuId", "SkuMeter", "SubAccountId", "x_Model", "x_TokenBucket",
-        "x_ServiceTier"
+        {{ q('x_OriginChargeId') }} as origin_charge_id,
+        {%- for column in ['BillingAccountId', 'BillingCurrency', 'BillingPeriodStart', 'ChargeCategory', 'ChargeClass',
+            'ChargeDescription', 'ChargePeriodStart', 'ChargePeriodEnd', 'HostProviderName', 'InvoiceIssuerName',
+            'ServiceName', 'ServiceProviderName', 'SkuId', 'SkuMeter', 'SubAccountId', 'x_Model', 'x_TokenBucket',
+            'x_ServiceTier'] %}
+        {{ q(column) }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from export
 ),
 

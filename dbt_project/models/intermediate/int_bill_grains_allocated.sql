@@ -1,4 +1,3 @@
-{{ config(enabled=target.type != 'spark') }}  -- the FOCUS export is DuckDB-only for now (docs/scaling.md)
 -- Every billed usage grain of the window that was allocated onto calls (int_bill_allocation_grains,
 -- allocated_at other than 'unattributed'), split by what it was allocated to: tenant x feature x prompt
 -- template x the calls' model and token bucket x their price (catalog and contracted unit price, price
@@ -124,20 +123,29 @@ cells as (
             when grain_sums.pool_pico = 0
                 then case when target_sums.target_rank = 1 then grain_sums.grain_pico else 0 end
             else
-                target_sums.cum_target_pico * grain_sums.cum_grain_pico // grain_sums.pool_pico
-                - (target_sums.cum_target_pico - target_sums.target_pico) * grain_sums.cum_grain_pico
-                // grain_sums.pool_pico
-                - target_sums.cum_target_pico * (grain_sums.cum_grain_pico - grain_sums.grain_pico)
-                // grain_sums.pool_pico
-                + (target_sums.cum_target_pico - target_sums.target_pico)
-                * (grain_sums.cum_grain_pico - grain_sums.grain_pico) // grain_sums.pool_pico
+                {{ int_div('target_sums.cum_target_pico * grain_sums.cum_grain_pico', 'grain_sums.pool_pico') }}
+                - {{ int_div(
+                    '(target_sums.cum_target_pico - target_sums.target_pico) * grain_sums.cum_grain_pico',
+                    'grain_sums.pool_pico'
+                ) }}
+                - {{ int_div(
+                    'target_sums.cum_target_pico * (grain_sums.cum_grain_pico - grain_sums.grain_pico)',
+                    'grain_sums.pool_pico'
+                ) }}
+                + {{ int_div(
+                    '(target_sums.cum_target_pico - target_sums.target_pico)'
+                    ~ ' * (grain_sums.cum_grain_pico - grain_sums.grain_pico)',
+                    'grain_sums.pool_pico'
+                ) }}
         end as cell_pico,
         case
             when grain_sums.pool_pico = 0
                 then case when grain_sums.grain_rank = 1 then target_sums.tokens else 0 end
             else
-                target_sums.tokens * grain_sums.cum_grain_pico // grain_sums.pool_pico
-                - target_sums.tokens * (grain_sums.cum_grain_pico - grain_sums.grain_pico) // grain_sums.pool_pico
+                {{ int_div('target_sums.tokens * grain_sums.cum_grain_pico', 'grain_sums.pool_pico') }}
+                - {{ int_div(
+                    'target_sums.tokens * (grain_sums.cum_grain_pico - grain_sums.grain_pico)', 'grain_sums.pool_pico'
+                ) }}
         end as cell_tokens
     from grain_sums
     inner join target_sums on target_sums.allocation_id = grain_sums.allocation_id

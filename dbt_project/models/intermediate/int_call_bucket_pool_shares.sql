@@ -1,4 +1,3 @@
-{{ config(enabled=target.type != 'spark') }}  -- the FOCUS export is DuckDB-only for now (docs/scaling.md)
 -- The shares of the allocation pools that cover a call bucket together with another pool (a bucket met
 -- by a line at its own grain and by a coarser 'unknown' line, or by a fallback pool), per pool: the FOCUS
 -- export names the bill line every share comes from, and int_call_buckets_allocated sums such a bucket's

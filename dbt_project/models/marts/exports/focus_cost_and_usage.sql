@@ -1,12 +1,9 @@
 {{
     config(
-        enabled=target.type != 'spark',
-        materialized='incremental',
-        incremental_strategy='append',
-        pre_hook="{{ delete_window('x_ChargeDay') }}",
-        on_schema_change='fail'
+        **incremental_by_day('x_ChargeDay')
     )
 }}
+{%- set q = adapter.quote %}  {#- the FOCUS column names are PascalCase: "Name" on DuckDB, `Name` on Spark #}
 -- The attributed cost as a FOCUS 1.3 Cost and Usage dataset (docs/focus_export.md): one row per charge
 -- period x bill line x tenant x feature x prompt template x the calls' model and token bucket (x their
 -- unit price), exported by `finops export focus`. Rule, in plain words: every billed usage line (an
@@ -58,7 +55,7 @@ allocated_charges as (
         bill_grains.charge_period_start,
         bill_grains.charge_period_end,
         'Usage' as charge_category,
-        cast(null as varchar) as charge_class,
+        cast(null as string) as charge_class,
         bill_grains.charge_description,
         bill_grains.sku_id,
         bill_grains.billing_currency,
@@ -101,7 +98,7 @@ unattributed_charges as (
         bill_grains.charge_period_start,
         bill_grains.charge_period_end,
         'Usage' as charge_category,
-        cast(null as varchar) as charge_class,
+        cast(null as string) as charge_class,
         bill_grains.charge_description,
         bill_grains.sku_id,
         bill_grains.billing_currency,
@@ -110,7 +107,7 @@ unattributed_charges as (
         bill_grains.service_tier,
         'unattributed_usage' as cost_kind,
         unattributed_grains.allocated_at,
-        cast(null as varchar) as allocation_basis,
+        cast(null as string) as allocation_basis,
         'unattributed' as tenant_id,
         'unattributed' as feature,
         'unattributed' as prompt_template,
@@ -153,7 +150,7 @@ other_charges as (
         service_tier,
         {{ bill_cost_kind('charge_category', 'charge_class') }} as cost_kind,
         'not_allocated' as allocated_at,
-        cast(null as varchar) as allocation_basis,
+        cast(null as string) as allocation_basis,
         'unattributed' as tenant_id,
         'unattributed' as feature,
         'unattributed' as prompt_template,
@@ -167,7 +164,7 @@ other_charges as (
         {{ money('sum(billed_cost)') }} as list_cost,
         {{ money('sum(billed_cost)') }} as contracted_cost,
         cast(null as decimal(38, 6)) as consumed_quantity,
-        cast(null as varchar) as consumed_unit
+        cast(null as string) as consumed_unit
     from other_lines
     group by all
 ),
@@ -195,88 +192,90 @@ final as (
     select
         -- FOCUS 1.3 Cost and Usage columns (column by column: _exports__models.yml)
         case when focus.is_allocated then focus.allocation_basis || '/' || focus.allocated_at end
-            as "AllocatedMethodId",
+            as {{ q('AllocatedMethodId') }},
         case when focus.is_allocated
             then concat_ws('/', focus.tenant_id, focus.feature, focus.prompt_template)
-        end as "AllocatedResourceId",
+        end as {{ q('AllocatedResourceId') }},
         case when focus.is_allocated
             then 'tenant ' || focus.tenant_id || ', feature ' || focus.feature
                 || ', prompt template ' || focus.prompt_template
-        end as "AllocatedResourceName",
+        end as {{ q('AllocatedResourceName') }},
         case when focus.is_allocated
-            then cast(json_object(
-                'aispend/tenant_id', focus.tenant_id,
-                'aispend/feature', focus.feature,
-                'aispend/prompt_template', focus.prompt_template
-            ) as varchar)
-        end as "AllocatedTags",
-        cast(null as varchar) as "AvailabilityZone",
-        focus.billed_cost as "BilledCost",
-        focus.vendor_account_id as "BillingAccountId",
-        focus.vendor_account_id as "BillingAccountName",
-        focus.billing_currency as "BillingCurrency",
-        cast(date_trunc('month', focus.charge_period_start) as timestamp) as "BillingPeriodStart",
-        cast(date_trunc('month', focus.charge_period_start) + interval 1 month as timestamp) as "BillingPeriodEnd",
-        focus.charge_category as "ChargeCategory",
-        focus.charge_class as "ChargeClass",
-        focus.charge_description as "ChargeDescription",
-        case when focus.charge_category = 'Usage' then 'Usage-Based' else 'One-Time' end as "ChargeFrequency",
-        focus.charge_period_end as "ChargePeriodEnd",
-        focus.charge_period_start as "ChargePeriodStart",
-        cast(null as varchar) as "CommitmentDiscountCategory",
-        cast(null as varchar) as "CommitmentDiscountId",
-        cast(null as varchar) as "CommitmentDiscountName",
-        cast(null as varchar) as "CommitmentDiscountStatus",
-        cast(null as varchar) as "CommitmentDiscountType",
-        focus.consumed_quantity as "ConsumedQuantity",
-        focus.consumed_unit as "ConsumedUnit",
-        coalesce(focus.contracted_cost, focus.billed_cost) as "ContractedCost",
-        focus.contracted_unit_price as "ContractedUnitPrice",
-        focus.billed_cost as "EffectiveCost",
-        {{ focus_provider_name('focus.provider', 'host_provider') }} as "HostProviderName",
-        cast(null as varchar) as "InvoiceId",
-        {{ focus_provider_name('focus.provider', 'invoice_issuer') }} as "InvoiceIssuerName",
-        coalesce(focus.list_cost, focus.contracted_cost, focus.billed_cost) as "ListCost",
-        focus.list_unit_price as "ListUnitPrice",
-        case when focus.is_priced_charge then 'Standard' end as "PricingCategory",
+            then cast({{ json_object([
+                ('aispend/tenant_id', 'focus.tenant_id'),
+                ('aispend/feature', 'focus.feature'),
+                ('aispend/prompt_template', 'focus.prompt_template'),
+            ]) }} as string)
+        end as {{ q('AllocatedTags') }},
+        cast(null as string) as {{ q('AvailabilityZone') }},
+        focus.billed_cost as {{ q('BilledCost') }},
+        focus.vendor_account_id as {{ q('BillingAccountId') }},
+        focus.vendor_account_id as {{ q('BillingAccountName') }},
+        focus.billing_currency as {{ q('BillingCurrency') }},
+        cast(date_trunc('month', focus.charge_period_start) as timestamp) as {{ q('BillingPeriodStart') }},
+        cast(date_trunc('month', focus.charge_period_start) + interval 1 month as timestamp)
+            as {{ q('BillingPeriodEnd') }},
+        focus.charge_category as {{ q('ChargeCategory') }},
+        focus.charge_class as {{ q('ChargeClass') }},
+        focus.charge_description as {{ q('ChargeDescription') }},
+        case when focus.charge_category = 'Usage' then 'Usage-Based' else 'One-Time' end as {{ q('ChargeFrequency') }},
+        focus.charge_period_end as {{ q('ChargePeriodEnd') }},
+        focus.charge_period_start as {{ q('ChargePeriodStart') }},
+        cast(null as string) as {{ q('CommitmentDiscountCategory') }},
+        cast(null as string) as {{ q('CommitmentDiscountId') }},
+        cast(null as string) as {{ q('CommitmentDiscountName') }},
+        cast(null as string) as {{ q('CommitmentDiscountStatus') }},
+        cast(null as string) as {{ q('CommitmentDiscountType') }},
+        focus.consumed_quantity as {{ q('ConsumedQuantity') }},
+        focus.consumed_unit as {{ q('ConsumedUnit') }},
+        coalesce(focus.contracted_cost, focus.billed_cost) as {{ q('ContractedCost') }},
+        focus.contracted_unit_price as {{ q('ContractedUnitPrice') }},
+        focus.billed_cost as {{ q('EffectiveCost') }},
+        {{ focus_provider_name('focus.provider', 'host_provider') }} as {{ q('HostProviderName') }},
+        cast(null as string) as {{ q('InvoiceId') }},
+        {{ focus_provider_name('focus.provider', 'invoice_issuer') }} as {{ q('InvoiceIssuerName') }},
+        coalesce(focus.list_cost, focus.contracted_cost, focus.billed_cost) as {{ q('ListCost') }},
+        focus.list_unit_price as {{ q('ListUnitPrice') }},
+        case when focus.is_priced_charge then 'Standard' end as {{ q('PricingCategory') }},
         case when focus.consumed_unit = 'Tokens'
             then focus.consumed_quantity * cast(0.000001 as decimal(7, 6))
-        end as "PricingQuantity",
-        case when focus.consumed_unit = 'Tokens' then '1000000 Tokens' end as "PricingUnit",
-        focus.service_provider_name as "ProviderName",
-        focus.service_provider_name as "PublisherName",
-        cast(null as varchar) as "RegionId",
-        cast(null as varchar) as "RegionName",
-        cast(null as varchar) as "ResourceId",
-        cast(null as varchar) as "ResourceName",
-        cast(null as varchar) as "ResourceType",
-        'AI and Machine Learning' as "ServiceCategory",
-        {{ focus_provider_name('focus.provider', 'service_name') }} as "ServiceName",
-        focus.service_provider_name as "ServiceProviderName",
-        'Generative AI' as "ServiceSubcategory",
-        case when focus.charge_category <> 'Tax' then focus.sku end as "SkuId",
-        case when focus.charge_category <> 'Tax' then {{ focus_sku_meter('focus.token_bucket') }} end as "SkuMeter",
-        case when focus.is_priced_charge then focus.sku end as "SkuPriceId",
-        focus.billing_account as "SubAccountId",
-        focus.billing_account as "SubAccountName",
-        cast(null as varchar) as "Tags",
+        end as {{ q('PricingQuantity') }},
+        case when focus.consumed_unit = 'Tokens' then '1000000 Tokens' end as {{ q('PricingUnit') }},
+        focus.service_provider_name as {{ q('ProviderName') }},
+        focus.service_provider_name as {{ q('PublisherName') }},
+        cast(null as string) as {{ q('RegionId') }},
+        cast(null as string) as {{ q('RegionName') }},
+        cast(null as string) as {{ q('ResourceId') }},
+        cast(null as string) as {{ q('ResourceName') }},
+        cast(null as string) as {{ q('ResourceType') }},
+        'AI and Machine Learning' as {{ q('ServiceCategory') }},
+        {{ focus_provider_name('focus.provider', 'service_name') }} as {{ q('ServiceName') }},
+        focus.service_provider_name as {{ q('ServiceProviderName') }},
+        'Generative AI' as {{ q('ServiceSubcategory') }},
+        case when focus.charge_category <> 'Tax' then focus.sku end as {{ q('SkuId') }},
+        case when focus.charge_category <> 'Tax' then {{ focus_sku_meter('focus.token_bucket') }} end
+            as {{ q('SkuMeter') }},
+        case when focus.is_priced_charge then focus.sku end as {{ q('SkuPriceId') }},
+        focus.billing_account as {{ q('SubAccountId') }},
+        focus.billing_account as {{ q('SubAccountName') }},
+        cast(null as string) as {{ q('Tags') }},
         -- extensions (FOCUS custom columns: x_ prefix)
-        focus.provider as "x_Provider",
-        focus.cost_day as "x_ChargeDay",
-        focus.origin_charge_id as "x_OriginChargeId",
-        focus.cost_kind as "x_CostKind",
-        focus.allocated_at as "x_AllocatedAt",
-        focus.model as "x_Model",
-        focus.token_bucket as "x_TokenBucket",
-        focus.service_tier as "x_ServiceTier",
-        focus.tenant_id as "x_TenantId",
-        focus.feature as "x_Feature",
-        focus.prompt_template as "x_PromptTemplate",
-        focus.call_model as "x_CallModel",
-        focus.call_token_bucket as "x_CallTokenBucket",
-        focus.price_source as "x_PriceSource",
-        focus.calls as "x_Calls",
-        coalesce(reconciliation.reconciliation_status, 'not_built') as "x_ReconciliationStatus"
+        focus.provider as {{ q('x_Provider') }},
+        focus.cost_day as {{ q('x_ChargeDay') }},
+        focus.origin_charge_id as {{ q('x_OriginChargeId') }},
+        focus.cost_kind as {{ q('x_CostKind') }},
+        focus.allocated_at as {{ q('x_AllocatedAt') }},
+        focus.model as {{ q('x_Model') }},
+        focus.token_bucket as {{ q('x_TokenBucket') }},
+        focus.service_tier as {{ q('x_ServiceTier') }},
+        focus.tenant_id as {{ q('x_TenantId') }},
+        focus.feature as {{ q('x_Feature') }},
+        focus.prompt_template as {{ q('x_PromptTemplate') }},
+        focus.call_model as {{ q('x_CallModel') }},
+        focus.call_token_bucket as {{ q('x_CallTokenBucket') }},
+        focus.price_source as {{ q('x_PriceSource') }},
+        focus.calls as {{ q('x_Calls') }},
+        coalesce(reconciliation.reconciliation_status, 'not_built') as {{ q('x_ReconciliationStatus') }}
     from focus
     left join reconciliation
         on reconciliation.provider = focus.provider
