@@ -85,7 +85,7 @@ def test_definitions_asset_graph_checks_job_and_schedule():
     own = {n["name"] for n in tests if is_asset_check(n)}
     assert {n for _, n in checks} - {"gx_loaded_batch_valid", "pull_succeeded"} == own
     assert {a for a, n in checks if n == "pull_succeeded"} == {f"landing/{n}" for v in pulls.values() for n in v}
-    assert len(own) == 48 and len(tests) - len(own) == 211
+    assert len(own) == 48 and len(tests) - len(own) == 104
     assert {"warn_cap_breaches", "warn_cost_anomalies"} <= own
     job = defs.resolve_job_def("daily_finops")
     assert job.executor_def.name == "in_process"
