@@ -185,6 +185,22 @@ _context: Any = None
 _runners: dict[str, _TableRunner] = {}
 
 
+def _guard_spark_connect() -> None:
+    """Great Expectations imports pyspark's Spark Connect module when pyspark is installed (the `spark`
+    dependency group). In a process whose main module has no file (pytest-xdist workers, `python -c`)
+    that module takes itself for a doctest run and calls sys.exit(0) when grpc is missing, which ends the
+    validation silently. Import it first; if it exits, mark it unavailable (an ImportError for GX, which
+    then leaves Spark Connect out, as it does when pyspark is not installed)."""
+    if "pyspark.sql.connect" in sys.modules:
+        return
+    try:
+        import pyspark.sql.connect  # noqa: F401
+    except ImportError:
+        pass
+    except SystemExit:
+        sys.modules["pyspark.sql.connect"] = None  # type: ignore[assignment]
+
+
 def _quiet_gx() -> None:
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
 
@@ -202,6 +218,7 @@ def _skip_batch_fingerprint() -> None:
 def _get_context() -> Any:
     global _context
     if _context is None:
+        _guard_spark_connect()
         import great_expectations as gx
         from great_expectations.data_context.types.base import (
             DataContextConfig,
@@ -224,6 +241,7 @@ def _get_context() -> Any:
 
 def _expectation(check: Check) -> Any:
     """The GX 1.x expectation class for a check: expect_column_values_to_be_in_set -> ExpectColumnValuesToBeInSet."""
+    _guard_spark_connect()
     import great_expectations.expectations as gxe
 
     return getattr(gxe, "".join(part.capitalize() for part in check.type.split("_")))(**check.kwargs)
@@ -232,6 +250,7 @@ def _expectation(check: Check) -> Any:
 def _runner(table: str) -> _TableRunner:
     runner = _runners.get(table)
     if runner is None:
+        _guard_spark_connect()
         import great_expectations as gx
 
         context = _get_context()
