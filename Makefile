@@ -123,4 +123,4 @@ bench-quick: install
 	$(UV) run --frozen python -m demo.benchmark --quick
 
 clean:
-	rm -rf data/bench data/warehouse data/dagster_home dbt_project/target .venv .tools .cache
+	rm -rf data/bench data/bench-spark data/warehouse data/dagster_home dbt_project/target .venv .tools .cache
