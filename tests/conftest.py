@@ -82,6 +82,30 @@ class Workspace:
         return Workspace(dest)
 
 
+def run_dbt(*args: str, warehouse: Path, work: Path) -> subprocess.CompletedProcess:
+    """This environment's dbt on the project against `warehouse`, its target and logs under `work`: for the
+    tests that run dbt themselves on a copy of a built warehouse (dbt opens its warehouse read-write)."""
+    project = Path(__file__).resolve().parent.parent / "dbt_project"
+    return subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            *args,
+            "--project-dir",
+            str(project),
+            "--profiles-dir",
+            str(project),
+            "--target-path",
+            str(work / "target"),
+            "--log-path",
+            str(work / "logs"),
+        ],
+        env=dict(os.environ, FINOPS_WAREHOUSE=str(warehouse)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
 @pytest.fixture(scope="session")
 def demo_landing(tmp_path_factory) -> Path:
     """The default demo, generated once; tests copy it before changing anything."""

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import os
 import shutil
-import subprocess
-import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -27,7 +24,7 @@ import pytest
 from demo.generate import generate
 from demo.product import SPIKE_FEATURE, SPIKE_TENANT
 from demo.simulator import SPIKE_DAY_INDEX, SPIKE_FACTOR
-from tests.conftest import DEMO_START, Workspace
+from tests.conftest import DEMO_START, Workspace, run_dbt
 
 REFERENCE = Path(__file__).resolve().parent.parent / "data" / "reference"
 SPIKE_DAY = date.fromisoformat(DEMO_START) + timedelta(days=SPIKE_DAY_INDEX)  # 2026-10-20
@@ -686,28 +683,7 @@ def _run_anomaly_model(tmp_path: Path, daily: list[tuple], hourly: list[tuple]) 
     con.executemany("insert into intermediate.int_axis_spend_daily values (?, ?, ?, ?, ?, ?)", daily)
     con.executemany("insert into intermediate.int_cost_hourly values (?, ?, ?, ?, ?, 0, ?)", hourly)
     con.close()
-    project = Path(__file__).resolve().parent.parent / "dbt_project"
-    env = dict(os.environ, FINOPS_WAREHOUSE=str(warehouse))
-    result = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dbt"),
-            "run",
-            "--select",
-            "fct_cost_anomalies",
-            "--project-dir",
-            str(project),
-            "--profiles-dir",
-            str(project),
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_dbt("run", "--select", "fct_cost_anomalies", warehouse=warehouse, work=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
@@ -799,27 +775,7 @@ def test_dbt_unit_tests_of_the_rules(built, tmp_path):
     dbt opens its warehouse read-write: a copy, never the shared one."""
     warehouse = tmp_path / "finops.duckdb"
     shutil.copy2(built.warehouse, warehouse)
-    project = Path(__file__).resolve().parent.parent / "dbt_project"
-    result = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dbt"),
-            "test",
-            "--select",
-            "test_type:unit",
-            "--project-dir",
-            str(project),
-            "--profiles-dir",
-            str(project),
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        env=dict(os.environ, FINOPS_WAREHOUSE=str(warehouse)),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_dbt("test", "--select", "test_type:unit", warehouse=warehouse, work=tmp_path)
     assert result.returncode == 0, result.stdout[-4000:]
     assert "PASS=11 WARN=0 ERROR=0" in result.stdout
     for name in (

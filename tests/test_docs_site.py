@@ -5,11 +5,8 @@ description only shows up in the DOM when the app really ran."""
 from __future__ import annotations
 
 import functools
-import os
 import shutil
 import struct
-import subprocess
-import sys
 import threading
 import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -17,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.config import REPO_ROOT
+from tests.conftest import run_dbt
 
 MODEL_URL = "#!/model/model.finops.fct_reconciliation"
 DESCRIPTION = "Computed (list) cost vs the vendor bill"
@@ -29,29 +26,7 @@ def docs_target(built, tmp_path_factory) -> Path:
     warehouse = root / "finops.duckdb"
     shutil.copy2(built.warehouse, warehouse)  # dbt opens its warehouse read-write: never the shared one
     target = root / "target"
-    dbt = Path(sys.executable).parent / "dbt"
-    env = dict(os.environ, FINOPS_WAREHOUSE=str(warehouse))
-    done = subprocess.run(
-        [
-            str(dbt),
-            "docs",
-            "generate",
-            "--project-dir",
-            "dbt_project",
-            "--profiles-dir",
-            "dbt_project",
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(root / "logs"),
-        ],
-        cwd=REPO_ROOT,
-        env=env,
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = run_dbt("docs", "generate", warehouse=warehouse, work=root)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     for name in ("index.html", "manifest.json", "catalog.json"):
         assert (target / name).is_file(), name

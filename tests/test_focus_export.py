@@ -33,6 +33,7 @@ import pytest
 from ingest.config import REPO_ROOT
 from serving.export import ExportError, NoDataError, export_focus
 from serving.publish import publish
+from tests.conftest import run_dbt
 
 MONTH = "2026-10"  # the demo's month (conftest DEMO_START .. DEMO_END)
 VALIDATOR_VENV = REPO_ROOT / ".tools" / "focus-validator"
@@ -460,28 +461,8 @@ def test_focus_dbt_tests_catch_a_broken_export_and_pin_bedrock_and_azure(built, 
         "where rowid = (select min(rowid) from marts.focus_cost_and_usage where x_Provider = 'openai')"
     )
     con.close()
-    project = REPO_ROOT / "dbt_project"
-    result = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dbt"),
-            "test",
-            "--select",
-            "test_type:unit,focus_cost_and_usage",
-            *FOCUS_DBT_TESTS[:3],
-            "--project-dir",
-            str(project),
-            "--profiles-dir",
-            str(project),
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        env=dict(os.environ, FINOPS_WAREHOUSE=str(warehouse)),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    selected = ("test_type:unit,focus_cost_and_usage", *FOCUS_DBT_TESTS[:3])
+    result = run_dbt("test", "--select", *selected, warehouse=warehouse, work=tmp_path)
     assert "PASS focus_cost_and_usage::bedrock_and_azure_are_hosts" in result.stdout, result.stdout[-4000:]
     for name in FOCUS_DBT_TESTS[:3]:
         assert f"FAIL 1 {name}" in result.stdout or re.search(rf"FAIL \d+ {name}", result.stdout), name

@@ -4,6 +4,14 @@
     )
 }}
 {%- set q = adapter.quote %}  {#- the FOCUS column names are PascalCase: "Name" on DuckDB, `Name` on Spark #}
+{#- The origin bill line's columns, the same for its allocated charges and for an unattributed line. -#}
+{%- set usage_line_columns = [
+    'bill_grains.bill_grain_id as origin_charge_id', 'bill_grains.provider', 'bill_grains.vendor_account_id',
+    'bill_grains.billing_account', 'bill_grains.cost_day', 'bill_grains.charge_period_start',
+    'bill_grains.charge_period_end', "'Usage' as charge_category", 'cast(null as string) as charge_class',
+    'bill_grains.charge_description', 'bill_grains.sku_id', 'bill_grains.billing_currency', 'bill_grains.model',
+    'bill_grains.token_bucket', 'bill_grains.service_tier',
+] %}
 -- The attributed cost as a FOCUS 1.3 Cost and Usage dataset (docs/focus_export.md): one row per charge
 -- period x bill line x tenant x feature x prompt template x the calls' model and token bucket (x their
 -- unit price), exported by `finops export focus`. Rule, in plain words: every billed usage line (an
@@ -47,21 +55,7 @@ reconciliation as (
 allocated_charges as (
     -- the allocated charges: a billed usage grain x an allocation target
     select
-        bill_grains.bill_grain_id as origin_charge_id,
-        bill_grains.provider,
-        bill_grains.vendor_account_id,
-        bill_grains.billing_account,
-        bill_grains.cost_day,
-        bill_grains.charge_period_start,
-        bill_grains.charge_period_end,
-        'Usage' as charge_category,
-        cast(null as string) as charge_class,
-        bill_grains.charge_description,
-        bill_grains.sku_id,
-        bill_grains.billing_currency,
-        bill_grains.model,
-        bill_grains.token_bucket,
-        bill_grains.service_tier,
+        {{ usage_line_columns | join(',\n        ') }},
         'usage' as cost_kind,
         allocated.allocated_at,
         case when allocated.is_token_share then 'token_share' else 'list_cost_share' end as allocation_basis,
@@ -90,21 +84,7 @@ allocated_charges as (
 unattributed_charges as (
     -- billed usage no logged call of its provider-day explains: the line, unsplit
     select
-        bill_grains.bill_grain_id as origin_charge_id,
-        bill_grains.provider,
-        bill_grains.vendor_account_id,
-        bill_grains.billing_account,
-        bill_grains.cost_day,
-        bill_grains.charge_period_start,
-        bill_grains.charge_period_end,
-        'Usage' as charge_category,
-        cast(null as string) as charge_class,
-        bill_grains.charge_description,
-        bill_grains.sku_id,
-        bill_grains.billing_currency,
-        bill_grains.model,
-        bill_grains.token_bucket,
-        bill_grains.service_tier,
+        {{ usage_line_columns | join(',\n        ') }},
         'unattributed_usage' as cost_kind,
         unattributed_grains.allocated_at,
         cast(null as string) as allocation_basis,
