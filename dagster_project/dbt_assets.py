@@ -91,6 +91,10 @@ def finops_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, wareh
     window_env = {
         "FINOPS_WINDOW_START": start,
         "FINOPS_WINDOW_END": end,
+        # the per-call money models are built one UTC day at a time (dbt microbatch, macro by_day):
+        # their days are the window's
+        "DBT_EVENT_TIME_START": start,
+        "DBT_EVENT_TIME_END": end,
         # dbt.log without its debug lines (every SQL statement, every connection event): writing
         # them cost ~0.6 s of each run. Set DBT_LOG_LEVEL_FILE=debug to have them again.
         "DBT_LOG_LEVEL_FILE": os.environ.get("DBT_LOG_LEVEL_FILE") or "info",

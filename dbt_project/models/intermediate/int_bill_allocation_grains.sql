@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='table', event_time='cost_day') }}
 -- Where each billed usage grain is allocated, in plain words: at its own grain (provider x billing
 -- account x UTC day x model x token bucket x service tier, 'unknown' model or bucket matching any)
 -- when a logged call bucket shares that grain; otherwise at the next grain both sides share,

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(**by_day('call_day')) }}
 -- Which allocation pool (int_bill_allocation_grains: a bill grain, or bill grains pooled at a coarser
 -- grain) covers which call bucket (rule: macro pool_covers), with both amounts in integer
 -- pico-dollars: the base of the allocation. A pool at its own grain covers every bucket of that grain
@@ -32,7 +32,7 @@ pools as (
 ),
 
 own_grain as (
-    select buckets.call_id, buckets.token_bucket, buckets.tokens, buckets.list_cost,
+    select buckets.call_id, buckets.call_day, buckets.token_bucket, buckets.tokens, buckets.list_cost,
         pools.allocation_id, pools.allocation_level, pools.allocated_at, pools.billed_cost
     from buckets
     inner join pools
@@ -45,7 +45,7 @@ own_grain as (
 ),
 
 coarser_grain as (
-    select buckets.call_id, buckets.token_bucket, buckets.tokens, buckets.list_cost,
+    select buckets.call_id, buckets.call_day, buckets.token_bucket, buckets.tokens, buckets.list_cost,
         pools.allocation_id, pools.allocation_level, pools.allocated_at, pools.billed_cost
     from buckets
     inner join pools
@@ -55,7 +55,7 @@ coarser_grain as (
         and pools.cost_day = buckets.call_day
         and {{ pool_covers('pools', 'buckets') }}
     union all
-    select buckets.call_id, buckets.token_bucket, buckets.tokens, buckets.list_cost,
+    select buckets.call_id, buckets.call_day, buckets.token_bucket, buckets.tokens, buckets.list_cost,
         pools.allocation_id, pools.allocation_level, pools.allocated_at, pools.billed_cost
     from buckets
     inner join pools
@@ -84,6 +84,7 @@ matched as (
 final as (
     select
         call_id,
+        call_day,
         token_bucket,
         allocation_id,
         allocation_level,

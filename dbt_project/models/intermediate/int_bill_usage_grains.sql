@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='table', event_time='cost_day') }}
 -- Billed usage for the partition window at the finest grain the bill has: provider x billing
 -- account x UTC day x model x token bucket x service tier. A bill that does not say the model or
 -- the bucket carries 'unknown' there, and that part of the key matches every call (allocation then

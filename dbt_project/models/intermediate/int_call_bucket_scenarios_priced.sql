@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(**by_day('call_day')) }}
 {%- set buckets = token_buckets() %}
 -- Every call of the partition window that reached the provider (some tokens), x each pricing
 -- scenario the savings marts compare, with the four token buckets as columns (also those with 0

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(**by_day('call_day')) }}
 -- Allocation rule, in plain words: every allocation pool (int_bill_allocation_grains: a billed usage
 -- grain, or the bill grains that met no call at their own grain pooled at the first coarser grain
 -- both sides share: without tier, without token bucket, without model, then provider x day) is split

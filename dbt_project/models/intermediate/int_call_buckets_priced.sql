@@ -1,3 +1,4 @@
+{{ config(event_time='call_day') }}
 -- One row per call x token bucket with tokens > 0 for the partition window, at the price the call
 -- was served at: the 'as_served' scenario of int_call_bucket_scenarios_priced, where the pricing
 -- rule lives (override valid that day, else the catalog price of the highest long-context tier

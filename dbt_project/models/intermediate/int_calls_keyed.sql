@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(**by_day('call_day')) }}
 -- Logged calls of the partition window with the served model resolved to its catalog model
 -- (model_key: the company's alias, the catalog id, or the name itself when neither knows it), and the
 -- billing account filled from the company's account map (config dir account_map.csv: a call field's

@@ -1,4 +1,4 @@
-{{ config(**incremental_by_day('call_day')) }}
+{{ config(**by_day('call_day', history=true)) }}
 -- One row per logged call, priced. list_cost = tokens x list price (null when any bucket has no
 -- price: such calls are flagged, never priced at $0). attributed_cost = the call's share of the
 -- vendor bill (attributed_billed_cost) or, while its provider-day has no bill yet, its list cost as

@@ -1,3 +1,4 @@
+{{ config(event_time='call_day') }}
 -- Logged calls, cleaned: one row per call_id and UTC day (a call logged twice, in two files or twice
 -- in one, keeps its first loaded copy), lower-cased provider, served model defaulting to the
 -- requested one, UTC day. Renames and casts only; pricing happens in intermediate.
