@@ -663,6 +663,50 @@ def test_rerun_of_a_day_leaves_the_analytics_marts_unchanged(two_months):
     assert snapshot() == before
 
 
+BY_DAY_MODELS = {
+    "intermediate.int_calls_keyed": "call_day",
+    "intermediate.int_call_bucket_scenarios_priced": "call_day",
+    "intermediate.int_bill_grain_matches": "call_day",
+    "intermediate.int_call_buckets_allocated": "call_day",
+    "marts.fct_llm_calls": "call_day",
+}
+
+
+def test_money_models_are_built_one_day_at_a_time(two_months, tmp_path):
+    """The five per-call money models run one batch per UTC day of the window (macro by_day); the four
+    window tables then hold exactly the window's days, and fct_llm_calls every day, the window's
+    rebuilt to the same rows."""
+    per_day = "select call_day, count(*), sum(attributed_cost) from marts.fct_llm_calls group by 1"
+    calls_before = two_months.query(per_day)
+    result = two_months.materialize("2026-10-04", "2026-10-06")
+    assert result.returncode == 0, result.stdout[-3000:]
+    log = result.stdout + result.stderr
+    for relation, day in BY_DAY_MODELS.items():
+        for n, batch_day in enumerate(["2026-10-04", "2026-10-05", "2026-10-06"], start=1):
+            assert f"Batch {n} of 3 OK created batch {batch_day} of {relation} " in log, relation
+        days = [r[0] for r in two_months.query(f"select distinct {day} from {relation} order by 1")]
+        if relation == "marts.fct_llm_calls":
+            assert len(days) == 30
+        else:
+            assert days == [date(2026, 10, 4), date(2026, 10, 5), date(2026, 10, 6)], relation
+    window_calls = two_months.query(
+        "select count(*) from marts.fct_llm_calls where call_day between date '2026-10-04' and date '2026-10-06'"
+    )
+    assert two_months.query("select count(*) from intermediate.int_calls_keyed") == window_calls
+    assert sorted(calls_before) == sorted(two_months.query(per_day))
+
+    # dbt run by hand without the batches of the window stops, saying what to pass
+    warehouse = tmp_path / "finops.duckdb"
+    shutil.copy(two_months.warehouse, warehouse)
+    done = run_dbt("run", "--select", "int_calls_keyed", warehouse=warehouse, work=tmp_path)
+    assert done.returncode == 1
+    assert (
+        "int_calls_keyed is built one UTC day at a time, over the window start_day / end_day (1900-01-01 to "
+        "2999-12-31), so dbt needs --event-time-start 1900-01-01 --event-time-end 2999-12-31 (or "
+        "DBT_EVENT_TIME_START / DBT_EVENT_TIME_END); it got none to none." in " ".join(done.stdout.split())
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # the anomaly rules on synthetic series (the demo has no unit-cost jump): the real model SQL, run by
 # dbt against a small warehouse holding only its two inputs
