@@ -60,6 +60,23 @@
     {%- elif history -%}
         {{ delete_window(day_column) }}
     {%- else -%}
-        delete from {{ this }}
+        {#- a new empty table rather than `delete`: DuckDB scanned a table whose rows were all deleted and
+            then appended ~4x slower (1M calls: 1.7 s against 0.44 s), even after a checkpoint -#}
+        create or replace table {{ this }} as select * from {{ this }} limit 0
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A by_day batch is inserted straight from its query. dbt-duckdb's incremental materialization writes a
+    batch to a temporary table and then inserts that table into the model's: each day's rows written
+    twice. For a microbatch model the temporary relation is a view of the batch's query instead (one
+    write; the money models of a 1M-call day 13.3 s -> 10.8 s); every other table, temporary or not, is
+    dbt-duckdb's own `create_table_as`. -#}
+{% macro duckdb__create_table_as(temporary, relation, compiled_code, language='sql', partitioned_by=none, sorted_by=none) -%}
+    {%- if temporary and language == 'sql' and config.get('incremental_strategy') == 'microbatch' -%}
+        create or replace temporary view {{ relation.include(database=false, schema=false) }} as (
+            {{ compiled_code }}
+        )
+    {%- else -%}
+        {{ dbt.duckdb__create_table_as(temporary, relation, compiled_code, language, partitioned_by, sorted_by) }}
     {%- endif -%}
 {%- endmacro %}
